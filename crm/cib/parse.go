@@ -1,0 +1,493 @@
+package cib
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+// ParseFile reads and parses a CIB file.
+func ParseFile(path string) (*CIB, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read CIB: %w", err)
+	}
+	return Parse(data)
+}
+
+// Parse parses a CIB document. Structural problems (malformed XML, invalid
+// scores, unknown roles, missing ids) are returned as Errors naming the
+// element and its line; the CIB returned alongside is nil.
+func Parse(data []byte) (*CIB, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return nil, fmt.Errorf("CIB is not well-formed XML: %w", err)
+	}
+	root := doc.Root()
+	if root == nil {
+		return nil, fmt.Errorf("CIB is empty: want a <cib> root element")
+	}
+	src := &source{raw: data, root: root}
+	if root.Tag != "cib" {
+		return nil, Errors{src.errorf(root, "root element must be <cib>")}
+	}
+	p := &parser{src: src, sets: map[string]*NVSet{}}
+	c := p.cib(root)
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	return c, nil
+}
+
+type parser struct {
+	src  *source
+	errs Errors
+	sets map[string]*NVSet // by id, for id-ref
+}
+
+func (p *parser) fail(el *etree.Element, format string, args ...any) {
+	p.errs = append(p.errs, p.src.errorf(el, format, args...))
+}
+
+func (p *parser) cib(root *etree.Element) *CIB {
+	c := &CIB{doc: p.src}
+	c.ValidateWith = root.SelectAttrValue("validate-with", "")
+	q := root.SelectAttrValue("have-quorum", "true")
+	c.HaveQuorum, _ = ParseBool(q)
+	c.DCUUID = root.SelectAttrValue("dc-uuid", "")
+	if d := root.SelectAttrValue("execution-date", ""); d != "" {
+		if secs, err := strconv.ParseInt(d, 10, 64); err == nil {
+			c.ExecutionDate = time.Unix(secs, 0).UTC()
+		} else {
+			p.fail(root, "execution-date %q is not seconds since the epoch", d)
+		}
+	}
+	conf := root.SelectElement("configuration")
+	if conf == nil {
+		p.fail(root, "missing <configuration>")
+		return c
+	}
+	if cc := conf.SelectElement("crm_config"); cc != nil {
+		for _, s := range cc.SelectElements("cluster_property_set") {
+			c.CrmConfig = append(c.CrmConfig, p.nvset(s))
+		}
+	}
+	if ns := conf.SelectElement("nodes"); ns != nil {
+		for _, n := range ns.SelectElements("node") {
+			node := &Node{ID: p.id(n), Uname: n.SelectAttrValue("uname", ""), Type: n.SelectAttrValue("type", "member"), Line: 0}
+			if node.Uname == "" {
+				node.Uname = node.ID
+			}
+			for _, s := range n.SelectElements("instance_attributes") {
+				node.Attrs = append(node.Attrs, p.nvset(s))
+			}
+			c.Nodes = append(c.Nodes, node)
+		}
+	}
+	if rs := conf.SelectElement("resources"); rs != nil {
+		for _, r := range rs.ChildElements() {
+			if res := p.resource(r, nil); res != nil {
+				c.Resources = append(c.Resources, res)
+			}
+		}
+	}
+	for _, tag := range []string{"rsc_defaults", "op_defaults"} {
+		d := conf.SelectElement(tag)
+		if d == nil {
+			continue
+		}
+		for _, s := range d.SelectElements("meta_attributes") {
+			if tag == "rsc_defaults" {
+				c.RscDefaults = append(c.RscDefaults, p.nvset(s))
+			} else {
+				c.OpDefaults = append(c.OpDefaults, p.nvset(s))
+			}
+		}
+	}
+	if cons := conf.SelectElement("constraints"); cons != nil {
+		for _, e := range cons.ChildElements() {
+			p.constraint(c, e)
+		}
+	}
+	if st := root.SelectElement("status"); st != nil {
+		for _, ns := range st.SelectElements("node_state") {
+			c.Status = append(c.Status, p.nodeState(ns))
+		}
+	}
+	return c
+}
+
+func (p *parser) id(el *etree.Element) string {
+	id := el.SelectAttrValue("id", "")
+	if id == "" {
+		p.fail(el, "missing id attribute")
+	}
+	return id
+}
+
+func (p *parser) nvset(el *etree.Element) NVSet {
+	if ref := el.SelectAttrValue("id-ref", ""); ref != "" {
+		if s, ok := p.sets[ref]; ok {
+			return *s
+		}
+		p.fail(el, "id-ref %q names no earlier attribute set", ref)
+		return NVSet{ID: ref}
+	}
+	s := NVSet{ID: el.SelectAttrValue("id", "")}
+	if sc := el.SelectAttrValue("score", ""); sc != "" {
+		v, err := ParseScore(sc)
+		if err != nil {
+			p.fail(el, "%v", err)
+		}
+		s.Score = v
+	}
+	if r := el.SelectElement("rule"); r != nil {
+		s.Rule = p.rule(r)
+	}
+	for _, nv := range el.SelectElements("nvpair") {
+		if ref := nv.SelectAttrValue("id-ref", ""); ref != "" && nv.SelectAttr("name") == nil {
+			continue
+		}
+		name := nv.SelectAttrValue("name", "")
+		if name == "" {
+			p.fail(nv, "nvpair has no name")
+			continue
+		}
+		s.Pairs = append(s.Pairs, NVPair{ID: nv.SelectAttrValue("id", ""), Name: name, Value: nv.SelectAttrValue("value", "")})
+	}
+	if s.ID != "" {
+		cp := s
+		p.sets[s.ID] = &cp
+	}
+	return s
+}
+
+func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
+	r := &Resource{Tag: el.Tag, Parent: parent}
+	switch el.Tag {
+	case "primitive":
+		r.Kind = Primitive
+		r.Class = el.SelectAttrValue("class", "")
+		r.Provider = el.SelectAttrValue("provider", "")
+		r.Type = el.SelectAttrValue("type", "")
+		if r.Class == "" || r.Type == "" {
+			if el.SelectAttr("template") == nil {
+				p.fail(el, "primitive needs class and type attributes")
+			}
+		}
+		if r.Class == "ocf" && r.Provider == "" {
+			p.fail(el, "ocf primitive needs a provider attribute")
+		}
+	case "group":
+		r.Kind = Group
+	case "clone", "master":
+		r.Kind = Clone
+	case "bundle", "template":
+		p.fail(el, "<%s> is not supported by Baton's scheduler", el.Tag)
+		return nil
+	default:
+		p.fail(el, "unknown resource element <%s>", el.Tag)
+		return nil
+	}
+	r.ID = p.id(el)
+	for _, c := range el.ChildElements() {
+		switch c.Tag {
+		case "meta_attributes":
+			r.Meta = append(r.Meta, p.nvset(c))
+		case "instance_attributes":
+			r.Instance = append(r.Instance, p.nvset(c))
+		case "operations":
+			for _, op := range c.SelectElements("op") {
+				r.Ops = append(r.Ops, p.op(op))
+			}
+		case "primitive", "group", "clone", "master":
+			if r.Kind == Primitive || (r.Kind == Group && c.Tag != "primitive") {
+				p.fail(c, "<%s> cannot contain <%s>", el.Tag, c.Tag)
+				continue
+			}
+			if ch := p.resource(c, r); ch != nil {
+				r.Children = append(r.Children, ch)
+			}
+		case "utilization", "description":
+		}
+	}
+	if r.Kind == Clone && len(r.Children) != 1 {
+		p.fail(el, "a clone must contain exactly one primitive or group, found %d", len(r.Children))
+	}
+	if r.Kind == Group && len(r.Children) == 0 {
+		p.fail(el, "a group must contain at least one primitive")
+	}
+	return r
+}
+
+func (p *parser) op(el *etree.Element) Op {
+	o := Op{ID: el.SelectAttrValue("id", ""), Name: el.SelectAttrValue("name", ""), OnFail: el.SelectAttrValue("on-fail", ""), Enabled: true}
+	if o.Name == "" {
+		p.fail(el, "op has no name")
+	}
+	iv, err := ParseInterval(el.SelectAttrValue("interval", "0"))
+	if err != nil {
+		p.fail(el, "%v", err)
+	}
+	o.Interval = iv
+	role, ok := NormalizeRole(el.SelectAttrValue("role", ""))
+	if !ok {
+		p.fail(el, "unknown role %q: want Started, Stopped, Unpromoted or Promoted", el.SelectAttrValue("role", ""))
+	}
+	o.Role = role
+	if en := el.SelectAttrValue("enabled", ""); en != "" {
+		o.Enabled, _ = ParseBool(en)
+	}
+	for _, m := range el.SelectElements("meta_attributes") {
+		o.Meta = append(o.Meta, p.nvset(m))
+	}
+	return o
+}
+
+// ParseInterval reads an interval such as "10s", "10000ms", "1m", "PT10S"
+// or a bare number of seconds.
+func ParseInterval(s string) (time.Duration, error) {
+	t := strings.TrimSpace(strings.ToLower(s))
+	if t == "" {
+		return 0, nil
+	}
+	if strings.HasPrefix(t, "pt") {
+		d, err := time.ParseDuration(strings.TrimPrefix(t, "pt"))
+		if err != nil {
+			return 0, fmt.Errorf("invalid interval %q", s)
+		}
+		return d, nil
+	}
+	units := []struct {
+		suf string
+		d   time.Duration
+	}{{"msec", time.Millisecond}, {"ms", time.Millisecond}, {"us", time.Microsecond}, {"sec", time.Second}, {"s", time.Second}, {"min", time.Minute}, {"m", time.Minute}, {"hr", time.Hour}, {"h", time.Hour}}
+	mult := time.Second
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suf) {
+			t = strings.TrimSuffix(t, u.suf)
+			mult = u.d
+			break
+		}
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("invalid interval %q: want e.g. 10s, 500ms, 1m", s)
+	}
+	return time.Duration(v) * mult, nil
+}
+
+func (p *parser) roleAttr(el *etree.Element, name string) string {
+	v := el.SelectAttrValue(name, "")
+	r, ok := NormalizeRole(v)
+	if !ok {
+		p.fail(el, "unknown %s %q: want Started, Stopped, Unpromoted or Promoted", name, v)
+	}
+	return r
+}
+
+func (p *parser) score(el *etree.Element, name string) (int, bool) {
+	a := el.SelectAttr(name)
+	if a == nil {
+		return 0, false
+	}
+	v, err := ParseScore(a.Value)
+	if err != nil {
+		p.fail(el, "%s: %v", name, err)
+		return 0, false
+	}
+	return v, true
+}
+
+func (p *parser) constraint(c *CIB, el *etree.Element) {
+	line := 0
+	switch el.Tag {
+	case "rsc_location":
+		l := &Location{ID: p.id(el), Rsc: el.SelectAttrValue("rsc", ""), RscPattern: el.SelectAttrValue("rsc-pattern", ""),
+			Node: el.SelectAttrValue("node", ""), Role: p.roleAttr(el, "role"), DiscoverMode: el.SelectAttrValue("resource-discovery", ""), Line: line}
+		l.Score, l.HasScore = p.score(el, "score")
+		for _, r := range el.SelectElements("rule") {
+			l.Rules = append(l.Rules, p.rule(r))
+		}
+		if el.SelectElement("resource_set") != nil {
+			p.fail(el, "resource sets are not supported")
+			return
+		}
+		if l.Rsc == "" && l.RscPattern == "" {
+			p.fail(el, "rsc_location needs rsc or rsc-pattern")
+		}
+		if len(l.Rules) == 0 && (l.Node == "" || !l.HasScore) {
+			p.fail(el, "rsc_location needs node and score, or a rule")
+		}
+		c.Locations = append(c.Locations, l)
+	case "rsc_colocation":
+		co := &Colocation{ID: p.id(el), Rsc: el.SelectAttrValue("rsc", ""), WithRsc: el.SelectAttrValue("with-rsc", ""),
+			RscRole: p.roleAttr(el, "rsc-role"), WithRscRole: p.roleAttr(el, "with-rsc-role"), NodeAttr: el.SelectAttrValue("node-attribute", "")}
+		var ok bool
+		co.Score, ok = p.score(el, "score")
+		if el.SelectElement("resource_set") != nil {
+			p.fail(el, "resource sets are not supported")
+			return
+		}
+		if !ok && el.SelectAttr("score") == nil {
+			p.fail(el, "rsc_colocation needs a score")
+		}
+		if co.Rsc == "" || co.WithRsc == "" {
+			p.fail(el, "rsc_colocation needs rsc and with-rsc")
+		}
+		c.Colocations = append(c.Colocations, co)
+	case "rsc_order":
+		o := &Order{ID: p.id(el), First: el.SelectAttrValue("first", ""), Then: el.SelectAttrValue("then", ""),
+			FirstAction: el.SelectAttrValue("first-action", "start"), ThenAction: el.SelectAttrValue("then-action", ""),
+			Kind: el.SelectAttrValue("kind", "")}
+		if o.ThenAction == "" {
+			o.ThenAction = o.FirstAction
+		}
+		o.Score, o.HasScore = p.score(el, "score")
+		if o.Kind == "" {
+			o.Kind = "Mandatory"
+			if o.HasScore && o.Score == 0 {
+				o.Kind = "Optional"
+			}
+		}
+		switch strings.ToLower(o.Kind) {
+		case "mandatory":
+			o.Kind = "Mandatory"
+		case "optional":
+			o.Kind = "Optional"
+		case "serialize":
+			o.Kind = "Serialize"
+		default:
+			p.fail(el, "unknown kind %q: want Mandatory, Optional or Serialize", o.Kind)
+		}
+		o.Symmetrical = o.Kind != "Serialize"
+		if s := el.SelectAttrValue("symmetrical", ""); s != "" {
+			v, ok := ParseBool(s)
+			if !ok {
+				p.fail(el, "symmetrical %q is not a boolean", s)
+			}
+			o.Symmetrical = v
+		}
+		for _, a := range []string{o.FirstAction, o.ThenAction} {
+			switch a {
+			case "start", "stop", "promote", "demote":
+			default:
+				p.fail(el, "unknown action %q: want start, stop, promote or demote", a)
+			}
+		}
+		if el.SelectElement("resource_set") != nil {
+			p.fail(el, "resource sets are not supported")
+			return
+		}
+		if o.First == "" || o.Then == "" {
+			p.fail(el, "rsc_order needs first and then")
+		}
+		c.Orders = append(c.Orders, o)
+	case "rsc_ticket":
+		p.fail(el, "tickets are not supported")
+	}
+}
+
+func (p *parser) rule(el *etree.Element) *Rule {
+	r := &Rule{ID: el.SelectAttrValue("id", ""), BooleanOp: strings.ToLower(el.SelectAttrValue("boolean-op", "and")),
+		ScoreAttribute: el.SelectAttrValue("score-attribute", ""), Role: p.roleAttr(el, "role")}
+	if ref := el.SelectAttrValue("id-ref", ""); ref != "" {
+		r.ID = ref
+	}
+	r.Score, r.HasScore = p.score(el, "score")
+	if r.BooleanOp != "and" && r.BooleanOp != "or" {
+		p.fail(el, "boolean-op %q: want and or or", r.BooleanOp)
+	}
+	for _, c := range el.ChildElements() {
+		switch c.Tag {
+		case "expression":
+			e := Expr{Kind: "attr", ID: c.SelectAttrValue("id", ""), Attribute: c.SelectAttrValue("attribute", ""),
+				Operation: c.SelectAttrValue("operation", ""), Value: c.SelectAttrValue("value", ""),
+				Type: c.SelectAttrValue("type", ""), ValueSrc: c.SelectAttrValue("value-source", "literal")}
+			switch e.Operation {
+			case "lt", "gt", "lte", "gte", "eq", "ne", "defined", "not_defined":
+			default:
+				p.fail(c, "unknown operation %q", e.Operation)
+			}
+			if e.Attribute == "" {
+				p.fail(c, "expression has no attribute")
+			}
+			r.Exprs = append(r.Exprs, e)
+		case "date_expression":
+			r.Exprs = append(r.Exprs, Expr{Kind: "date", ID: c.SelectAttrValue("id", ""), Operation: c.SelectAttrValue("operation", "in_range"),
+				Start: c.SelectAttrValue("start", ""), End: c.SelectAttrValue("end", "")})
+		case "rule":
+			r.Exprs = append(r.Exprs, Expr{Kind: "rule", Sub: p.rule(c)})
+		case "rsc_expression", "op_expression":
+			r.Exprs = append(r.Exprs, Expr{Kind: c.Tag, ID: c.SelectAttrValue("id", ""), Attribute: c.SelectAttrValue("name", ""),
+				Value: c.SelectAttrValue("type", "")})
+		}
+	}
+	return r
+}
+
+func (p *parser) nodeState(el *etree.Element) *NodeState {
+	n := &NodeState{ID: el.SelectAttrValue("id", ""), Uname: el.SelectAttrValue("uname", ""), InCCM: el.SelectAttrValue("in_ccm", ""),
+		Crmd: el.SelectAttrValue("crmd", ""), Join: el.SelectAttrValue("join", ""), Expected: el.SelectAttrValue("expected", ""),
+		Shutdown: el.SelectAttrValue("shutdown", ""), Attrs: map[string]string{}}
+	if ta := el.SelectElement("transient_attributes"); ta != nil {
+		for _, ia := range ta.SelectElements("instance_attributes") {
+			for _, nv := range ia.SelectElements("nvpair") {
+				n.Attrs[nv.SelectAttrValue("name", "")] = nv.SelectAttrValue("value", "")
+			}
+		}
+	}
+	if lrm := el.SelectElement("lrm"); lrm != nil {
+		if lr := lrm.SelectElement("lrm_resources"); lr != nil {
+			for _, r := range lr.SelectElements("lrm_resource") {
+				res := &LrmResource{ID: r.SelectAttrValue("id", ""), Class: r.SelectAttrValue("class", ""),
+					Provider: r.SelectAttrValue("provider", ""), Type: r.SelectAttrValue("type", "")}
+				for _, o := range r.SelectElements("lrm_rsc_op") {
+					res.Ops = append(res.Ops, p.lrmOp(o))
+				}
+				n.Resources = append(n.Resources, res)
+			}
+		}
+	}
+	return n
+}
+
+func (p *parser) lrmOp(el *etree.Element) *LrmOp {
+	atoi := func(name string, dflt int) int {
+		v := el.SelectAttrValue(name, "")
+		if v == "" {
+			return dflt
+		}
+		i, err := strconv.Atoi(v)
+		if err != nil {
+			p.fail(el, "%s %q is not an integer", name, v)
+			return dflt
+		}
+		return i
+	}
+	o := &LrmOp{ID: el.SelectAttrValue("id", ""), Operation: el.SelectAttrValue("operation", ""),
+		RC: atoi("rc-code", 0), OpStatus: atoi("op-status", 0), CallID: atoi("call-id", 0),
+		TransitionKey: el.SelectAttrValue("transition-key", ""), Digest: el.SelectAttrValue("op-digest", ""),
+		MigrateSource: el.SelectAttrValue("migrate_source", ""), MigrateTarget: el.SelectAttrValue("migrate_target", "")}
+	o.Interval = time.Duration(atoi("interval", 0)) * time.Millisecond
+	o.LastRCChange = int64(atoi("last-rc-change", 0))
+	o.TargetRC = 0
+	if o.TransitionKey == "" {
+		// Older records keep the key only inside transition-magic.
+		if m := el.SelectAttrValue("transition-magic", ""); m != "" {
+			if i := strings.IndexByte(m, ';'); i >= 0 {
+				o.TransitionKey = m[i+1:]
+			}
+		}
+	}
+	if parts := strings.Split(o.TransitionKey, ":"); len(parts) >= 3 {
+		if t, err := strconv.Atoi(parts[2]); err == nil {
+			o.TargetRC = t
+		}
+	}
+	return o
+}
