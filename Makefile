@@ -1,0 +1,60 @@
+# Baton's build. `make demo` and `make test` are the two set-up commands; both
+# install what they need first (make deps).
+PREFIX  ?= /usr
+DESTDIR ?=
+OCF_ROOT ?= $(PREFIX)/lib/ocf
+GO      ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+AGENTS   = $(shell $(GO) run ./cmd/baton agent list 2>/dev/null | cut -d' ' -f1)
+TEST_TIMEOUT ?= 45m
+
+.PHONY: all build install metadata deps test test-unit bench demo e2e-vm vet clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/baton ./cmd/baton
+
+# /usr/sbin/baton and one symlink per agent where Pacemaker looks for
+# ocf:baton:<Agent>.
+install: build
+	install -D -m 0755 bin/baton $(DESTDIR)$(PREFIX)/sbin/baton
+	install -d $(DESTDIR)$(OCF_ROOT)/resource.d/baton
+	for a in $$(bin/baton agent list | cut -d' ' -f1); do \
+		ln -sf $(PREFIX)/sbin/baton $(DESTDIR)$(OCF_ROOT)/resource.d/baton/$$a; \
+	done
+
+# Regenerates metadata/*.xml from the agents' declarations; the metadata
+# test fails when the checked-in files drift.
+metadata: build
+	rm -f metadata/*.xml
+	for a in $$(bin/baton agent list | cut -d' ' -f1); do \
+		bin/baton agent meta $$a > metadata/$$a.xml; \
+	done
+
+deps:
+	@scripts/deps.sh
+
+vet:
+	$(GO) vet ./...
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./...
+
+# Unit tests only: no root, no daemons.
+test-unit:
+	$(GO) test -count=1 -short ./...
+
+bench: deps build
+	$(GO) test ./tests/bench -run '^$$' -bench . -benchtime 1x -timeout 90m -v
+
+demo: deps build
+	@scripts/demo.sh
+
+e2e-vm: build
+	@scripts/e2e-vm.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,154 @@
+// Package harness holds what Baton's integration tests share: building the
+// binary once, installing agents where OCF tools look for them, root checks,
+// and running ocf-tester. Sub-packages set up real components (network
+// namespaces, loop devices, Pacemaker).
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// NeedRoot skips t when not running as root. CI runs as root, so these tests
+// run there.
+func NeedRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (CI runs as root)")
+	}
+}
+
+// NeedCommand fails t when a program the test needs is missing: `make deps`
+// installs every one of them, so a missing program is a broken setup, not a
+// reason to skip.
+func NeedCommand(t testing.TB, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			t.Fatalf("%s is not installed: run `make deps` (scripts/deps.sh)", n)
+		}
+	}
+}
+
+// RepoRoot returns the repository's top directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// Baton builds the baton binary once per test process and returns its path.
+func Baton(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "baton-test-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildPath = filepath.Join(dir, "baton")
+		cmd := exec.Command("go", "build", "-o", buildPath, "./cmd/baton")
+		cmd.Dir = RepoRoot()
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/baton: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+// AgentDir returns a fresh directory holding one symlink per agent name,
+// each pointing at the baton binary: the layout of
+// /usr/lib/ocf/resource.d/baton.
+func AgentDir(t testing.TB, names ...string) string {
+	t.Helper()
+	bin := Baton(t)
+	dir := t.TempDir()
+	for _, n := range names {
+		if err := os.Symlink(bin, filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// ocf-tester runs meta-data as user nobody: the path must be reachable.
+	_ = os.Chmod(dir, 0o755)
+	for d := filepath.Dir(dir); d != "/" && d != "."; d = filepath.Dir(d) {
+		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o001 == 0 {
+			_ = os.Chmod(d, st.Mode().Perm()|0o011)
+		}
+	}
+	return dir
+}
+
+// OCFTester runs Debian's ocf-tester on an agent and fails t with its output
+// when it reports a failure. extraEnv is added to the environment (e.g. to
+// enter a network namespace's state).
+func OCFTester(t testing.TB, agentPath, instance string, params map[string]string, extraEnv ...string) string {
+	t.Helper()
+	NeedCommand(t, "ocf-tester", "xmllint")
+	args := []string{"-n", instance}
+	for k, v := range params {
+		args = append(args, "-o", k+"="+v)
+	}
+	args = append(args, agentPath)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ocf-tester", args...)
+	cmd.Env = append(os.Environ(), extraEnv...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil || !strings.Contains(out.String(), "passed all tests") {
+		t.Fatalf("ocf-tester %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+// Run runs a command with a deadline and returns its combined output and
+// exit code (-1 when it could not run). It never fails the test: callers
+// assert on the result.
+func Run(ctx context.Context, env []string, name string, args ...string) (string, int) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return string(out), ee.ExitCode()
+		}
+		return string(out) + err.Error(), -1
+	}
+	return string(out), 0
+}
+
+// UniqueName returns a short name unique to this process and call, for
+// namespaces, interfaces and loop-device files (interface names allow at
+// most 15 bytes).
+func UniqueName(prefix string) string {
+	mu.Lock()
+	defer mu.Unlock()
+	seq++
+	return fmt.Sprintf("%s%d%d", prefix, os.Getpid()%10000, seq)
+}
+
+var (
+	mu  sync.Mutex
+	seq int
+)

@@ -1,0 +1,95 @@
+package pacemaker
+
+import (
+	"encoding/xml"
+	"fmt"
+)
+
+// Status is the part of `crm_mon --output-as=xml` the tests read.
+type Status struct {
+	HaveDC    bool
+	Nodes     []NodeStatus
+	Resources []ResourceStatus // primitives, including those inside clones and groups
+}
+
+// NodeStatus is one <node> of crm_mon.
+type NodeStatus struct {
+	Name    string `xml:"name,attr"`
+	Online  bool   `xml:"online,attr"`
+	Standby bool   `xml:"standby,attr"`
+}
+
+// ResourceStatus is one primitive <resource> of crm_mon.
+type ResourceStatus struct {
+	ID     string `xml:"id,attr"`
+	Agent  string `xml:"resource_agent,attr"`
+	Role   string `xml:"role,attr"`
+	Active bool   `xml:"active,attr"`
+	Failed bool   `xml:"failed,attr"`
+	Nodes  []struct {
+		Name string `xml:"name,attr"`
+	} `xml:"node"`
+}
+
+type crmMon struct {
+	Summary struct {
+		DC struct {
+			Present bool `xml:"present,attr"`
+		} `xml:"current_dc"`
+	} `xml:"summary"`
+	Nodes     []NodeStatus `xml:"nodes>node"`
+	Resources struct {
+		Primitives []ResourceStatus `xml:"resource"`
+		Clones     []struct {
+			Resources []ResourceStatus `xml:"resource"`
+			Groups    []struct {
+				Resources []ResourceStatus `xml:"resource"`
+			} `xml:"group"`
+		} `xml:"clone"`
+		Groups []struct {
+			Resources []ResourceStatus `xml:"resource"`
+		} `xml:"group"`
+	} `xml:"resources"`
+}
+
+// ParseStatus reads crm_mon's XML output.
+func ParseStatus(b []byte) (*Status, error) {
+	var m crmMon
+	if err := xml.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("parse crm_mon XML: %w", err)
+	}
+	st := &Status{HaveDC: m.Summary.DC.Present, Nodes: m.Nodes}
+	st.Resources = append(st.Resources, m.Resources.Primitives...)
+	for _, c := range m.Resources.Clones {
+		st.Resources = append(st.Resources, c.Resources...)
+		for _, g := range c.Groups {
+			st.Resources = append(st.Resources, g.Resources...)
+		}
+	}
+	for _, g := range m.Resources.Groups {
+		st.Resources = append(st.Resources, g.Resources...)
+	}
+	return st, nil
+}
+
+// NodeOnline reports whether the named node is online.
+func (s *Status) NodeOnline(name string) bool {
+	for _, n := range s.Nodes {
+		if n.Name == name {
+			return n.Online
+		}
+	}
+	return false
+}
+
+// Instances returns the primitives whose id is id or a clone instance of it
+// (id:N).
+func (s *Status) Instances(id string) []ResourceStatus {
+	var out []ResourceStatus
+	for _, r := range s.Resources {
+		if r.ID == id || (len(r.ID) > len(id) && r.ID[:len(id)] == id && r.ID[len(id)] == ':') {
+			out = append(out, r)
+		}
+	}
+	return out
+}
