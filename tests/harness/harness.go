@@ -60,6 +60,8 @@ func Baton(t testing.TB) string {
 			buildErr = err
 			return
 		}
+		// ocf-tester runs meta-data as user nobody, who must reach the binary.
+		_ = os.Chmod(dir, 0o755)
 		buildPath = filepath.Join(dir, "baton")
 		cmd := exec.Command("go", "build", "-o", buildPath, "./cmd/baton")
 		cmd.Dir = RepoRoot()

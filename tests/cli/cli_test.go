@@ -1,0 +1,80 @@
+// Package cli_test drives the baton binary as users and Pacemaker do: as
+// `baton ...` and through agent-named symlinks.
+package cli_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/agents"
+	"github.com/baton-ha/baton/tests/harness"
+)
+
+func run(t *testing.T, env []string, bin string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return harness.Run(ctx, env, bin, args...)
+}
+
+func TestBatonCommands(t *testing.T) {
+	bin := harness.Baton(t)
+	out, code := run(t, nil, bin, "agent", "list")
+	if code != 0 {
+		t.Fatal(out)
+	}
+	for _, a := range agents.All() {
+		if !strings.Contains(out, a.Name) {
+			t.Errorf("agent list lacks %s:\n%s", a.Name, out)
+		}
+		meta, code := run(t, nil, bin, "agent", "meta", a.Name)
+		if code != 0 || meta != string(a.MetaData()) {
+			t.Errorf("agent meta %s: exit %d", a.Name, code)
+		}
+	}
+	if out, code := run(t, nil, bin, "version"); code != 0 || !strings.HasPrefix(out, "baton ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if out, code := run(t, nil, bin, "agent", "meta", "Nope"); code != 2 || !strings.Contains(out, `no agent named "Nope"`) {
+		t.Errorf("unknown agent: %d %q", code, out)
+	}
+	state := filepath.Join(t.TempDir(), "d.state")
+	env := []string{"OCF_RESKEY_state=" + state, "OCF_RESOURCE_INSTANCE=d"}
+	for _, step := range []struct {
+		action string
+		want   int
+	}{{"monitor", 7}, {"start", 0}, {"monitor", 0}, {"stop", 0}, {"dance", 3}} {
+		if out, code := run(t, env, bin, "agent", "run", "Dummy", step.action); code != step.want {
+			t.Errorf("agent run Dummy %s: exit %d, want %d\n%s", step.action, code, step.want, out)
+		}
+	}
+}
+
+func TestAgentSymlink(t *testing.T) {
+	dir := harness.AgentDir(t, "Dummy", "Stateful")
+	dummy := filepath.Join(dir, "Dummy")
+	if out, code := run(t, []string{}, dummy, "meta-data"); code != 0 || !strings.Contains(out, `<resource-agent name="Dummy"`) {
+		t.Errorf("meta-data: %d %q", code, out)
+	}
+	out, code := run(t, nil, dummy, "frobnicate")
+	if code != 3 || !strings.Contains(out, "usage: Dummy") {
+		t.Errorf("unknown action: exit %d, want 3 with usage\n%s", code, out)
+	}
+	out, code = run(t, []string{"OCF_RESKEY_op_sleep=lots"}, dummy, "start")
+	if code != 6 || !strings.Contains(out, "ocf-exit-reason:parameter op_sleep") {
+		t.Errorf("bad parameter: exit %d, want 6 with a reason naming it\n%s", code, out)
+	}
+	out, code = run(t, []string{"OCF_RESKEY_state=" + filepath.Join(t.TempDir(), "s"), "OCF_RESKEY_bogus=1", "HA_debug=1"}, dummy, "monitor")
+	if code != 7 || !strings.Contains(out, "ignoring undeclared parameter bogus") {
+		t.Errorf("unknown parameter: exit %d, want 7 and a debug note\n%s", code, out)
+	}
+	// The agent also works when the symlink is the only thing on PATH-less,
+	// environment-less invocations, as ocf-tester's `su nobody` does.
+	if _, err := os.Stat(dummy); err != nil {
+		t.Fatal(err)
+	}
+}
