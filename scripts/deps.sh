@@ -17,7 +17,7 @@ PACKAGES=(
   # NFS-Ganesha and a real NFS client
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
   # benchmarks
-  hyperfine time
+  hyperfine time strace
 )
 if [[ -n "${BATON_EXTRA_PACKAGES:-}" ]]; then
   # shellcheck disable=SC2206

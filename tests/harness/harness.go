@@ -63,7 +63,7 @@ func Baton(t testing.TB) string {
 		// ocf-tester runs meta-data as user nobody, who must reach the binary.
 		_ = os.Chmod(dir, 0o755)
 		buildPath = filepath.Join(dir, "baton")
-		cmd := exec.Command("go", "build", "-o", buildPath, "./cmd/baton")
+		cmd := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-trimpath", "-ldflags", "-s -w", "-o", buildPath, "./cmd/baton")
 		cmd.Dir = RepoRoot()
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
