@@ -1,0 +1,239 @@
+package membership
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var testKey = Key("0123456789abcdef0123456789abcdef")
+
+// cuttable is a real UDP socket whose sends can be dropped, to cut a link
+// without touching the host's network.
+type cuttable struct {
+	net.PacketConn
+	cut atomic.Bool
+}
+
+func (c *cuttable) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if c.cut.Load() {
+		return len(b), nil
+	}
+	return c.PacketConn.WriteTo(b, addr)
+}
+
+type node struct {
+	m     *Membership
+	conns []*cuttable
+}
+
+// pair builds two nodes with two links each, on loopback UDP.
+func pair(t *testing.T, keyB Key) (a, b *node) {
+	t.Helper()
+	listen := func() *cuttable {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return &cuttable{PacketConn: c}
+	}
+	a, b = &node{conns: []*cuttable{listen(), listen()}}, &node{conns: []*cuttable{listen(), listen()}}
+	mk := func(self, other *node, name, peer string, key Key) *Membership {
+		links := []Link{{Name: "hb", Conn: self.conns[0]}, {Name: "svc", Conn: self.conns[1]}}
+		m, err := New(Config{Cluster: "c1", Node: name, Key: key, Links: links,
+			Keepalive: 20 * time.Millisecond, Warntime: 60 * time.Millisecond, Deadtime: 150 * time.Millisecond,
+			Peers:   []Peer{{Name: peer, Addrs: []net.Addr{other.conns[0].LocalAddr(), other.conns[1].LocalAddr()}}},
+			Payload: func() []byte { return []byte("from " + name) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a.m = mk(a, b, "a", "b", testKey)
+	b.m = mk(b, a, "b", "a", keyB)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	go func() { a.m.Run(ctx); done <- struct{}{} }()
+	go func() { b.m.Run(ctx); done <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-done; <-done })
+	return a, b
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func state(m *Membership) PeerState { return m.Snapshot()[0] }
+
+func TestPeersSeeEachOther(t *testing.T) {
+	a, b := pair(t, testKey)
+	waitFor(t, "both alive on both links", func() bool {
+		sa, sb := state(a.m), state(b.m)
+		return sa.Alive && sb.Alive && sa.Links[0] == LinkUp && sa.Links[1] == LinkUp && sb.Links[0] == LinkUp && sb.Links[1] == LinkUp
+	})
+	if got := string(state(a.m).Payload); got != "from b" {
+		t.Errorf("payload %q", got)
+	}
+	if got := strings.Join(a.m.Alive(), ","); got != "a,b" {
+		t.Errorf("Alive = %s", got)
+	}
+}
+
+func TestOneLinkCutKeepsPeerAlive(t *testing.T) {
+	a, b := pair(t, testKey)
+	waitFor(t, "alive", func() bool { return state(a.m).Alive && state(b.m).Alive })
+	a.conns[0].cut.Store(true)
+	b.conns[0].cut.Store(true)
+	waitFor(t, "link hb down on a", func() bool { return state(a.m).Links[0] == LinkDown })
+	// Two more deadtimes with only the service link: still alive.
+	time.Sleep(300 * time.Millisecond)
+	if s := state(a.m); !s.Alive || s.Links[1] != LinkUp {
+		t.Fatalf("peer b should stay alive on the service link: %+v", s)
+	}
+}
+
+func TestAllLinksCutKillsPeer(t *testing.T) {
+	a, b := pair(t, testKey)
+	waitFor(t, "alive", func() bool { return state(a.m).Alive })
+	for _, c := range b.conns {
+		c.cut.Store(true)
+	}
+	waitFor(t, "b dead on a", func() bool { return !state(a.m).Alive })
+	s := state(a.m)
+	for i, l := range s.Links {
+		if l != LinkDown {
+			t.Errorf("link %d is %v", i, l)
+		}
+	}
+	// Recovery when the links come back.
+	for _, c := range b.conns {
+		c.cut.Store(false)
+	}
+	waitFor(t, "b alive again", func() bool { return state(a.m).Alive })
+}
+
+func TestWrongKeyNeverAlive(t *testing.T) {
+	a, b := pair(t, Key("another-key-of-enough-length!!"))
+	time.Sleep(300 * time.Millisecond)
+	if state(a.m).Alive || state(b.m).Alive {
+		t.Fatal("a peer with another key was accepted")
+	}
+}
+
+func TestReplayRejected(t *testing.T) {
+	clock := time.Unix(1000, 0)
+	m, err := New(Config{Cluster: "c", Node: "a", Key: testKey, Links: []Link{{Name: "l"}},
+		Peers: []Peer{{Name: "b", Addrs: []net.Addr{nil}}}, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Seq: 5, Time: 100}
+	m.accept(old, 0)
+	if !state(m).Alive {
+		t.Fatal("first heartbeat not accepted")
+	}
+	// b restarts with a new incarnation and a later clock.
+	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 2, Seq: 1, Time: 200}, 0)
+	// Time passes and b dies.
+	clock = clock.Add(10 * time.Second)
+	m.check()
+	if state(m).Alive {
+		t.Fatal("b should be dead")
+	}
+	// A recording of b's first incarnation must not revive it, nor a
+	// repeated packet of the current one, nor one sent on another link.
+	for _, h := range []*Heartbeat{
+		{Cluster: "c", From: "b", Incarnation: 1, Seq: 6, Time: 150},
+		{Cluster: "c", From: "b", Incarnation: 2, Seq: 1, Time: 200},
+		{Cluster: "c", From: "b", Incarnation: 2, Seq: 9, Time: 300, Link: 1},
+		{Cluster: "other", From: "b", Incarnation: 2, Seq: 9, Time: 300},
+		{Cluster: "c", From: "stranger", Incarnation: 2, Seq: 9, Time: 300},
+	} {
+		m.accept(h, 0)
+		if state(m).Alive {
+			t.Fatalf("heartbeat %+v revived b", h)
+		}
+	}
+}
+
+func TestMarshalRoundTrip(t *testing.T) {
+	h := &Heartbeat{Cluster: "c1", From: "node-1", Incarnation: 7, Seq: 9, Time: 12345, Link: 1, Payload: []byte("dc=node-1")}
+	pkt, err := h.Marshal(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Unmarshal(testKey, pkt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Cluster != h.Cluster || got.From != h.From || got.Incarnation != 7 || got.Seq != 9 || got.Time != 12345 || got.Link != 1 || string(got.Payload) != "dc=node-1" {
+		t.Errorf("round trip: %+v", got)
+	}
+	pkt[10] ^= 1
+	if _, err := Unmarshal(testKey, pkt); err == nil {
+		t.Error("tampered packet accepted")
+	}
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	h := &Heartbeat{Cluster: "c", From: "n", Payload: []byte("x")}
+	pkt, _ := h.Marshal(testKey)
+	f.Add(pkt)
+	f.Add([]byte("BTN1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = Unmarshal(testKey, b)
+		// Also exercise the decoder behind a valid signature.
+		signed := append(append([]byte(nil), b...), testKey.sign(b)...)
+		_, _ = Unmarshal(testKey, signed)
+	})
+}
+
+func TestLoadKey(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "authkey")
+	os.WriteFile(good, []byte("0123456789abcdef0123\n"), 0o600)
+	if k, err := LoadKey(good); err != nil || string(k) != "0123456789abcdef0123" {
+		t.Errorf("LoadKey: %q %v", k, err)
+	}
+	open := filepath.Join(dir, "open")
+	os.WriteFile(open, []byte("0123456789abcdef0123"), 0o644)
+	if _, err := LoadKey(open); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("world-readable key accepted or unclear: %v", err)
+	}
+	short := filepath.Join(dir, "short")
+	os.WriteFile(short, []byte("abc"), 0o600)
+	if _, err := LoadKey(short); err == nil || !strings.Contains(err.Error(), "at least 16") {
+		t.Errorf("short key: %v", err)
+	}
+	if _, err := LoadKey(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "urandom") {
+		t.Errorf("missing key: %v", err)
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"no node":  {Key: testKey, Links: []Link{{}}},
+		"no key":   {Node: "a", Links: []Link{{}}},
+		"no links": {Node: "a", Key: testKey},
+		"timing":   {Node: "a", Key: testKey, Links: []Link{{}}, Keepalive: time.Second, Warntime: time.Second, Deadtime: 2 * time.Second},
+		"addrs":    {Node: "a", Key: testKey, Links: []Link{{}}, Peers: []Peer{{Name: "b"}}},
+		"self":     {Node: "a", Key: testKey, Links: []Link{{}}, Peers: []Peer{{Name: "a", Addrs: []net.Addr{nil}}}},
+	} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
