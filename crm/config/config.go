@@ -1,0 +1,269 @@
+// Package config reads and validates the configuration of `baton daemon`: a
+// TOML file per node (docs/daemon.md documents every key).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is one node's daemon configuration.
+type Config struct {
+	Cluster string `toml:"cluster"` // the cluster's name; heartbeats of other clusters are ignored
+	Node    string `toml:"node"`    // this node's name (its uname in the CIB)
+	NodeID  int    `toml:"node_id"` // unique positive number; the lowest live one is DC
+	CIB     string `toml:"cib"`     // path of the CIB XML this node keeps
+	AuthKey string `toml:"auth_key"`
+	// StateDir holds the node's runtime files (sockets, the local CIB copy).
+	StateDir string `toml:"state_dir"`
+	// OCFRoot is where agents are looked up (default /usr/lib/ocf).
+	OCFRoot string `toml:"ocf_root"`
+	// WaitForAll makes a freshly started node wait until it has seen every
+	// peer before it runs anything, so that two nodes booting apart cannot
+	// both start the stack. Default true.
+	WaitForAll *bool `toml:"wait_for_all"`
+
+	Heartbeat Heartbeat `toml:"heartbeat"`
+	Links     []Link    `toml:"link"`
+	Peers     []Peer    `toml:"peer"`
+	Ping      Ping      `toml:"ping"`
+	Quorum    Quorum    `toml:"quorum"`
+	Fencing   Fencing   `toml:"fencing"`
+}
+
+// Heartbeat holds the failure-detection timing.
+type Heartbeat struct {
+	Port      int      `toml:"port"`      // UDP port on every link; default 5405
+	Keepalive Duration `toml:"keepalive"` // default 500ms
+	Warntime  Duration `toml:"warntime"`  // default 1s
+	Deadtime  Duration `toml:"deadtime"`  // default 2s
+}
+
+// Link is one heartbeat network: this node's address on it.
+type Link struct {
+	Name    string `toml:"name"`
+	Address string `toml:"address"`
+}
+
+// Peer is another node: its id and its address on each link, in link order.
+type Peer struct {
+	Name      string   `toml:"name"`
+	NodeID    int      `toml:"node_id"`
+	Addresses []string `toml:"addresses"`
+}
+
+// Ping turns reachability of ping nodes into a node attribute, as
+// ocf:pacemaker:ping's pingd does: attribute = multiplier x reachable hosts.
+type Ping struct {
+	Hosts      []string `toml:"hosts"`
+	Attribute  string   `toml:"attribute"`  // default "pingd"
+	Multiplier int      `toml:"multiplier"` // default 1
+	Interval   Duration `toml:"interval"`   // default 2s
+	Timeout    Duration `toml:"timeout"`    // default 1s
+}
+
+// Quorum policies: what a node that has lost every peer may do.
+const (
+	QuorumFence   = "fence"   // take over only after fencing the lost peer succeeded
+	QuorumWitness = "witness" // take over only with the witness's vote
+	QuorumIgnore  = "ignore"  // take over anyway (split brain possible; say so explicitly)
+	QuorumStop    = "stop"    // stop everything and wait
+)
+
+// Quorum says how a partition decides it may run resources.
+type Quorum struct {
+	Policy  string   `toml:"policy"`  // fence | witness | ignore | stop; default stop
+	Witness string   `toml:"witness"` // host:port of `baton witness`, for policy witness
+	Timeout Duration `toml:"timeout"` // how long to wait for the witness; default 1s
+}
+
+// Fencing runs a fence agent against a lost peer: Command is the program and
+// its arguments; the word {node} in an argument is replaced by the peer's
+// name (no shell is involved).
+type Fencing struct {
+	Command []string `toml:"command"`
+	Timeout Duration `toml:"timeout"` // default 60s
+}
+
+// Duration is a time.Duration written as "500ms", "2s".
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a duration; a bare number means seconds, as in
+// Pacemaker.
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		d.Duration = time.Duration(n * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (use e.g. 500ms, 2s)", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// Load reads and validates a configuration file.
+func Load(path string) (*Config, error) {
+	var c Config
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("config %s: unknown keys: %s (see docs/daemon.md)", path, strings.Join(keys, ", "))
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// Validate fills in defaults and checks every setting; the error names the
+// key at fault.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Cluster == "" {
+		c.Cluster = "baton"
+	}
+	if c.Node == "" {
+		bad("node: this node's name is required")
+	}
+	if c.NodeID <= 0 {
+		bad("node_id: must be a positive number, unique in the cluster")
+	}
+	if c.CIB == "" {
+		bad("cib: the path of the CIB XML is required")
+	}
+	if c.AuthKey == "" {
+		bad("auth_key: the path of the shared key file is required (mode 0600)")
+	}
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/baton"
+	}
+	if c.OCFRoot == "" {
+		c.OCFRoot = "/usr/lib/ocf"
+	}
+	if c.WaitForAll == nil {
+		t := true
+		c.WaitForAll = &t
+	}
+	h := &c.Heartbeat
+	if h.Port == 0 {
+		h.Port = 5405
+	}
+	if h.Port < 1 || h.Port > 65535 {
+		bad("heartbeat.port: %d is not a UDP port", h.Port)
+	}
+	def := func(d *Duration, v time.Duration) {
+		if d.Duration == 0 {
+			d.Duration = v
+		}
+	}
+	def(&h.Keepalive, 500*time.Millisecond)
+	def(&h.Warntime, time.Second)
+	def(&h.Deadtime, 2*time.Second)
+	if !(h.Keepalive.Duration > 0 && h.Keepalive.Duration < h.Warntime.Duration && h.Warntime.Duration < h.Deadtime.Duration) {
+		bad("heartbeat: need 0 < keepalive < warntime < deadtime, got %v, %v, %v", h.Keepalive.Duration, h.Warntime.Duration, h.Deadtime.Duration)
+	} else if h.Deadtime.Duration < 2*h.Keepalive.Duration {
+		bad("heartbeat.deadtime: %v leaves room for fewer than two heartbeats of %v", h.Deadtime.Duration, h.Keepalive.Duration)
+	}
+	if len(c.Links) < 2 {
+		bad("link: %d heartbeat link(s) configured; at least two are required (e.g. a dedicated heartbeat NIC and the service NIC), so that one failed cable is not a failed node", len(c.Links))
+	}
+	linkNames := map[string]bool{}
+	for i, l := range c.Links {
+		if l.Name == "" {
+			bad("link[%d].name: required", i)
+		} else if linkNames[l.Name] {
+			bad("link[%d].name: %q used twice", i, l.Name)
+		}
+		linkNames[l.Name] = true
+		if net.ParseIP(l.Address) == nil {
+			bad("link[%d].address: %q is not an IP address", i, l.Address)
+		}
+	}
+	if len(c.Peers) == 0 {
+		bad("peer: no peer configured")
+	}
+	ids := map[int]string{c.NodeID: c.Node}
+	names := map[string]bool{c.Node: true}
+	for i, p := range c.Peers {
+		if p.Name == "" {
+			bad("peer[%d].name: required", i)
+		} else if names[p.Name] {
+			bad("peer[%d].name: %q is used twice or is this node", i, p.Name)
+		}
+		names[p.Name] = true
+		if p.NodeID <= 0 {
+			bad("peer[%d].node_id: must be a positive number", i)
+		} else if other, dup := ids[p.NodeID]; dup {
+			bad("peer[%d].node_id: %d is also %s's", i, p.NodeID, other)
+		}
+		ids[p.NodeID] = p.Name
+		if len(p.Addresses) != len(c.Links) {
+			bad("peer[%d].addresses: %d given for %d links; give one per link, in link order (\"\" where the peer has none)", i, len(p.Addresses), len(c.Links))
+		}
+		for j, a := range p.Addresses {
+			if a != "" && net.ParseIP(a) == nil {
+				bad("peer[%d].addresses[%d]: %q is not an IP address", i, j, a)
+			}
+		}
+	}
+	pg := &c.Ping
+	if pg.Attribute == "" {
+		pg.Attribute = "pingd"
+	}
+	if pg.Multiplier == 0 {
+		pg.Multiplier = 1
+	}
+	def(&pg.Interval, 2*time.Second)
+	def(&pg.Timeout, time.Second)
+	for i, hst := range pg.Hosts {
+		if net.ParseIP(hst) == nil {
+			bad("ping.hosts[%d]: %q is not an IP address", i, hst)
+		}
+	}
+	q := &c.Quorum
+	if q.Policy == "" {
+		q.Policy = QuorumStop
+	}
+	def(&q.Timeout, time.Second)
+	switch q.Policy {
+	case QuorumWitness:
+		if _, _, err := net.SplitHostPort(q.Witness); err != nil {
+			bad("quorum.witness: %q is not host:port (policy witness needs `baton witness` on a third host)", q.Witness)
+		}
+	case QuorumFence:
+		if len(c.Fencing.Command) == 0 {
+			bad("quorum.policy fence needs fencing.command (e.g. [\"fence_ipmilan\", \"--ip=...\", \"--plug={node}\"])")
+		}
+	case QuorumIgnore, QuorumStop:
+	default:
+		bad("quorum.policy: %q is not one of fence, witness, ignore, stop", q.Policy)
+	}
+	def(&c.Fencing.Timeout, 60*time.Second)
+	return errors.Join(errs...)
+}
+
+// AuthKeyReadable is a cheap early check used by `baton daemon --check`.
+func (c *Config) AuthKeyReadable() error {
+	_, err := os.Stat(c.AuthKey)
+	return err
+}

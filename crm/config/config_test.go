@@ -1,0 +1,88 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const good = `
+cluster = "nfs"
+node = "node1"
+node_id = 1
+cib = "/etc/baton/cib.xml"
+auth_key = "/etc/baton/authkey"
+
+[heartbeat]
+keepalive = "250ms"
+
+[[link]]
+name = "hb"
+address = "10.0.1.1"
+
+[[link]]
+name = "svc"
+address = "10.0.0.1"
+
+[[peer]]
+name = "node2"
+node_id = 2
+addresses = ["10.0.1.2", "10.0.0.2"]
+
+[ping]
+hosts = ["10.0.0.254"]
+multiplier = 100
+
+[quorum]
+policy = "witness"
+witness = "10.0.0.3:5406"
+`
+
+func write(t *testing.T, s string) string {
+	p := filepath.Join(t.TempDir(), "baton.toml")
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadGood(t *testing.T) {
+	c, err := Load(write(t, good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Heartbeat.Keepalive.Duration != 250*time.Millisecond || c.Heartbeat.Warntime.Duration != time.Second ||
+		c.Heartbeat.Deadtime.Duration != 2*time.Second || c.Heartbeat.Port != 5405 {
+		t.Errorf("heartbeat defaults: %+v", c.Heartbeat)
+	}
+	if !*c.WaitForAll || c.Ping.Attribute != "pingd" || c.Ping.Multiplier != 100 || c.Quorum.Policy != "witness" || c.StateDir != "/var/lib/baton" {
+		t.Errorf("config: %+v", c)
+	}
+}
+
+func TestLoadBad(t *testing.T) {
+	tests := []struct{ name, edit, want string }{
+		{"unknown key", good + "\nbogus = 1\n", "unknown keys: bogus"},
+		{"one link", strings.Replace(good, "[[link]]\nname = \"svc\"\naddress = \"10.0.0.1\"\n", "", 1), "at least two are required"},
+		{"bad timing", strings.Replace(good, `keepalive = "250ms"`, `keepalive = "3s"`, 1), "keepalive < warntime < deadtime"},
+		{"bad duration", strings.Replace(good, `keepalive = "250ms"`, `keepalive = "soon"`, 1), "is not a duration"},
+		{"bad address", strings.Replace(good, `address = "10.0.1.1"`, `address = "ten"`, 1), "link[0].address"},
+		{"dup id", strings.Replace(good, "node_id = 2", "node_id = 1", 1), "peer[0].node_id: 1 is also node1's"},
+		{"addr count", strings.Replace(good, `addresses = ["10.0.1.2", "10.0.0.2"]`, `addresses = ["10.0.1.2"]`, 1), "1 given for 2 links"},
+		{"policy", strings.Replace(good, `policy = "witness"`, `policy = "majority"`, 1), "not one of fence, witness, ignore, stop"},
+		{"witness addr", strings.Replace(good, `witness = "10.0.0.3:5406"`, `witness = "10.0.0.3"`, 1), "quorum.witness"},
+		{"fence without command", strings.Replace(good, `policy = "witness"`, `policy = "fence"`, 1), "needs fencing.command"},
+		{"no node", strings.Replace(good, `node = "node1"`, ``, 1), "node: this node's name is required"},
+		{"syntax", good + "\n[[[", "config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(write(t, tt.edit))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
