@@ -64,7 +64,7 @@ func TestLoadGood(t *testing.T) {
 
 func TestLoadBad(t *testing.T) {
 	tests := []struct{ name, edit, want string }{
-		{"unknown key", good + "\nbogus = 1\n", "unknown keys: bogus"},
+		{"unknown key", good + "\nbogus = 1\n", "unknown keys: quorum.bogus"},
 		{"one link", strings.Replace(good, "[[link]]\nname = \"svc\"\naddress = \"10.0.0.1\"\n", "", 1), "at least two are required"},
 		{"bad timing", strings.Replace(good, `keepalive = "250ms"`, `keepalive = "3s"`, 1), "keepalive < warntime < deadtime"},
 		{"bad duration", strings.Replace(good, `keepalive = "250ms"`, `keepalive = "soon"`, 1), "is not a duration"},
