@@ -42,7 +42,13 @@ func LoadKey(path string) (Key, error) {
 	return Key(b), nil
 }
 
-// sign returns the HMAC-SHA256 of msg.
+// Sign returns the HMAC-SHA256 of msg.
+func (k Key) Sign(msg []byte) []byte { return k.sign(msg) }
+
+// Verify checks a message whose last 32 bytes are its HMAC-SHA256 and
+// returns the message without them.
+func (k Key) Verify(pkt []byte) ([]byte, error) { return k.verify(pkt) }
+
 func (k Key) sign(msg []byte) []byte {
 	m := hmac.New(sha256.New, k)
 	m.Write(msg)

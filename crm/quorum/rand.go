@@ -1,0 +1,5 @@
+package quorum
+
+import "crypto/rand"
+
+var randRead = rand.Read
