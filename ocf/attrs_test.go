@@ -17,7 +17,9 @@ type nodeStore struct {
 	m  map[string]string
 }
 
-func (s *nodeStore) key(node, name string, l Lifetime) string { return node + "/" + string(l) + "/" + name }
+func (s *nodeStore) key(node, name string, l Lifetime) string {
+	return node + "/" + string(l) + "/" + name
+}
 func (s *nodeStore) SetAttr(node, name, value string, l Lifetime) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

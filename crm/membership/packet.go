@@ -16,7 +16,7 @@ type Heartbeat struct {
 	// only with a time later than any seen from that peer, so a recording of
 	// a dead node's heartbeats cannot bring it back to life.
 	Time int64
-	Link        uint8  // the sender's link index the packet went out on
+	Link uint8 // the sender's link index the packet went out on
 	// Payload carries what the controller piggybacks (e.g. the DC it
 	// believes in and its CIB version); opaque here.
 	Payload []byte
