@@ -7,7 +7,12 @@ import (
 	"os"
 	"sort"
 
+	"github.com/baton-ha/baton/agents/drbd"
 	"github.com/baton-ha/baton/agents/dummy"
+	"github.com/baton-ha/baton/agents/exportfs"
+	"github.com/baton-ha/baton/agents/filesystem"
+	"github.com/baton-ha/baton/agents/ipaddr"
+	"github.com/baton-ha/baton/agents/nfsserver"
 	"github.com/baton-ha/baton/agents/stateful"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -16,8 +21,13 @@ import (
 // dependencies.
 func All() []*ocf.Agent {
 	list := []*ocf.Agent{
+		drbd.New(drbd.Production()),
 		dummy.New(os.Hostname),
+		filesystem.New(filesystem.Config{}),
 		stateful.New(),
+		ipaddr.New(),
+		nfsserver.New(),
+		exportfs.New(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	return list

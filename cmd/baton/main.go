@@ -46,7 +46,11 @@ func main() {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		agentCommand(),
+		drbdCommand(),
 		versionCommand(),
+		daemonCommand(), witnessCommand(), statusCommand(), resourceCommand(), nodeCommand(), cibCommand(),
+		ipaddrAnnounceCommand(),
+		simulateCommand(), verifyCommand(),
 	}
 }
 

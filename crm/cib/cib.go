@@ -6,7 +6,11 @@
 // decisions (allocation order, tie breaks, output order) depend on it.
 package cib
 
-import "time"
+import (
+	"time"
+
+	"github.com/beevik/etree"
+)
 
 // CIB is one parsed CIB document.
 type CIB struct {
@@ -26,6 +30,10 @@ type CIB struct {
 	RscDefaults []NVSet
 	OpDefaults  []NVSet
 	Status      []*NodeState
+
+	// Warnings are problems Pacemaker tolerates (with a fallback); verify
+	// reports them.
+	Warnings Errors
 
 	doc *source
 }
@@ -89,6 +97,7 @@ type Resource struct {
 	Children []*Resource
 	Parent   *Resource
 	Line     int
+	el       *etree.Element
 }
 
 // Agent returns "class:provider:type" as Pacemaker prints it.
@@ -122,6 +131,7 @@ type Location struct {
 	Rules        []*Rule
 	DiscoverMode string
 	Line         int
+	el           *etree.Element
 }
 
 // Colocation is an rsc_colocation constraint: Rsc (the dependent) is placed
@@ -135,6 +145,7 @@ type Colocation struct {
 	WithRscRole string
 	NodeAttr    string
 	Line        int
+	el          *etree.Element
 }
 
 // Order is an rsc_order constraint.
@@ -149,6 +160,7 @@ type Order struct {
 	HasScore    bool
 	Symmetrical bool
 	Line        int
+	el          *etree.Element
 }
 
 // Rule is a rule element: expressions combined with and/or.

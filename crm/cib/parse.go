@@ -37,6 +37,7 @@ func Parse(data []byte) (*CIB, error) {
 	}
 	p := &parser{src: src, sets: map[string]*NVSet{}}
 	c := p.cib(root)
+	c.Warnings = p.warns
 	if len(p.errs) > 0 {
 		return nil, p.errs
 	}
@@ -44,9 +45,14 @@ func Parse(data []byte) (*CIB, error) {
 }
 
 type parser struct {
-	src  *source
-	errs Errors
-	sets map[string]*NVSet // by id, for id-ref
+	src   *source
+	errs  Errors
+	warns Errors
+	sets  map[string]*NVSet // by id, for id-ref
+}
+
+func (p *parser) warn(el *etree.Element, format string, args ...any) {
+	p.warns = append(p.warns, p.src.errorf(el, format, args...))
 }
 
 func (p *parser) fail(el *etree.Element, format string, args ...any) {
@@ -167,7 +173,7 @@ func (p *parser) nvset(el *etree.Element) NVSet {
 }
 
 func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
-	r := &Resource{Tag: el.Tag, Parent: parent}
+	r := &Resource{Tag: el.Tag, Parent: parent, el: el}
 	switch el.Tag {
 	case "primitive":
 		r.Kind = Primitive
@@ -304,11 +310,10 @@ func (p *parser) score(el *etree.Element, name string) (int, bool) {
 }
 
 func (p *parser) constraint(c *CIB, el *etree.Element) {
-	line := 0
 	switch el.Tag {
 	case "rsc_location":
 		l := &Location{ID: p.id(el), Rsc: el.SelectAttrValue("rsc", ""), RscPattern: el.SelectAttrValue("rsc-pattern", ""),
-			Node: el.SelectAttrValue("node", ""), Role: p.roleAttr(el, "role"), DiscoverMode: el.SelectAttrValue("resource-discovery", ""), Line: line}
+			Node: el.SelectAttrValue("node", ""), Role: p.roleAttr(el, "role"), DiscoverMode: el.SelectAttrValue("resource-discovery", ""), el: el}
 		l.Score, l.HasScore = p.score(el, "score")
 		for _, r := range el.SelectElements("rule") {
 			l.Rules = append(l.Rules, p.rule(r))
@@ -320,13 +325,13 @@ func (p *parser) constraint(c *CIB, el *etree.Element) {
 		if l.Rsc == "" && l.RscPattern == "" {
 			p.fail(el, "rsc_location needs rsc or rsc-pattern")
 		}
-		if len(l.Rules) == 0 && (l.Node == "" || !l.HasScore) {
+		if len(l.Rules) == 0 && (l.Node == "" || el.SelectAttr("score") == nil) {
 			p.fail(el, "rsc_location needs node and score, or a rule")
 		}
 		c.Locations = append(c.Locations, l)
 	case "rsc_colocation":
 		co := &Colocation{ID: p.id(el), Rsc: el.SelectAttrValue("rsc", ""), WithRsc: el.SelectAttrValue("with-rsc", ""),
-			RscRole: p.roleAttr(el, "rsc-role"), WithRscRole: p.roleAttr(el, "with-rsc-role"), NodeAttr: el.SelectAttrValue("node-attribute", "")}
+			RscRole: p.roleAttr(el, "rsc-role"), WithRscRole: p.roleAttr(el, "with-rsc-role"), NodeAttr: el.SelectAttrValue("node-attribute", ""), el: el}
 		var ok bool
 		co.Score, ok = p.score(el, "score")
 		if el.SelectElement("resource_set") != nil {
@@ -343,7 +348,7 @@ func (p *parser) constraint(c *CIB, el *etree.Element) {
 	case "rsc_order":
 		o := &Order{ID: p.id(el), First: el.SelectAttrValue("first", ""), Then: el.SelectAttrValue("then", ""),
 			FirstAction: el.SelectAttrValue("first-action", "start"), ThenAction: el.SelectAttrValue("then-action", ""),
-			Kind: el.SelectAttrValue("kind", "")}
+			Kind: el.SelectAttrValue("kind", ""), el: el}
 		if o.ThenAction == "" {
 			o.ThenAction = o.FirstAction
 		}
@@ -362,7 +367,9 @@ func (p *parser) constraint(c *CIB, el *etree.Element) {
 		case "serialize":
 			o.Kind = "Serialize"
 		default:
-			p.fail(el, "unknown kind %q: want Mandatory, Optional or Serialize", o.Kind)
+			// Pacemaker treats an unknown kind as Mandatory; say so.
+			p.warn(el, "unknown kind %q treated as Mandatory: want Mandatory, Optional or Serialize", o.Kind)
+			o.Kind = "Mandatory"
 		}
 		o.Symmetrical = o.Kind != "Serialize"
 		if s := el.SelectAttrValue("symmetrical", ""); s != "" {

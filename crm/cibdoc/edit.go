@@ -177,3 +177,37 @@ func (d *Doc) removeConstraint(id string) bool {
 	}
 	return false
 }
+
+// Element returns the configuration element with this id, or nil.
+func (d *Doc) Element(id string) *etree.Element { return findByID(d.Configuration(), id) }
+
+// ClusterOption returns a crm_config property (cluster_property_set nvpair).
+func (d *Doc) ClusterOption(name string) (string, bool) {
+	for _, nv := range d.Section("crm_config").FindElements("cluster_property_set/nvpair") {
+		if nv.SelectAttrValue("name", "") == name {
+			return nv.SelectAttrValue("value", ""), true
+		}
+	}
+	return "", false
+}
+
+// SetClusterOption sets a crm_config property, as `crm_attribute --type
+// crm_config` does.
+func (d *Doc) SetClusterOption(name, value string) {
+	cc := d.Section("crm_config")
+	for _, nv := range cc.FindElements("cluster_property_set/nvpair") {
+		if nv.SelectAttrValue("name", "") == name {
+			nv.CreateAttr("value", value)
+			return
+		}
+	}
+	set := cc.SelectElement("cluster_property_set")
+	if set == nil {
+		set = cc.CreateElement("cluster_property_set")
+		set.CreateAttr("id", "cib-bootstrap-options")
+	}
+	nv := set.CreateElement("nvpair")
+	nv.CreateAttr("id", set.SelectAttrValue("id", "")+"-"+name)
+	nv.CreateAttr("name", name)
+	nv.CreateAttr("value", value)
+}

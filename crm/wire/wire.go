@@ -256,3 +256,23 @@ func readFrame(r io.Reader, key membership.Key, prefix []byte) ([]byte, error) {
 	}
 	return msg[len(prefix):], nil
 }
+
+// CallUnix makes a call over a unix socket (the local admin socket).
+func (c *Client) CallUnix(ctx context.Context, path, method string, body, out any) error {
+	var raw json.RawMessage
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		raw = b
+	}
+	req, _ := json.Marshal(Request{From: c.From, Method: method, Body: raw})
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return c.exchange(ctx, conn, req, out)
+}

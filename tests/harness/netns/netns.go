@@ -21,6 +21,9 @@ type Network struct {
 	Hub    string // namespace holding the bridge "br0"
 	prefix string
 	hosts  []*Host
+	// attached are other networks' hosts joined here; their namespaces
+	// belong to those networks.
+	attached []*Host
 }
 
 // Host is a namespace with one interface, "eth0", on the network.
@@ -55,7 +58,7 @@ func New(t testing.TB) *Network {
 // on eth0 (empty cidr: no address).
 func (n *Network) AddHost(name, cidr string) *Host {
 	n.t.Helper()
-	h := &Host{Name: n.prefix + name, Port: fmt.Sprintf("p%d", len(n.hosts)), Addr: cidr}
+	h := &Host{Name: n.prefix + name, Port: fmt.Sprintf("p%d", len(n.hosts)+len(n.attached)), Addr: cidr}
 	n.must("ip", "netns", "add", h.Name)
 	n.hosts = append(n.hosts, h)
 	n.must("ip", "link", "add", "eth0", "netns", h.Name, "type", "veth", "peer", "name", h.Port, "netns", n.Hub)
@@ -67,6 +70,25 @@ func (n *Network) AddHost(name, cidr string) *Host {
 		n.must("ip", "-n", h.Name, "addr", "add", cidr, "dev", "eth0")
 	}
 	return h
+}
+
+// Attach connects an existing host (made by another Network) to this
+// network's bridge through a new interface ifname with address cidr: hosts
+// with several links, such as cluster nodes with a heartbeat and a service
+// network.
+func (n *Network) Attach(h *Host, ifname, cidr string) *Host {
+	n.t.Helper()
+	port := fmt.Sprintf("p%d", len(n.hosts)+len(n.attached))
+	n.must("ip", "link", "add", ifname, "netns", h.Name, "type", "veth", "peer", "name", port, "netns", n.Hub)
+	n.must("ip", "-n", n.Hub, "link", "set", port, "master", "br0")
+	n.must("ip", "-n", n.Hub, "link", "set", port, "up")
+	n.must("ip", "-n", h.Name, "link", "set", ifname, "up")
+	if cidr != "" {
+		n.must("ip", "-n", h.Name, "addr", "add", cidr, "dev", ifname)
+	}
+	att := &Host{Name: h.Name, Port: port, Addr: cidr}
+	n.attached = append(n.attached, att)
+	return att
 }
 
 // Unplug removes the host's bridge port: the host is silently cut off, as

@@ -1,0 +1,122 @@
+package fence
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/beevik/etree"
+)
+
+// File keeps fencing constraints in a CIB XML file: the document Baton's
+// CRM reads, which has Pacemaker's layout. Writers take an exclusive flock on
+// Path+".lock" and replace the file atomically, so that a reader never sees
+// half a CIB.
+type File struct {
+	Path string
+}
+
+func (f *File) lock() (func(), error) {
+	l, err := os.OpenFile(f.Path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock CIB file: %w", err)
+	}
+	if err := syscall.Flock(int(l.Fd()), syscall.LOCK_EX); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("lock CIB file %s: %w", l.Name(), err)
+	}
+	return func() { l.Close() }, nil
+}
+
+func (f *File) read() (*etree.Document, *etree.Element, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromFile(f.Path); err != nil {
+		return nil, nil, fmt.Errorf("read CIB file %s: %w", f.Path, err)
+	}
+	cons := doc.FindElement("/cib/configuration/constraints")
+	if cons == nil {
+		conf := doc.FindElement("/cib/configuration")
+		if conf == nil {
+			return nil, nil, fmt.Errorf("CIB file %s has no /cib/configuration element", f.Path)
+		}
+		cons = conf.CreateElement("constraints")
+	}
+	return doc, cons, nil
+}
+
+func (f *File) write(doc *etree.Document) error {
+	doc.Indent(2)
+	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".cib-*")
+	if err != nil {
+		return fmt.Errorf("write CIB file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := doc.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write CIB file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), f.Path)
+}
+
+// Place implements Constraints.
+func (f *File) Place(_ context.Context, res, keep string) error {
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	doc, cons, err := f.read()
+	if err != nil {
+		return err
+	}
+	if old, k := findConstraint(cons, res); old != nil {
+		if k == keep {
+			return nil
+		}
+		return fmt.Errorf("%w: constraint %s keeps %q", ErrFencedElsewhere, old.SelectAttrValue("id", ""), k)
+	}
+	clone, err := FindClone(doc.Root(), res)
+	if err != nil {
+		return err
+	}
+	cons.AddChild(Constraint(res, clone, keep))
+	return f.write(doc)
+}
+
+// Remove implements Constraints.
+func (f *File) Remove(_ context.Context, res string) error {
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	doc, cons, err := f.read()
+	if err != nil {
+		return err
+	}
+	old, _ := findConstraint(cons, res)
+	if old == nil {
+		return nil
+	}
+	cons.RemoveChild(old)
+	return f.write(doc)
+}
+
+// Lookup implements Constraints.
+func (f *File) Lookup(_ context.Context, res string) (string, bool, error) {
+	_, cons, err := f.read()
+	if err != nil {
+		return "", false, err
+	}
+	old, keep := findConstraint(cons, res)
+	return keep, old != nil, nil
+}

@@ -1,0 +1,31 @@
+package fence
+
+import (
+	"os/exec"
+	"path/filepath"
+)
+
+// CIBFileVar names the environment variable that points the handlers and
+// the agent at a CIB XML file instead of Pacemaker's CIB: Baton's CRM sets
+// it, and so do the VM tests, which run without a cluster manager.
+const CIBFileVar = "BATON_CIB_FILE"
+
+// FromEnv picks the constraint store for this invocation: the CIB file named
+// by BATON_CIB_FILE, else Pacemaker's CIB when cibadmin is installed (in
+// sbinDir, HA_SBIN_DIR, or on PATH), else nil: no cluster to keep
+// constraints in.
+func FromEnv(vars map[string]string, sbinDir string) Constraints {
+	if p := vars[CIBFileVar]; p != "" {
+		return &File{Path: p}
+	}
+	if sbinDir != "" {
+		bin := filepath.Join(sbinDir, "cibadmin")
+		if _, err := exec.LookPath(bin); err == nil {
+			return &Cibadmin{Bin: bin}
+		}
+	}
+	if bin, err := exec.LookPath("cibadmin"); err == nil {
+		return &Cibadmin{Bin: bin}
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package exportfs
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/agents/nfsserver/hostsys/fakehost"
+	"github.com/baton-ha/baton/ocf"
+)
+
+func fixture(t *testing.T, lookPathOK bool) (*ocf.Agent, *fakehost.Host, string) {
+	t.Helper()
+	root := t.TempDir()
+	if err := fakehost.CopyTree("testdata/root", root); err != nil {
+		t.Fatal(err)
+	}
+	h := fakehost.New(root)
+	a := NewWith(Config{Root: root, Sys: h, Poll: time.Millisecond,
+		LookPath: func(p string) (string, error) {
+			if !lookPathOK {
+				return "", os.ErrNotExist
+			}
+			return "/usr/sbin/" + p, nil
+		}})
+	return a, h, root
+}
+
+func run(t *testing.T, a *ocf.Agent, action string, params map[string]string, extraEnv ...string) (ocf.ExitCode, string) {
+	t.Helper()
+	env := append([]string{"OCF_RESOURCE_INSTANCE=exp", "HA_RSCTMP=" + t.TempDir(), "OCF_RESKEY_ganesha_dir=" + t.TempDir()}, extraEnv...)
+	for k, v := range params {
+		env = append(env, "OCF_RESKEY_"+k+"="+v)
+	}
+	var out, errb bytes.Buffer
+	code := ocf.Run(a, ocf.RunOptions{Args: []string{action}, Environ: env, Stdout: &out, Stderr: &errb})
+	return code, errb.String()
+}
+
+var base = map[string]string{
+	"clientspec": "10.0.0.0/24 *", "directory": "/data/export", "fsid": "7",
+	"options": "rw,no_root_squash,fsid=99", "unlock_on_stop": "true", "wait_for_leasetime_on_stop": "true",
+}
+
+func TestKernelExport(t *testing.T) {
+	a, h, root := fixture(t, true)
+	if code, out := run(t, a, "monitor", base); code != ocf.NotRunning {
+		t.Fatalf("probe: %v\n%s", code, out)
+	}
+	// An rmtab backup from the other node is merged in on start.
+	_ = os.WriteFile(filepath.Join(root, "data/export/.rmtab"), []byte("client3.example:/data/export:0x00000001\n"), 0o644)
+	if code, out := run(t, a, "start", base); code != ocf.Success {
+		t.Fatalf("start: %v\n%s", code, out)
+	}
+	want := []string{
+		`write /var/lib/nfs/rmtab "client1.example:/data/export:0x00000001\nclient2.example:/srv/local:0x00000001\nclient3.example:/data/export:0x00000001\n"`,
+		"run exportfs -o rw,no_root_squash,fsid=7 10.0.0.0/24:/data/export",
+		"run exportfs -o rw,no_root_squash,fsid=7 *:/data/export",
+	}
+	if strings.Join(h.Events, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("start did\n%s\nwant\n%s", strings.Join(h.Events, "\n"), strings.Join(want, "\n"))
+	}
+	if code, out := run(t, a, "monitor", base); code != ocf.Success {
+		t.Fatalf("monitor: %v\n%s", code, out)
+	}
+	h.Reset()
+	began := time.Now()
+	if code, out := run(t, a, "stop", base, "OCF_RESKEY_CRM_meta_timeout=30000"); code != ocf.Success {
+		t.Fatalf("stop: %v\n%s", code, out)
+	}
+	// wait_for_leasetime_on_stop waits the configured lease (10 s in
+	// the fixture), not 90 s.
+	if d := time.Since(began); d < 10*time.Second || d > 15*time.Second {
+		t.Errorf("stop took %v, want the 10 s lease", d)
+	}
+	want = []string{
+		"run exportfs -u 10.0.0.0/24:/data/export",
+		"run exportfs -u *:/data/export",
+		`write /data/export/.rmtab "client1.example:/data/export:0x00000001\nclient3.example:/data/export:0x00000001\n"`,
+		`write /proc/fs/nfsd/unlock_filesystem "/data/export\n"`,
+	}
+	if strings.Join(h.Events, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("stop did\n%s\nwant\n%s", strings.Join(h.Events, "\n"), strings.Join(want, "\n"))
+	}
+	if code, out := run(t, a, "monitor", base); code != ocf.NotRunning {
+		t.Fatalf("monitor after stop: %v\n%s", code, out)
+	}
+}
+
+func TestKernelMonitorPartial(t *testing.T) {
+	a, _, root := fixture(t, true)
+	_ = os.WriteFile(filepath.Join(root, "var/lib/nfs/etab"), []byte("/data/export\t10.0.0.0/24(rw,fsid=7)\n"), 0o644)
+	code, out := run(t, a, "monitor", base)
+	if code != ocf.ErrGeneric || !strings.Contains(out, "no longer exported to *") {
+		t.Fatalf("monitor with one client missing: %v\n%s", code, out)
+	}
+}
+
+func with(kv ...string) map[string]string {
+	m := map[string]string{}
+	for k, v := range base {
+		m[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			delete(m, kv[i])
+		} else {
+			m[kv[i]] = kv[i+1]
+		}
+	}
+	return m
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		params map[string]string
+		look   bool
+		code   ocf.ExitCode
+		reason string
+	}{
+		{"fine", base, true, ocf.Success, ""},
+		{"missing fsid", with("fsid", ""), true, ocf.ErrConfigured, "fsid"},
+		{"bad fsid", with("fsid", "abc"), true, ocf.ErrConfigured, "neither a number"},
+		{"uuid fsid", with("fsid", "6b0b1d3c-2f5e-4c1a-9d7e-0a1b2c3d4e5f"), true, ocf.Success, ""},
+		{"ganesha needs a small number", with("server", "ganesha", "fsid", "70000"), true, ocf.ErrConfigured, "1 to 65535"},
+		{"not mounted", with("directory", "/srv/local"), true, ocf.ErrConfigured, "not on a mounted filesystem"},
+		{"missing dir", with("directory", "/data/nope"), true, ocf.ErrConfigured, "does not exist"},
+		{"relative", with("directory", "data/export"), true, ocf.ErrConfigured, "absolute"},
+		{"unknown server", with("server", "knfsd"), true, ocf.ErrConfigured, "not one of"},
+		{"ganesha bad option", with("server", "ganesha", "options", "rw,frob"), true, ocf.ErrConfigured, "frob"},
+		{"no exportfs", base, false, ocf.ErrInstalled, "nfs-kernel-server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _, _ := fixture(t, tc.look)
+			code, out := run(t, a, "validate-all", tc.params)
+			if code != tc.code || !strings.Contains(out, tc.reason) {
+				t.Fatalf("validate-all = %v, want %v with %q\n%s", code, tc.code, tc.reason, out)
+			}
+		})
+	}
+}

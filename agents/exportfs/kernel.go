@@ -1,0 +1,200 @@
+package exportfs
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/baton-ha/baton/agents/nfsserver/hostsys"
+	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/ocf"
+)
+
+// exportWait bounds how long start and stop wait for the export table to
+// show the change.
+const exportWait = 5 * time.Second
+
+// kernelDefaultLease is nfsd's lease when /proc/fs/nfsd cannot be read.
+const kernelDefaultLease = 90
+
+// kernelOptions is options with the fsid put in (any fsid in options is
+// replaced: the parameter is the one that must match on both nodes).
+func kernelOptions(st settings) string {
+	var out []string
+	for _, o := range strings.Split(st.options, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" || strings.HasPrefix(o, "fsid=") {
+			continue
+		}
+		out = append(out, o)
+	}
+	return strings.Join(append(out, "fsid="+st.fsid), ",")
+}
+
+// exported returns which of the clients the export table lists for dir.
+func (e *export) exported(st settings) (map[string]bool, error) {
+	tab, err := e.fs.Exports()
+	if err != nil {
+		return nil, err
+	}
+	got := map[string]bool{}
+	for _, x := range tab {
+		if x.Dir != st.dir {
+			continue
+		}
+		for _, c := range st.clients {
+			if x.Client == c || (c == "*" && x.Client == "<world>") {
+				got[c] = true
+			}
+		}
+	}
+	return got, nil
+}
+
+func (e *export) startKernel(ctx context.Context, r *ocf.Request, st settings) error {
+	if st.rmtab != "none" && st.rmtab != "" {
+		if err := e.restoreRmtab(st); err != nil {
+			r.Log.Warn("rmtab not restored", "err", err)
+		}
+	}
+	opts := kernelOptions(st)
+	for _, c := range st.clients {
+		if _, err := e.cfg.Sys.Run(ctx, hostsys.Cmd{Path: "exportfs", Args: []string{"-o", opts, c + ":" + st.dir}}); err != nil {
+			return ocf.Errorf(ocf.ErrGeneric, "export %s to %s: %v", st.dir, c, err)
+		}
+	}
+	if err := e.waitFor(ctx, exportWait, func() (bool, error) {
+		got, err := e.exported(st)
+		return len(got) == len(st.clients), err
+	}); err != nil {
+		return ocf.Errorf(ocf.ErrGeneric, "exportfs succeeded but %s does not list %s for %s: %v", nfsdfs.EtabFile, st.dir, strings.Join(st.clients, " "), err)
+	}
+	r.Log.Info("exported", "dir", st.dir, "clients", strings.Join(st.clients, " "), "options", opts)
+	return nil
+}
+
+func (e *export) stopKernel(ctx context.Context, r *ocf.Request, st settings) (int, error) {
+	got, err := e.exported(st)
+	if err != nil {
+		return 0, ocf.Errorf(ocf.ErrGeneric, "%v", err)
+	}
+	for _, c := range st.clients {
+		if !got[c] {
+			continue
+		}
+		if _, err := e.cfg.Sys.Run(ctx, hostsys.Cmd{Path: "exportfs", Args: []string{"-u", c + ":" + st.dir}}); err != nil {
+			return 0, ocf.Errorf(ocf.ErrGeneric, "unexport %s from %s: %v", st.dir, c, err)
+		}
+	}
+	if err := e.waitFor(ctx, exportWait, func() (bool, error) {
+		got, err := e.exported(st)
+		return len(got) == 0, err
+	}); err != nil {
+		return 0, ocf.Errorf(ocf.ErrGeneric, "%s still lists %s after exportfs -u: %v", nfsdfs.EtabFile, st.dir, err)
+	}
+	if st.rmtab != "none" && st.rmtab != "" {
+		if err := e.backupRmtab(st); err != nil {
+			r.Log.Warn("rmtab not saved", "err", err)
+		}
+	}
+	if st.unlock {
+		if _, err := os.Stat(e.fs.Path(nfsdfs.UnlockFSFile)); err == nil {
+			if err := e.cfg.Sys.WriteFile(nfsdfs.UnlockFSFile, []byte(st.dir+"\n"), 0o200); err != nil {
+				return 0, ocf.Errorf(ocf.ErrGeneric, "release the locks on %s: %v", st.dir, err)
+			}
+		}
+	}
+	lease, err := e.fs.ReadInt(nfsdfs.LeaseTimeFile)
+	if err != nil {
+		lease = kernelDefaultLease
+	}
+	return lease, nil
+}
+
+func (e *export) monitorKernel(_ context.Context, r *ocf.Request, st settings) error {
+	got, err := e.exported(st)
+	if err != nil {
+		return ocf.Errorf(ocf.ErrGeneric, "%v", err)
+	}
+	switch {
+	case len(got) == 0:
+		return ocf.NotRunning
+	case len(got) < len(st.clients):
+		var miss []string
+		for _, c := range st.clients {
+			if !got[c] {
+				miss = append(miss, c)
+			}
+		}
+		return ocf.Errorf(ocf.ErrGeneric, "%s is no longer exported to %s", st.dir, strings.Join(miss, " "))
+	}
+	return nil
+}
+
+// rmtab lines are "host:path:count"; those of this export are kept in a
+// file on the exported filesystem across a failover, so that showmount on
+// the new node still lists the clients.
+func (e *export) backupRmtab(st settings) error {
+	b, err := os.ReadFile(e.fs.Path(nfsdfs.RmtabFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var keep []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if rmtabPath(l) == st.dir {
+			keep = append(keep, l)
+		}
+	}
+	data := ""
+	if len(keep) > 0 {
+		data = strings.Join(keep, "\n") + "\n"
+	}
+	return e.cfg.Sys.WriteFile(filepath.Join(st.dir, st.rmtab), []byte(data), 0o644)
+}
+
+func (e *export) restoreRmtab(st settings) error {
+	saved, err := os.ReadFile(e.fs.Path(filepath.Join(st.dir, st.rmtab)))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cur, err := os.ReadFile(e.fs.Path(nfsdfs.RmtabFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	have := map[string]bool{}
+	lines := []string{}
+	for _, l := range strings.Split(string(cur), "\n") {
+		if l != "" {
+			have[l] = true
+			lines = append(lines, l)
+		}
+	}
+	added := false
+	for _, l := range strings.Split(string(saved), "\n") {
+		if l != "" && !have[l] && rmtabPath(l) == st.dir {
+			lines = append(lines, l)
+			added = true
+		}
+	}
+	if !added {
+		return nil
+	}
+	return e.cfg.Sys.WriteFile(nfsdfs.RmtabFile, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+}
+
+func rmtabPath(line string) string {
+	f := strings.Split(strings.TrimSpace(line), ":")
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[1:len(f)-1], ":")
+}

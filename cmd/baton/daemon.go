@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/baton-ha/baton/crm/config"
+	"github.com/baton-ha/baton/crm/daemon"
+	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/quorum"
+)
+
+const defaultConfig = "/etc/baton/baton.toml"
+
+var configFlag = &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: defaultConfig, Usage: "the daemon's configuration file", EnvVars: []string{"BATON_CONFIG"}}
+
+func logger(c *cli.Context) *slog.Logger {
+	level := slog.LevelInfo
+	if c.Bool("debug") {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func daemonCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "daemon",
+		Usage: "run this node of a Baton cluster (heartbeats, controller, executor)",
+		Flags: []cli.Flag{configFlag,
+			&cli.BoolFlag{Name: "check", Usage: "validate the configuration and exit"},
+			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"}},
+		Action: func(c *cli.Context) error {
+			cfg, err := config.Load(c.String("config"))
+			if err != nil {
+				return cli.Exit(err.Error(), 2)
+			}
+			if _, err := membership.LoadKey(cfg.AuthKey); err != nil {
+				return cli.Exit(err.Error(), 2)
+			}
+			if c.Bool("check") {
+				fmt.Fprintf(c.App.Writer, "configuration %s is valid\n", c.String("config"))
+				return nil
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return daemon.Run(ctx, cfg, logger(c))
+		},
+	}
+}
+
+func witnessCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "witness",
+		Usage: "run the quorum tie-breaker for two-node clusters, on a third host",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: ":5406", Usage: "UDP address to answer on"},
+			&cli.StringFlag{Name: "auth-key", Required: true, Usage: "the clusters' shared key file (mode 0600)"},
+			&cli.DurationFlag{Name: "lease", Value: 3 * time.Second, Usage: "how long a granted vote lasts without renewal"},
+			&cli.BoolFlag{Name: "debug"},
+		},
+		Action: func(c *cli.Context) error {
+			key, err := membership.LoadKey(c.String("auth-key"))
+			if err != nil {
+				return cli.Exit(err.Error(), 2)
+			}
+			conn, err := net.ListenPacket("udp", c.String("listen"))
+			if err != nil {
+				return cli.Exit(err.Error(), 1)
+			}
+			defer conn.Close()
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			log := logger(c)
+			log.Info("baton witness listening", "addr", conn.LocalAddr().String(), "lease", c.Duration("lease"))
+			w := &quorum.Witness{Key: key, Lease: c.Duration("lease"), Log: log}
+			return w.Serve(ctx, conn)
+		},
+	}
+}

@@ -1,0 +1,146 @@
+package controller
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/crm/cib"
+	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/quorum"
+)
+
+const cibXML = `<cib epoch="3" num_updates="0" admin_epoch="0" validate-with="pacemaker-3.9">
+<configuration>
+  <crm_config/>
+  <nodes><node id="1" uname="a"/><node id="2" uname="b"/></nodes>
+  <resources>
+    <primitive id="vip" class="ocf" provider="baton" type="IPaddr">
+      <instance_attributes id="vip-ia"><nvpair id="vip-ip" name="ip" value="10.0.0.10"/></instance_attributes>
+      <meta_attributes id="vip-ma"><nvpair id="vip-tr" name="target-role" value="Started"/></meta_attributes>
+      <operations>
+        <op id="vip-start" name="start" interval="0" timeout="30s"/>
+        <op id="vip-mon" name="monitor" interval="10s" timeout="15s">
+          <instance_attributes id="vip-mon-ia"><nvpair id="vip-mon-lvl" name="OCF_CHECK_LEVEL" value="10"/></instance_attributes>
+        </op>
+      </operations>
+    </primitive>
+    <clone id="ms">
+      <meta_attributes id="ms-ma"><nvpair id="ms-p" name="promotable" value="true"/><nvpair id="ms-n" name="notify" value="true"/></meta_attributes>
+      <primitive id="st" class="ocf" provider="baton" type="Stateful">
+        <operations><op id="st-mon-p" name="monitor" interval="5s" role="Master" timeout="7s"/></operations>
+      </primitive>
+    </clone>
+    <group id="g"><primitive id="g1" class="ocf" provider="baton" type="Dummy"/><primitive id="g2" class="ocf" provider="baton" type="Dummy"/></group>
+  </resources>
+  <constraints/>
+</configuration>
+<status/>
+</cib>`
+
+func TestBuildOperation(t *testing.T) {
+	raw, err := cibdoc.Parse([]byte(cibXML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := cib.Parse(raw.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vip := doc.FindResource("vip")
+	op, target := buildOperation(raw, vip, "vip", "start", 0, 2)
+	if op.Resource != "vip" || op.Params["ip"] != "10.0.0.10" || op.Timeout != 30*time.Second || op.Meta["target_role"] != "Started" || target != 0 {
+		t.Errorf("start: %+v target %d", op, target)
+	}
+	op, _ = buildOperation(raw, vip, "vip", "monitor", 10*time.Second, 2)
+	if op.Timeout != 15*time.Second || op.Params["OCF_CHECK_LEVEL"] != "10" {
+		t.Errorf("monitor: %+v", op)
+	}
+	op, _ = buildOperation(raw, vip, "vip", "stop", 0, 2)
+	if op.Timeout != 20*time.Second {
+		t.Errorf("stop without <op> should get the default timeout, got %v", op.Timeout)
+	}
+	st := doc.FindResource("st")
+	op, target = buildOperation(raw, st, "st:1", "monitor", 5*time.Second, 2)
+	if op.Resource != "st" || op.Meta["clone"] != "1" || op.Meta["clone_max"] != "2" || op.Meta["promoted_max"] != "1" ||
+		op.Meta["notify"] != "true" || op.Meta["role"] != "Promoted" || target != 8 || op.Timeout != 7*time.Second {
+		t.Errorf("promotable monitor: %+v target %d", op, target)
+	}
+
+	if _, _, err := OperationFor(raw, "g", "start"); err == nil || !strings.Contains(err.Error(), "several primitives") {
+		t.Errorf("group: %v", err)
+	}
+	if op, _, err := OperationFor(raw, "ms", "start"); err != nil || op.Type != "Stateful" {
+		t.Errorf("clone names its primitive: %+v %v", op, err)
+	}
+	if _, _, err := OperationFor(raw, "nope", "start"); err == nil || !strings.Contains(err.Error(), `"nope" is not configured`) {
+		t.Errorf("unknown: %v", err)
+	}
+}
+
+var key = membership.Key("0123456789abcdef0123456789abcdef")
+
+func TestQuorumPolicies(t *testing.T) {
+	ctx := context.Background()
+	full := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a", "b"}}
+	alone := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a"}}
+	three := View{Self: "a", SelfID: 1, All: []string{"a", "b", "c"}, Members: []string{"a", "c"}}
+	for _, tc := range []struct {
+		name string
+		q    *Quorum
+		v    View
+		want bool
+		why  string
+	}{
+		{"all members", &Quorum{Policy: "stop"}, full, true, "2 of 2"},
+		{"majority of three", &Quorum{Policy: "stop"}, three, true, "2 of 3"},
+		{"alone, stop", &Quorum{Policy: "stop"}, alone, false, "policy stop"},
+		{"alone, ignore", &Quorum{Policy: "ignore"}, alone, true, "ignore"},
+		{"alone, fence ok", &Quorum{Policy: "fence", FenceCommand: []string{"true", "{node}"}}, alone, true, "fenced: b"},
+		{"alone, fence fails", &Quorum{Policy: "fence", FenceCommand: []string{"false"}}, alone, false, "fencing b failed"},
+		{"alone, no witness", &Quorum{Policy: "witness", Witness: "127.0.0.1:1", Key: key, AskTimeout: 300 * time.Millisecond}, alone, false, "did not grant"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, why := tc.q.Decide(ctx, tc.v)
+			if got != tc.want || !strings.Contains(why, tc.why) {
+				t.Errorf("Decide = %v %q, want %v containing %q", got, why, tc.want, tc.why)
+			}
+		})
+	}
+}
+
+func TestQuorumWitness(t *testing.T) {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go (&quorum.Witness{Key: key, Lease: 2 * time.Second}).Serve(ctx, conn)
+	addr := conn.LocalAddr().String()
+	qa := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c"}
+	qb := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c"}
+	// Links to the peer go quiet on both sides; a asks first and wins.
+	va := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a", "b"}, Suspect: []string{"b"}}
+	vb := View{Self: "b", SelfID: 2, All: []string{"a", "b"}, Members: []string{"a", "b"}, Suspect: []string{"a"}}
+	if ok, why := qa.Decide(ctx, va); !ok {
+		t.Fatalf("a, suspecting b, holding the vote: %v %s", ok, why)
+	}
+	if ok, why := qb.Decide(ctx, vb); ok || !strings.Contains(why, "witness backs a") {
+		t.Fatalf("b, suspecting a, must stop at once: %v %s", ok, why)
+	}
+	// Deadtime: each now sees itself alone.
+	va.Members, va.Suspect = []string{"a"}, nil
+	vb.Members, vb.Suspect = []string{"b"}, nil
+	time.Sleep(250 * time.Millisecond) // past the ask rate limit
+	if ok, _ := qa.Decide(ctx, va); !ok {
+		t.Error("a keeps quorum with the witness")
+	}
+	if ok, why := qb.Decide(ctx, vb); ok || !strings.Contains(why, "gave its vote to a") {
+		t.Errorf("b alone: %v %s", ok, why)
+	}
+}

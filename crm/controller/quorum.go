@@ -1,0 +1,195 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/baton-ha/baton/crm/config"
+	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/quorum"
+)
+
+// View is what a node sees of the cluster when it decides on quorum.
+type View struct {
+	Self    string
+	SelfID  int
+	All     []string // every configured node, self included
+	Members []string // self and the peers alive now
+	// Suspect are peers still counted alive whose every link is late: a
+	// partition may be forming. The witness is asked early for them, so
+	// that the losing side learns it lost before the winner takes over.
+	Suspect []string
+}
+
+// Quorum decides whether this node's partition may run resources. The rule
+// (docs/membership.md):
+//   - a partition holding more than half of the nodes is quorate;
+//   - otherwise, by policy: "witness": quorate only while the witness grants
+//     its vote; "fence": quorate once every lost peer was fenced successfully;
+//     "ignore": quorate; "stop": not quorate.
+type Quorum struct {
+	Policy       string
+	Witness      string
+	Key          membership.Key
+	Cluster      string
+	AskTimeout   time.Duration
+	FenceCommand []string // {node} is replaced by the peer's name
+	FenceTimeout time.Duration
+	Log          *slog.Logger
+
+	mu      sync.Mutex
+	granted time.Time       // when the witness last granted us the vote
+	lease   time.Duration   // how long that grant lasts
+	holder  string          // who the witness said holds the vote
+	fenced  map[string]bool // lost peers fenced since they were last seen
+	asked   time.Time       // when we last asked the witness
+}
+
+// Decide returns whether the partition is quorate and why.
+func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
+	q.mu.Lock()
+	if q.fenced == nil {
+		q.fenced = map[string]bool{}
+	}
+	for _, m := range v.Members {
+		delete(q.fenced, m) // seen again: a later loss needs a new fence
+	}
+	q.mu.Unlock()
+
+	if len(v.Suspect) > 0 && q.Policy == config.QuorumWitness {
+		// Every link to a peer is late: a partition may be forming. Ask the
+		// witness now; if it already backs the other side, this side stops
+		// at once, a deadtime-less-warntime head start before the winner
+		// declares us dead and takes over.
+		q.askWitness(ctx, v)
+		q.mu.Lock()
+		lost := q.holder != "" && q.holder != v.Self && (q.granted.IsZero() || time.Since(q.granted) >= q.lease)
+		holder := q.holder
+		q.mu.Unlock()
+		if lost {
+			return false, "links to " + strings.Join(v.Suspect, ", ") + " are silent and the witness backs " + holder
+		}
+	}
+	if 2*len(v.Members) > len(v.All) {
+		return true, fmt.Sprintf("%d of %d nodes", len(v.Members), len(v.All))
+	}
+	lost := missing(v.All, v.Members)
+	switch q.Policy {
+	case config.QuorumIgnore:
+		return true, "no-quorum policy ignore (explicitly configured)"
+	case config.QuorumWitness:
+		q.askWitness(ctx, v)
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		if !q.granted.IsZero() && time.Since(q.granted) < q.lease {
+			return true, "witness " + q.Witness + " granted its vote"
+		}
+		if q.holder != "" && q.holder != v.Self {
+			return false, "witness gave its vote to " + q.holder
+		}
+		return false, "witness " + q.Witness + " did not grant its vote"
+	case config.QuorumFence:
+		for _, p := range lost {
+			if err := q.fence(ctx, p); err != nil {
+				return false, fmt.Sprintf("fencing %s failed: %v", p, err)
+			}
+		}
+		return true, "lost peers fenced: " + strings.Join(lost, ", ")
+	default:
+		return false, fmt.Sprintf("%d of %d nodes, no-quorum policy stop", len(v.Members), len(v.All))
+	}
+}
+
+// askWitness renews our claim on the witness's vote, at most every 200 ms.
+func (q *Quorum) askWitness(ctx context.Context, v View) {
+	q.mu.Lock()
+	if time.Since(q.asked) < 200*time.Millisecond {
+		q.mu.Unlock()
+		return
+	}
+	q.asked = time.Now()
+	q.mu.Unlock()
+	timeout := q.AskTimeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	rep, err := quorum.Ask(actx, q.Key, q.Witness, quorum.Request{Cluster: q.Cluster, Node: v.Self, NodeID: v.SelfID})
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err != nil {
+		q.log().Warn("witness unreachable", "witness", q.Witness, "err", err)
+		q.holder = "" // unknown now: an old answer must not decide
+		return
+	}
+	q.holder = rep.Holder
+	q.lease = time.Duration(rep.LeaseMS) * time.Millisecond
+	if rep.Granted {
+		if q.granted.IsZero() || time.Since(q.granted) >= q.lease {
+			q.log().Info("witness granted its vote", "witness", q.Witness)
+		}
+		q.granted = time.Now()
+	} else {
+		q.granted = time.Time{}
+	}
+}
+
+// fence runs the fence command against peer once per loss.
+func (q *Quorum) fence(ctx context.Context, peer string) error {
+	q.mu.Lock()
+	done := q.fenced[peer]
+	q.mu.Unlock()
+	if done {
+		return nil
+	}
+	if len(q.FenceCommand) == 0 {
+		return fmt.Errorf("no fencing.command configured")
+	}
+	args := make([]string, len(q.FenceCommand))
+	for i, a := range q.FenceCommand {
+		args[i] = strings.ReplaceAll(a, "{node}", peer)
+	}
+	timeout := q.FenceTimeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	fctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	q.log().Warn("fencing lost peer", "peer", peer, "command", args)
+	out, err := exec.CommandContext(fctx, args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
+	}
+	q.mu.Lock()
+	q.fenced[peer] = true
+	q.mu.Unlock()
+	q.log().Info("peer fenced", "peer", peer)
+	return nil
+}
+
+func (q *Quorum) log() *slog.Logger {
+	if q.Log != nil {
+		return q.Log
+	}
+	return slog.Default()
+}
+
+func missing(all, have []string) []string {
+	set := map[string]bool{}
+	for _, h := range have {
+		set[h] = true
+	}
+	var out []string
+	for _, a := range all {
+		if !set[a] {
+			out = append(out, a)
+		}
+	}
+	return out
+}

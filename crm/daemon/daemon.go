@@ -1,0 +1,238 @@
+// Package daemon assembles `baton daemon` from its parts: heartbeats on every
+// link, the wire server for peers, the admin socket for the CLI, the
+// attribute socket for agents, the executor and the controller.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/crm/config"
+	"github.com/baton-ha/baton/crm/controller"
+	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/wire"
+	"github.com/baton-ha/baton/ocf"
+)
+
+// AdminSocket is the path of the CLI's socket under the state directory.
+func AdminSocket(stateDir string) string { return filepath.Join(stateDir, "baton.sock") }
+
+// AttrSocket is the path of the agents' attribute socket.
+func AttrSocket(stateDir string) string { return filepath.Join(stateDir, "attrd.sock") }
+
+// LocalCIB is where a node keeps its copy of the CIB.
+func LocalCIB(stateDir string) string { return filepath.Join(stateDir, "cib.xml") }
+
+// Run runs the daemon until ctx ends.
+func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	key, err := membership.LoadKey(cfg.AuthKey)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+		return fmt.Errorf("state_dir: %w", err)
+	}
+	doc, err := loadCIB(cfg)
+	if err != nil {
+		return err
+	}
+
+	var closers []func()
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}()
+	// Heartbeat links: UDP; peers' daemons: TCP on the same port.
+	var links []membership.Link
+	var listeners []net.Listener
+	for _, l := range cfg.Links {
+		addr := net.JoinHostPort(l.Address, strconv.Itoa(cfg.Heartbeat.Port))
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return fmt.Errorf("link %s: heartbeat socket on %s: %w", l.Name, addr, err)
+		}
+		closers = append(closers, func() { pc.Close() })
+		links = append(links, membership.Link{Name: l.Name, Conn: pc})
+		tl, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("link %s: control socket on %s: %w", l.Name, addr, err)
+		}
+		listeners = append(listeners, tl)
+	}
+	var peers []membership.Peer
+	var cpeers []controller.Peer
+	for _, p := range cfg.Peers {
+		mp := membership.Peer{Name: p.Name}
+		cp := controller.Peer{Name: p.Name, ID: p.NodeID}
+		for _, a := range p.Addresses {
+			if a == "" {
+				mp.Addrs = append(mp.Addrs, nil)
+				cp.Addrs = append(cp.Addrs, "")
+				continue
+			}
+			mp.Addrs = append(mp.Addrs, &net.UDPAddr{IP: net.ParseIP(a), Port: cfg.Heartbeat.Port})
+			cp.Addrs = append(cp.Addrs, net.JoinHostPort(a, strconv.Itoa(cfg.Heartbeat.Port)))
+		}
+		peers = append(peers, mp)
+		cpeers = append(cpeers, cp)
+	}
+	mem, err := membership.New(membership.Config{Cluster: cfg.Cluster, Node: cfg.Node, Key: key,
+		Keepalive: cfg.Heartbeat.Keepalive.Duration, Warntime: cfg.Heartbeat.Warntime.Duration,
+		Deadtime: cfg.Heartbeat.Deadtime.Duration, Links: links, Peers: peers, Log: log.With("part", "membership")})
+	if err != nil {
+		return err
+	}
+	attrSock := AttrSocket(cfg.StateDir)
+	exec := &executor.Executor{OCFRoot: cfg.OCFRoot, Node: cfg.Node,
+		Env: []string{ocf.AttributesSocketVar + "=" + attrSock, "PATH=" + os.Getenv("PATH")}}
+	ctl := controller.New(controller.Config{
+		Cluster: cfg.Cluster, Node: cfg.Node, NodeID: cfg.NodeID, Peers: cpeers, Key: key, Members: mem, Exec: exec,
+		Quorum: &controller.Quorum{Policy: cfg.Quorum.Policy, Witness: cfg.Quorum.Witness, Key: key, Cluster: cfg.Cluster,
+			AskTimeout: cfg.Quorum.Timeout.Duration, FenceCommand: cfg.Fencing.Command, FenceTimeout: cfg.Fencing.Timeout.Duration,
+			Log: log.With("part", "quorum")},
+		CIBPath: LocalCIB(cfg.StateDir), WaitForAll: *cfg.WaitForAll, Log: log.With("part", "controller"),
+	}, doc)
+
+	peerSrv := &wire.Server{Key: key, Log: log}
+	ctl.Register(peerSrv)
+	admin := &wire.Server{Key: key, Log: log}
+	registerAdmin(admin, ctl)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	run := func(f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil {
+				errc <- err
+				cancel()
+			}
+		}()
+	}
+	for _, l := range listeners {
+		l := l
+		run(func() error { return peerSrv.Serve(ctx, l) })
+	}
+	adminPath := AdminSocket(cfg.StateDir)
+	_ = os.Remove(adminPath)
+	al, err := net.Listen("unix", adminPath)
+	if err != nil {
+		return fmt.Errorf("admin socket %s: %w", adminPath, err)
+	}
+	_ = os.Chmod(adminPath, 0o600)
+	run(func() error { return admin.Serve(ctx, al) })
+	_ = os.Remove(attrSock)
+	attrL, err := net.Listen("unix", attrSock)
+	if err != nil {
+		return fmt.Errorf("attribute socket %s: %w", attrSock, err)
+	}
+	_ = os.Chmod(attrSock, 0o600)
+	run(func() error { return ocf.ServeAttributes(ctx, attrL, &attrStore{ctl: ctl, node: cfg.Node}, cfg.Node) })
+	run(func() error { return mem.Run(ctx) })
+	if len(cfg.Ping.Hosts) > 0 {
+		p := &pinger{cfg: cfg.Ping, set: ctl.SetLocalAttr, log: log.With("part", "ping")}
+		run(func() error { return p.run(ctx) })
+	}
+	run(func() error { return ctl.Run(ctx) })
+	log.Info("baton daemon running", "node", cfg.Node, "links", len(links), "peers", len(peers))
+	<-ctx.Done()
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+// loadCIB starts from the newer of the configured CIB and this node's saved
+// copy (which carries the cluster's later changes).
+func loadCIB(cfg *config.Config) (*cibdoc.Doc, error) {
+	b, err := os.ReadFile(cfg.CIB)
+	if err != nil {
+		return nil, fmt.Errorf("cib: %w", err)
+	}
+	doc, err := cibdoc.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("cib %s: %w", cfg.CIB, err)
+	}
+	if saved, err := os.ReadFile(LocalCIB(cfg.StateDir)); err == nil {
+		if s, err := cibdoc.Parse(saved); err == nil && doc.Version().Less(s.Version()) {
+			return s, nil
+		}
+	}
+	return doc, nil
+}
+
+// attrStore lets agents on this node set this node's attributes.
+type attrStore struct {
+	ctl  *controller.Controller
+	node string
+}
+
+func (a *attrStore) SetAttr(node, name, value string, l ocf.Lifetime) error {
+	if node != "" && node != a.node {
+		return fmt.Errorf("agents may set attributes of their own node only (asked for %s)", node)
+	}
+	if l == ocf.Forever {
+		return errors.New("permanent node attributes are set with `baton node attribute`, not by agents")
+	}
+	a.ctl.SetLocalAttr(name, value)
+	return nil
+}
+
+func (a *attrStore) GetAttr(node, name string, l ocf.Lifetime) (string, bool, error) {
+	return a.ctl.LocalAttr(name)
+}
+
+func (a *attrStore) DeleteAttr(node, name string, l ocf.Lifetime) error {
+	a.ctl.SetLocalAttr(name, "")
+	return nil
+}
+
+// registerAdmin installs the CLI's methods.
+func registerAdmin(s *wire.Server, ctl *controller.Controller) {
+	s.Handle("status", func(context.Context, string, json.RawMessage) (any, error) {
+		return ctl.Snapshot(), nil
+	})
+	s.Handle("cib-query", func(context.Context, string, json.RawMessage) (any, error) {
+		return string(ctl.CIB().Bytes()), nil
+	})
+	s.Handle("cib-replace", func(_ context.Context, _ string, body json.RawMessage) (any, error) {
+		var x string
+		if err := json.Unmarshal(body, &x); err != nil {
+			return nil, err
+		}
+		d, err := cibdoc.Parse([]byte(x))
+		if err != nil {
+			return nil, err
+		}
+		if err := Verify(d); err != nil {
+			return nil, err
+		}
+		ctl.ReplaceCIB(d)
+		return nil, nil
+	})
+	s.Handle("cleanup", func(ctx context.Context, _ string, body json.RawMessage) (any, error) {
+		var rsc string
+		if err := json.Unmarshal(body, &rsc); err != nil {
+			return nil, err
+		}
+		ctl.Forget(ctx, rsc)
+		return nil, nil
+	})
+}

@@ -1,0 +1,464 @@
+package scheduler
+
+import (
+	"github.com/baton-ha/baton/crm/cib"
+)
+
+// orderEdge is an ordering between two resources' actions, as configured
+// (rsc_order) or implied (group members, colocated dependents).
+type orderEdge struct {
+	first, then         *Resource
+	firstTask, thenTask string
+	mandatory           bool
+	// impliesFirst: "then" being required forces "first" (inverse orders).
+	impliesFirst bool
+	// interleave pairs the two clones' instances node by node.
+	interleave bool
+	// asymmetric orders (symmetrical=false) only hold back then actions
+	// that must happen anyway; symmetric ones also make them required and
+	// block optional ones (a running resource then stops).
+	asymmetric bool
+	id         string
+}
+
+func inverse(task string) string {
+	switch task {
+	case "start":
+		return "stop"
+	case "stop":
+		return "start"
+	case "promote":
+		return "demote"
+	case "demote":
+		return "promote"
+	}
+	return task
+}
+
+func (c *Cluster) buildOrders() []orderEdge {
+	var edges []orderEdge
+	add := func(e orderEdge) {
+		edges = append(edges, e)
+		inv := orderEdge{first: e.then, then: e.first, firstTask: inverse(e.thenTask), thenTask: inverse(e.firstTask),
+			mandatory: e.mandatory, impliesFirst: true, interleave: e.interleave, id: e.id}
+		edges = append(edges, inv)
+	}
+	for _, o := range c.CIB.Orders {
+		f, t := c.resolve(o.First), c.resolve(o.Then)
+		if f == nil || t == nil || f == t {
+			continue
+		}
+		e := orderEdge{first: f, then: t, firstTask: o.FirstAction, thenTask: o.ThenAction, mandatory: o.Kind == "Mandatory", id: o.ID}
+		// Orders between clones follow the "then" clone's interleave.
+		e.interleave = f.Kind == cib.Clone && t.Kind == cib.Clone && t.Interleave
+		if o.Symmetrical {
+			add(e)
+		} else {
+			e.asymmetric = true
+			edges = append(edges, e)
+		}
+	}
+	for _, top := range c.Resources {
+		top.Walk(func(g *Resource) {
+			if g.Kind != cib.Group {
+				return
+			}
+			if !boolOpt(g.Meta["ordered"], true) {
+				return
+			}
+			for i := 1; i < len(g.Children); i++ {
+				add(orderEdge{first: g.Children[i-1], then: g.Children[i], firstTask: "start", thenTask: "start", mandatory: true, id: g.ID})
+			}
+		})
+	}
+	return edges
+}
+
+// initPlans decides each primitive's actions from its current and next
+// placement.
+func (c *Cluster) initPlans() {
+	for _, top := range c.allTops() {
+		top.Walk(func(r *Resource) {
+			if r.Kind != cib.Primitive {
+				return
+			}
+			p := &r.plan
+			*p = plan{startRunnable: true, stopRunnable: true, promoteRunnable: true}
+			if !r.Managed || r.Blocked || (!c.HaveQuorum && c.NoQuorumPolicy == "freeze") {
+				p.stopRunnable = false
+				p.startRunnable = r.Current() != nil
+				p.promoteRunnable = false
+				return
+			}
+			next := r.Assigned
+			for _, n := range r.RunningOn {
+				if n != next || len(r.RunningOn) > 1 || r.Failed {
+					p.addStop(n)
+				}
+			}
+			if r.Orphan && !c.StopOrphans {
+				p.stopOn = nil
+			}
+			if next != nil && (!r.runningOn(next) || p.stopsOn(next)) {
+				p.start = true
+			}
+			if r.Role == RolePromoted && (r.NextRole != RolePromoted || len(p.stopOn) > 0) {
+				p.demote = true
+			}
+			if r.NextRole == RolePromoted && (r.Role != RolePromoted || p.start) {
+				p.promote = true
+			}
+		})
+	}
+}
+
+func (c *Cluster) allTops() []*Resource {
+	return append(append([]*Resource(nil), c.Resources...), c.Orphans...)
+}
+
+// required reports whether any primitive of r must perform task.
+func required(r *Resource, task string) bool {
+	for _, l := range r.Leaves() {
+		p := &l.plan
+		switch task {
+		case "start":
+			if p.start {
+				return true
+			}
+		case "stop":
+			if len(p.stopOn) > 0 {
+				return true
+			}
+		case "promote":
+			if p.promote {
+				return true
+			}
+		case "demote":
+			if p.demote {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// willRun reports whether leaf l will be active (in role) after the
+// transition.
+func willRun(l *Resource, role string) bool {
+	if l.Assigned == nil {
+		return false
+	}
+	if l.plan.start && !l.plan.startRunnable {
+		return false
+	}
+	if role == RolePromoted {
+		return l.NextRole == RolePromoted && (!l.plan.promote || l.plan.promoteRunnable)
+	}
+	return true
+}
+
+// runnable reports whether r's task can happen: for a clone whether any
+// instance can, for a group whether every member can.
+func runnable(r *Resource, task string) bool {
+	if r.Kind == cib.Clone && (task == "start" || task == "promote") {
+		for _, inst := range r.Children {
+			if inst.Kind == cib.Primitive {
+				role := ""
+				if task == "promote" {
+					role = RolePromoted
+				}
+				if willRun(inst, role) {
+					return true
+				}
+				continue
+			}
+			if runnable(inst, task) {
+				return true
+			}
+		}
+		return false
+	}
+	leaves := r.Leaves()
+	switch task {
+	case "start", "promote":
+		role := ""
+		if task == "promote" {
+			role = RolePromoted
+		}
+		if task == "promote" && r.Kind == cib.Group {
+			// a group's promote is its promotable members'
+			for _, l := range leaves {
+				if willRun(l, role) {
+					return true
+				}
+			}
+			return false
+		}
+		// A member on its way out has no start to wait for; one that
+		// should run but cannot makes the whole group unrunnable.
+		for _, l := range leaves {
+			if !willRun(l, role) {
+				return false
+			}
+		}
+		return true
+	case "stop", "demote":
+		for _, l := range leaves {
+			if len(l.RunningOn) > 0 && !l.plan.stopRunnable && (len(l.plan.stopOn) > 0 || !l.Managed || l.Blocked) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func requireTask(l *Resource, task string) bool {
+	p := &l.plan
+	if !l.Managed || l.Blocked {
+		return false
+	}
+	switch task {
+	case "start":
+		if l.Assigned != nil && !p.start && p.startRunnable {
+			p.start = true
+			return true
+		}
+	case "stop":
+		changed := false
+		for _, n := range l.RunningOn {
+			if p.addStop(n) {
+				changed = true
+			}
+		}
+		return changed
+	case "demote":
+		if l.Role == RolePromoted && !p.demote {
+			p.demote = true
+			return true
+		}
+	}
+	return false
+}
+
+func blockTask(l *Resource, task string) bool {
+	p := &l.plan
+	switch task {
+	case "start":
+		if p.startRunnable && (p.start || l.Assigned != nil) {
+			p.startRunnable = false
+			return true
+		}
+	case "promote":
+		if p.promoteRunnable && l.NextRole == RolePromoted {
+			p.promoteRunnable = false
+			return true
+		}
+	case "stop", "demote":
+		if p.stopRunnable && len(p.stopOn) > 0 {
+			p.stopRunnable = false
+			return true
+		}
+	}
+	return false
+}
+
+// propagate applies orderings and colocations to the plans until nothing
+// changes, the way Pacemaker's action flags settle.
+func (c *Cluster) propagate(edges []orderEdge) {
+	tops := c.allTops()
+	// Each pass follows every edge once, so a chain of n orderings
+	// settles within n passes; the bound only guards against bugs.
+	for iter := 0; iter < 2*len(edges)+20; iter++ {
+		changed := false
+		for _, e := range edges {
+			if !e.mandatory {
+				continue
+			}
+			for _, pr := range e.pairs() {
+				if applyEdge(e, pr[0], pr[1]) {
+					changed = true
+				}
+			}
+		}
+		for _, top := range tops {
+			top.Walk(func(r *Resource) {
+				if r.Kind != cib.Primitive {
+					return
+				}
+				if c.settle(r) {
+					changed = true
+				}
+			})
+		}
+		for _, top := range tops {
+			top.Walk(func(r *Resource) {
+				for _, co := range r.thisWith {
+					if co.score < inf || co.depRole == RolePromoted {
+						continue
+					}
+					if !runnable(co.primary, roleTask(co.primaryRole)) {
+						for _, l := range r.Leaves() {
+							if blockTask(l, "start") {
+								changed = true
+							}
+							// unlike an ordering, a colocation cannot be
+							// kept by leaving the dependent running
+							if l.Managed && !l.Blocked && l.Assigned != nil && l.runningOn(l.Assigned) && !l.plan.stopsOn(l.Assigned) {
+								l.plan.addStop(l.Assigned)
+								changed = true
+							}
+						}
+					}
+				}
+			})
+		}
+		if !changed {
+			return
+		}
+	}
+}
+
+// pairs lists the (first, then) resource pairs an edge relates: the
+// resources themselves, or for interleaved clones each "then" instance with
+// the "first" instance on the same node (nil when there is none).
+func (e orderEdge) pairs() [][2]*Resource {
+	if !e.interleave {
+		return [][2]*Resource{{e.first, e.then}}
+	}
+	var out [][2]*Resource
+	for _, ti := range e.then.Children {
+		tn := instanceNode(ti, e.thenTask)
+		if tn == nil {
+			continue
+		}
+		var match *Resource
+		for _, fi := range e.first.Children {
+			if instanceNode(fi, e.firstTask) == tn {
+				match = fi
+				break
+			}
+		}
+		out = append(out, [2]*Resource{match, ti})
+	}
+	return out
+}
+
+// instanceNode is where an instance does task: its next node for start and
+// promote, its current node for stop and demote.
+func instanceNode(inst *Resource, task string) *Node {
+	for _, l := range inst.Leaves() {
+		switch task {
+		case "stop", "demote":
+			if n := l.Current(); n != nil {
+				return n
+			}
+		default:
+			if l.Assigned != nil {
+				return l.Assigned
+			}
+		}
+	}
+	return nil
+}
+
+// applyEdge applies one mandatory ordering between first and then (first
+// may be nil: an interleaved instance with no partner on its node).
+func applyEdge(e orderEdge, first, then *Resource) bool {
+	changed := false
+	if first == nil {
+		if e.thenTask == "start" || e.thenTask == "promote" {
+			for _, l := range then.Leaves() {
+				if blockTask(l, e.thenTask) {
+					changed = true
+				}
+			}
+		}
+		return changed
+	}
+	if e.impliesFirst {
+		// inverse: then (e.g. first's stop) required -> first's leaves.
+		// A whole clone stopping somewhere does not restart what was
+		// ordered after it elsewhere; interleaved instances pair up.
+		if then.Kind == cib.Clone && !e.interleave {
+			// nothing
+		} else if required(then, e.thenTask) {
+			for _, l := range first.Leaves() {
+				if requireTask(l, e.firstTask) {
+					changed = true
+				}
+			}
+		}
+	} else if !e.asymmetric && required(first, e.firstTask) {
+		for _, l := range then.Leaves() {
+			if requireTask(l, e.thenTask) {
+				changed = true
+			}
+		}
+	}
+	blocking := e.impliesFirst || e.firstTask == "start" || e.firstTask == "promote" || e.asymmetric
+	if blocking && !runnable(first, e.firstTask) {
+		for _, l := range then.Leaves() {
+			if e.asymmetric && (e.thenTask == "start" && !l.plan.start || e.thenTask == "promote" && !l.plan.promote) {
+				continue // nothing it has to do, nothing to hold back
+			}
+			if blockTask(l, e.thenTask) {
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+func roleTask(role string) string {
+	if role == RolePromoted {
+		return "promote"
+	}
+	return "start"
+}
+
+// settle applies a primitive's own implications: a required start where it
+// already runs is a restart; an unrunnable start means it cannot stay.
+func (c *Cluster) settle(r *Resource) bool {
+	p := &r.plan
+	if !r.Managed || r.Blocked {
+		return false
+	}
+	changed := false
+	next := r.Assigned
+	if p.start && next != nil && r.runningOn(next) && !p.stopsOn(next) {
+		p.addStop(next)
+		changed = true
+	}
+	if !p.startRunnable && next != nil && r.runningOn(next) && !p.stopsOn(next) {
+		p.addStop(next)
+		changed = true
+	}
+	if next != nil && p.stopsOn(next) && !p.start {
+		p.start = true
+		changed = true
+	}
+	if len(p.stopOn) > 0 && r.Role == RolePromoted && !p.demote {
+		p.demote = true
+		changed = true
+	}
+	if p.start && r.NextRole == RolePromoted && !p.promote {
+		p.promote = true
+		changed = true
+	}
+	// Moving needs the old copy stopped first.
+	if p.start && !p.stopRunnable && len(p.stopOn) > 0 && p.startRunnable {
+		p.startRunnable = false
+		changed = true
+	}
+	if !p.startRunnable && p.promoteRunnable && p.promote {
+		p.promoteRunnable = false
+		changed = true
+	}
+	return changed
+}
+
+// disabled reports whether r's effective target-role (own or inherited)
+// is Stopped.
+func disabled(r *Resource) bool {
+	return r.TargetRole == RoleStopped
+}

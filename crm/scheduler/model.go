@@ -1,0 +1,172 @@
+// Package scheduler decides, from a parsed CIB, where every resource should
+// run and in which role, and which actions get the cluster there. It follows
+// Pacemaker's scheduler rules for primitives, groups, clones and promotable
+// clones so that its Transition Summary matches crm_simulate's.
+package scheduler
+
+import (
+	"github.com/baton-ha/baton/crm/cib"
+)
+
+// Roles, as Pacemaker names them.
+const (
+	RoleStopped    = "Stopped"
+	RoleStarted    = "Started"
+	RoleUnpromoted = "Unpromoted"
+	RolePromoted   = "Promoted"
+)
+
+const inf = cib.Infinity
+
+// Node is a cluster node as the scheduler sees it.
+type Node struct {
+	ID      string
+	Name    string
+	Index   int // position in the CIB's nodes section: the last tie breaker
+	Online  bool
+	Standby bool
+	Attrs   map[string]string
+	// assigned counts resources placed here so far (load balancing on ties).
+	assigned int
+}
+
+// Available reports whether resources may be placed on the node.
+func (n *Node) Available() bool { return n.Online && !n.Standby }
+
+// Resource is a configured resource or a clone instance.
+type Resource struct {
+	ID       string // printed id: "rsc", or "prim:N" for clone instances
+	Cfg      *cib.Resource
+	Kind     cib.Kind
+	Parent   *Resource
+	Children []*Resource
+	Instance int // instance number inside a clone, -1 otherwise
+	Meta     map[string]string
+
+	Priority           int
+	Stickiness         int
+	MigrationThreshold int
+	Managed            bool
+	TargetRole         string
+	Promotable         bool
+	Unique             bool
+	Interleave         bool
+	CloneMax           int
+	CloneNodeMax       int
+	PromotedMax        int
+	PromotedNodeMax    int
+	Orphan             bool
+
+	// Current state (primitives).
+	RunningOn []*Node
+	Role      string
+	Failed    bool
+	Blocked   bool // a failed stop or on-fail=block: nothing may be done
+	// activeOn remembers nodes whose history this instance already owns.
+	historyOn map[*Node]bool
+
+	// Placement.
+	loc          []int // location score per node index (rules, constraints, bans)
+	allowedSet   bool  // asymmetric cluster: loc only counts where allowed
+	allowed      []bool
+	assigning    bool
+	assignedDone bool
+	Assigned     *Node
+	NextRole     string
+	thisWith     []*colocation // this resource is the dependent
+	withThis     []*colocation // this resource is the primary
+	promoScore   int
+	cloneWeights []int // a clone's node scores at assignment
+
+	plan plan
+}
+
+// IsInstance reports whether the resource is (inside) a clone instance.
+func (r *Resource) IsInstance() bool { return r.Instance >= 0 }
+
+// Leaves returns the primitives of r in configuration/instance order.
+func (r *Resource) Leaves() []*Resource {
+	if r.Kind == cib.Primitive {
+		return []*Resource{r}
+	}
+	var out []*Resource
+	for _, c := range r.Children {
+		out = append(out, c.Leaves()...)
+	}
+	return out
+}
+
+// clone returns the nearest clone ancestor (or r itself), or nil.
+func (r *Resource) clone() *Resource {
+	for x := r; x != nil; x = x.Parent {
+		if x.Kind == cib.Clone {
+			return x
+		}
+	}
+	return nil
+}
+
+// top returns the top-level resource containing r.
+func (r *Resource) top() *Resource {
+	x := r
+	for x.Parent != nil {
+		x = x.Parent
+	}
+	return x
+}
+
+// Current returns the first node the resource is active on, or nil.
+func (r *Resource) Current() *Node {
+	if len(r.RunningOn) == 0 {
+		return nil
+	}
+	return r.RunningOn[0]
+}
+
+func (r *Resource) runningOn(n *Node) bool {
+	for _, x := range r.RunningOn {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+type colocation struct {
+	cfg         *cib.Colocation
+	dependent   *Resource
+	primary     *Resource
+	score       int
+	depRole     string
+	primaryRole string
+	nodes       []*Node // all nodes, for node-attribute matching
+}
+
+// plan is the set of actions decided for one primitive.
+type plan struct {
+	stopOn          []*Node // nodes to stop on (required)
+	start           bool    // a start on Assigned is required
+	startRunnable   bool
+	stopRunnable    bool
+	promote         bool
+	promoteRunnable bool
+	demote          bool
+	reason          string
+}
+
+func (p *plan) stopsOn(n *Node) bool {
+	for _, x := range p.stopOn {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *plan) addStop(n *Node) bool {
+	if n == nil || p.stopsOn(n) {
+		return false
+	}
+	p.stopOn = append(p.stopOn, n)
+	return true
+}

@@ -1,0 +1,34 @@
+package scheduler
+
+import (
+	"github.com/baton-ha/baton/crm/cib"
+)
+
+// Result is the outcome of one scheduler run.
+type Result struct {
+	Cluster *Cluster
+	Summary []SummaryLine
+	Graph   *Graph
+}
+
+// Schedule runs the scheduler on a parsed CIB.
+func Schedule(doc *cib.CIB) (*Result, error) {
+	c, err := NewCluster(doc)
+	if err != nil {
+		return nil, err
+	}
+	c.applyLocations()
+	c.applyFailCounts()
+	c.buildColocations()
+	c.assignAll()
+	for _, o := range c.Orphans {
+		o.Assigned = nil
+		o.NextRole = RoleStopped
+	}
+	edges := c.buildOrders()
+	c.initPlans()
+	c.propagate(edges)
+	res := &Result{Cluster: c, Summary: c.Summary()}
+	res.Graph = c.buildGraph(edges)
+	return res, nil
+}

@@ -1,0 +1,220 @@
+package scheduler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/baton-ha/baton/crm/cib"
+)
+
+// SummaryLine is one entry of the Transition Summary.
+type SummaryLine struct {
+	Verb    string
+	Rsc     string
+	Details string
+	Suffix  string // "due to ..." and/or "blocked"
+}
+
+func (l SummaryLine) String() string {
+	s := fmt.Sprintf("%-8s   %s   ( %s )", l.Verb, l.Rsc, l.Details)
+	if l.Suffix != "" {
+		s += "  " + l.Suffix
+	}
+	return s
+}
+
+// outputOrder lists primitives in Pacemaker's summary order: top-level
+// resources by descending priority (stable), expanded recursively, then
+// orphans.
+func (c *Cluster) outputOrder() []*Resource {
+	tops := append([]*Resource(nil), c.Resources...)
+	sort.SliceStable(tops, func(i, j int) bool { return tops[i].Priority > tops[j].Priority })
+	var out []*Resource
+	for _, t := range tops {
+		out = append(out, t.Leaves()...)
+	}
+	return append(out, c.Orphans...)
+}
+
+func roleName(r *Resource, role string) string {
+	if role == RoleStarted && r.clone() != nil && r.clone().Promotable {
+		return RoleUnpromoted
+	}
+	return role
+}
+
+func needsRole(cur, next string) bool {
+	return cur == RoleUnpromoted || cur == RolePromoted || next == RolePromoted
+}
+
+// Summary returns the Transition Summary lines.
+func (c *Cluster) Summary() []SummaryLine {
+	var lines []SummaryLine
+	for _, r := range c.outputOrder() {
+		lines = append(lines, c.summarize(r)...)
+	}
+	return lines
+}
+
+func (c *Cluster) summarize(r *Resource) []SummaryLine {
+	if !r.Managed || r.Blocked && len(r.plan.stopOn) == 0 {
+		return nil
+	}
+	p := &r.plan
+	cur := r.Current()
+	next := r.Assigned
+	if cur == nil && next == nil {
+		return nil
+	}
+	curRole := roleName(r, r.Role)
+	nextRole := roleName(r, r.NextRole)
+	if next == nil {
+		nextRole = RoleStopped
+	}
+	promotable := r.clone() != nil && r.clone().Promotable
+	if !promotable && r.NextRole == RoleStarted && curRole == RolePromoted {
+		// a non-clone running Promoted (rare): keep roles as is
+	}
+	blocked := func(runnable bool) string {
+		if runnable {
+			return ""
+		}
+		return "blocked"
+	}
+	stopLines := func() []SummaryLine {
+		var out []SummaryLine
+		for _, n := range r.RunningOn {
+			d := n.Name
+			if curRole == RoleUnpromoted || curRole == RolePromoted {
+				d = curRole + " " + n.Name
+			}
+			out = append(out, SummaryLine{Verb: "Stop", Rsc: r.ID, Details: d, Suffix: blocked(p.stopRunnable)})
+		}
+		return out
+	}
+	inPlace := func(node *Node, from, to string) string {
+		if needsRole(from, to) {
+			if from == to || from == RoleStopped && to != RolePromoted {
+				return to + " " + node.Name
+			}
+			return from + " -> " + to + " " + node.Name
+		}
+		return node.Name
+	}
+	moved := func(from, to string) string {
+		if needsRole(from, to) {
+			if from == to {
+				return cur.Name + " -> " + next.Name + " " + to
+			}
+			return from + " " + cur.Name + " -> " + to + " " + next.Name
+		}
+		return cur.Name + " -> " + next.Name
+	}
+	startRunnable := p.startRunnable
+	moving := cur != nil && next != nil && cur != next
+	if len(r.RunningOn) > 1 {
+		// Multiply active: stopped everywhere and started again where it
+		// belongs. Pacemaker reports one line from the first node it is
+		// active on: a recovery, or a stop if it cannot start again.
+		cur = r.RunningOn[0]
+		moving = next != nil && cur != next
+		switch {
+		case next == nil:
+			return stopLines()
+		case !startRunnable:
+			return []SummaryLine{{Verb: "Stop", Rsc: r.ID, Details: inPlace(cur, curRole, curRole), Suffix: blocked(p.stopRunnable)}}
+		case moving:
+			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole)}}
+		}
+		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: "due to being multiply active"}}
+	}
+	if curRole == RoleStopped {
+		cur = nil
+	}
+	if cur == nil && len(r.RunningOn) == 0 {
+		curRole = RoleStopped
+	}
+	if curRole == nextRole && next != nil {
+		switch {
+		case !p.start:
+			if p.demote && p.promote {
+				return []SummaryLine{{Verb: "Re-promote", Rsc: r.ID, Details: inPlace(next, curRole, curRole)}}
+			}
+			return nil
+		case !startRunnable:
+			if cur == nil {
+				return nil
+			}
+			return stopLines()
+		case moving:
+			verb := "Move"
+			if r.Failed {
+				verb = "Recover"
+			}
+			return []SummaryLine{{Verb: verb, Rsc: r.ID, Details: moved(curRole, nextRole)}}
+		case r.Failed:
+			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+		default:
+			return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: p.reason}}
+		}
+	}
+	switch {
+	case (nextRole == RoleStopped || !startRunnable) && cur != nil:
+		return stopLines()
+	case next == nil:
+		return nil
+	case r.Failed && cur != nil:
+		if moving {
+			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole)}}
+		}
+		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+	case moving:
+		return []SummaryLine{{Verb: "Move", Rsc: r.ID, Details: moved(curRole, nextRole)}}
+	case cur != nil && p.stopsOn(cur):
+		return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+	case curRole == RolePromoted:
+		return []SummaryLine{{Verb: "Demote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: blocked(p.stopRunnable)}}
+	case nextRole == RolePromoted:
+		return []SummaryLine{{Verb: "Promote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: blocked(p.promoteRunnable && startRunnable)}}
+	case curRole == RoleStopped:
+		if !startRunnable && r.IsInstance() {
+			// a clone instance that cannot start is not listed
+			return nil
+		}
+		return []SummaryLine{{Verb: "Start", Rsc: r.ID, Details: next.Name, Suffix: blocked(startRunnable)}}
+	}
+	return nil
+}
+
+// FormatSummary renders lines in crm_simulate's column layout (resource
+// and detail columns as wide as their widest entry).
+func FormatSummary(lines []SummaryLine) []string {
+	out := make([]string, 0, len(lines))
+	rscW, detW := 0, 0
+	for _, l := range lines {
+		rscW = max(rscW, len(l.Rsc))
+		detW = max(detW, len(l.Details))
+	}
+	for _, l := range lines {
+		s := fmt.Sprintf("  * %-8s   %-*s   ( %*s )", l.Verb, rscW, l.Rsc, detW, l.Details)
+		if l.Suffix != "" {
+			s += "  " + l.Suffix
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// NormalizeLine collapses whitespace and drops the reason suffix, which is
+// how summaries are compared.
+func NormalizeLine(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "* ")
+	if i := strings.Index(s, ")"); i >= 0 {
+		s = s[:i+1]
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+var _ = cib.Infinity

@@ -1,0 +1,592 @@
+package scheduler
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/baton-ha/baton/crm/cib"
+)
+
+// Cluster is the scheduler's working view of one CIB.
+type Cluster struct {
+	CIB       *cib.CIB
+	Nodes     []*Node
+	Resources []*Resource // top-level, configuration order
+	Orphans   []*Resource
+	Now       time.Time
+
+	Symmetric         bool
+	FencingEnabled    bool
+	NoQuorumPolicy    string
+	HaveQuorum        bool
+	StopOrphans       bool
+	StartFailureFatal bool
+	Maintenance       bool
+
+	nodeByID     map[string]*Node
+	nodeByName   map[string]*Node
+	cfgByID      map[string]*Resource // configured id -> resource (clone children: the template's first instance is not stored)
+	byID         map[string]*Resource // every printed id -> resource
+	templates    map[string]*cib.Resource
+	options      map[string]string
+	Warnings     []string
+	promotedLocs []promotedLoc
+	// Scores are the allocation and promotion scores computed on the way.
+	Scores []ScoreLine
+}
+
+func (c *Cluster) warnf(format string, args ...any) {
+	c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...))
+}
+
+// NewCluster builds the scheduler's view: nodes, resources (with clone
+// instances) and their current state from the status section.
+func NewCluster(doc *cib.CIB) (*Cluster, error) {
+	c := &Cluster{CIB: doc, nodeByID: map[string]*Node{}, nodeByName: map[string]*Node{},
+		cfgByID: map[string]*Resource{}, byID: map[string]*Resource{}, templates: map[string]*cib.Resource{}}
+	c.Now = doc.ExecutionDate
+	if c.Now.IsZero() {
+		c.Now = time.Now()
+	}
+	ctx := cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{}}
+	c.options = cib.Values(doc.CrmConfig, ctx)
+	opt := func(name, dflt string) string {
+		if v, ok := c.options[name]; ok {
+			return v
+		}
+		return dflt
+	}
+	c.Symmetric = boolOpt(opt("symmetric-cluster", "true"), true)
+	c.FencingEnabled = boolOpt(opt("stonith-enabled", "true"), true)
+	if v, ok := c.options["fencing-enabled"]; ok {
+		c.FencingEnabled = boolOpt(v, true)
+	}
+	c.NoQuorumPolicy = opt("no-quorum-policy", "stop")
+	c.HaveQuorum = doc.HaveQuorum
+	c.StopOrphans = boolOpt(opt("stop-orphan-resources", "true"), true)
+	c.StartFailureFatal = boolOpt(opt("start-failure-is-fatal", "true"), true)
+	c.Maintenance = boolOpt(opt("maintenance-mode", "false"), false)
+
+	c.unpackNodes()
+	for _, r := range doc.Resources {
+		res := c.buildResource(r, nil, -1)
+		c.Resources = append(c.Resources, res)
+	}
+	c.unpackStatus()
+	return c, nil
+}
+
+func boolOpt(s string, dflt bool) bool {
+	if v, ok := cib.ParseBool(s); ok {
+		return v
+	}
+	return dflt
+}
+
+// unpackNodes builds the node list. Pacemaker keeps nodes sorted by name
+// (numbers inside names compare numerically), and that order is the final
+// tie breaker of placement, so the list is sorted the same way.
+func (c *Cluster) unpackNodes() {
+	cfg := append([]*cib.Node(nil), c.CIB.Nodes...)
+	sort.SliceStable(cfg, func(i, j int) bool { return naturalLess(cfg[i].Uname, cfg[j].Uname) })
+	for i, n := range cfg {
+		node := &Node{ID: n.ID, Name: n.Uname, Index: i, Attrs: map[string]string{}}
+		ctx := cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{"#uname": n.Uname, "#id": n.ID}}
+		for k, v := range cib.Values(n.Attrs, ctx) {
+			node.Attrs[k] = v
+		}
+		st := c.CIB.NodeState(n.ID, "")
+		if st == nil {
+			st = c.CIB.NodeState("", n.Uname)
+		}
+		if st != nil {
+			node.Online = st.Online()
+			for k, v := range st.Attrs {
+				node.Attrs[k] = v
+			}
+		}
+		node.Attrs["#uname"] = n.Uname
+		node.Attrs["#id"] = n.ID
+		node.Attrs["#kind"] = "cluster"
+		if c.CIB.DCUUID != "" {
+			node.Attrs["#is_dc"] = strconv.FormatBool(c.CIB.DCUUID == n.ID)
+		}
+		if v, ok := cib.ParseBool(node.Attrs["standby"]); ok && v {
+			node.Standby = true
+		}
+		if s := node.Attrs["shutdown"]; s != "" && s != "0" {
+			node.Standby = true
+		}
+		c.Nodes = append(c.Nodes, node)
+		c.nodeByID[n.ID] = node
+		c.nodeByName[n.Uname] = node
+	}
+}
+
+// meta resolves meta attributes: the resource's own, then its parents'
+// (children inherit them), then rsc_defaults.
+func (c *Cluster) meta(r *cib.Resource) map[string]string {
+	ctx := cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{}}
+	m := map[string]string{}
+	for x := r; x != nil; x = x.Parent {
+		cib.MergeValues(m, x.Meta, ctx)
+	}
+	cib.MergeValues(m, c.CIB.RscDefaults, ctx)
+	// Old CIBs spell some meta attributes with underscores.
+	for k, v := range m {
+		if strings.Contains(k, "_") {
+			nk := strings.ReplaceAll(k, "_", "-")
+			if _, ok := m[nk]; !ok {
+				m[nk] = v
+			}
+		}
+	}
+	return m
+}
+
+func intMeta(m map[string]string, dflt int, names ...string) int {
+	for _, n := range names {
+		if v, ok := m[n]; ok {
+			s, err := cib.ParseScore(v)
+			if err == nil {
+				return s
+			}
+		}
+	}
+	return dflt
+}
+
+func (c *Cluster) buildResource(cfg *cib.Resource, parent *Resource, instance int) *Resource {
+	r := &Resource{Cfg: cfg, Kind: cfg.Kind, Parent: parent, Instance: instance, ID: cfg.ID, historyOn: map[*Node]bool{}}
+	if instance >= 0 {
+		r.ID = fmt.Sprintf("%s:%d", cfg.ID, instance)
+	}
+	r.Meta = c.meta(cfg)
+	m := r.Meta
+	r.Priority = intMeta(m, 0, "priority")
+	r.Stickiness = intMeta(m, 0, "resource-stickiness")
+	if _, ok := m["resource-stickiness"]; !ok && cfg.Kind == cib.Primitive && r.clone() != nil {
+		r.Stickiness = 1 // Pacemaker's default stickiness for clone instances
+	}
+	if _, ok := m["resource-stickiness"]; !ok && cfg.Kind == cib.Primitive && parent != nil && parent.Kind == cib.Group && parent.clone() != nil {
+		r.Stickiness = 1
+	}
+	r.MigrationThreshold = intMeta(m, inf, "migration-threshold")
+	r.Managed = boolOpt(m["is-managed"], true) && !c.Maintenance && !boolOpt(m["maintenance"], false)
+	r.TargetRole = RoleStarted
+	if v, ok := m["target-role"]; ok {
+		if role, ok := cib.NormalizeRole(v); ok && role != "" {
+			r.TargetRole = role
+		} else if !ok {
+			c.warnf("resource %s: unknown target-role %q ignored", cfg.ID, v)
+		}
+	}
+	c.byID[r.ID] = r
+	if instance < 0 {
+		c.cfgByID[cfg.ID] = r
+	}
+	switch cfg.Kind {
+	case cib.Group:
+		for _, ch := range cfg.Children {
+			r.Children = append(r.Children, c.buildResource(ch, r, instance))
+		}
+	case cib.Clone:
+		r.Promotable = cfg.Tag == "master" || boolOpt(m["promotable"], false)
+		r.Unique = boolOpt(m["globally-unique"], false)
+		r.Interleave = boolOpt(m["interleave"], false)
+		r.CloneMax = intMeta(m, len(c.Nodes), "clone-max")
+		r.CloneNodeMax = intMeta(m, 1, "clone-node-max")
+		r.PromotedMax = intMeta(m, 1, "promoted-max", "master-max")
+		r.PromotedNodeMax = intMeta(m, 1, "promoted-node-max", "master-node-max")
+		if r.CloneMax < 0 {
+			r.CloneMax = 0
+		}
+		if len(cfg.Children) == 1 {
+			c.templates[cfg.Children[0].ID] = cfg.Children[0]
+			cfg.Children[0].Walk(func(x *cib.Resource) { c.templates[x.ID] = x })
+			for i := 0; i < r.CloneMax; i++ {
+				r.Children = append(r.Children, c.buildResource(cfg.Children[0], r, i))
+			}
+		}
+	}
+	return r
+}
+
+// newInstance appends another (orphan) instance to a clone.
+func (c *Cluster) newInstance(clone *Resource) *Resource {
+	n := len(clone.Children)
+	inst := c.buildResource(clone.Cfg.Children[0], clone, n)
+	inst.Walk(func(x *Resource) { x.Orphan = true })
+	clone.Children = append(clone.Children, inst)
+	return inst
+}
+
+// Walk visits r and its descendants.
+func (r *Resource) Walk(fn func(*Resource)) {
+	fn(r)
+	for _, c := range r.Children {
+		c.Walk(fn)
+	}
+}
+
+func stripInstance(id string) (string, int) {
+	if i := strings.LastIndexByte(id, ':'); i > 0 {
+		if n, err := strconv.Atoi(id[i+1:]); err == nil {
+			return id[:i], n
+		}
+	}
+	return id, -1
+}
+
+func (c *Cluster) unpackStatus() {
+	for _, st := range c.CIB.Status {
+		node := c.nodeByID[st.ID]
+		if node == nil {
+			node = c.nodeByName[st.Uname]
+		}
+		if node == nil || !node.Online {
+			continue
+		}
+		for _, lr := range st.Resources {
+			r := c.findHistoryResource(lr, node)
+			if r == nil {
+				continue
+			}
+			c.unpackHistory(r, node, lr)
+		}
+	}
+	for _, top := range c.Resources {
+		top.Walk(func(r *Resource) {
+			if r.Kind == cib.Primitive && r.Role == "" {
+				r.Role = RoleStopped
+			}
+		})
+	}
+}
+
+// findHistoryResource maps an lrm_resource entry to the resource (or clone
+// instance) it records, creating an orphan when the id is not configured.
+func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource {
+	if r, ok := c.byID[lr.ID]; ok && r.Kind == cib.Primitive && r.clone() == nil {
+		return r
+	}
+	base, num := stripInstance(lr.ID)
+	tmpl := c.templates[base]
+	if tmpl == nil {
+		// Very old histories name unique instances "rsc-N".
+		if i := strings.LastIndexByte(lr.ID, '-'); i > 0 {
+			if n, err := strconv.Atoi(lr.ID[i+1:]); err == nil && c.templates[lr.ID[:i]] != nil {
+				base, num, tmpl = lr.ID[:i], n, c.templates[lr.ID[:i]]
+			}
+		}
+	}
+	if tmpl == nil {
+		if r, ok := c.cfgByID[base]; ok && r.Kind == cib.Primitive && r.clone() == nil {
+			return r
+		}
+		// Not configured: an orphan, stopped if it is active.
+		r := c.byID[lr.ID]
+		if r == nil {
+			r = &Resource{ID: lr.ID, Kind: cib.Primitive, Instance: -1, Orphan: true, Managed: true,
+				Meta: map[string]string{}, historyOn: map[*Node]bool{}, MigrationThreshold: inf, TargetRole: RoleStopped,
+				Cfg: &cib.Resource{ID: lr.ID, Kind: cib.Primitive, Class: lr.Class, Provider: lr.Provider, Type: lr.Type}}
+			c.byID[lr.ID] = r
+			c.Orphans = append(c.Orphans, r)
+		}
+		return r
+	}
+	var clone *Resource
+	for _, top := range c.Resources {
+		top.Walk(func(x *Resource) {
+			if clone == nil && x.Kind == cib.Clone && len(x.Cfg.Children) == 1 {
+				found := false
+				x.Cfg.Children[0].Walk(func(y *cib.Resource) {
+					if y.ID == base {
+						found = true
+					}
+				})
+				if found {
+					clone = x
+				}
+			}
+		})
+	}
+	if clone == nil {
+		return nil
+	}
+	memberOf := func(inst *Resource) *Resource {
+		var m *Resource
+		inst.Walk(func(x *Resource) {
+			if x.Kind == cib.Primitive && x.Cfg.ID == base {
+				m = x
+			}
+		})
+		return m
+	}
+	if clone.Unique && num >= 0 {
+		for len(clone.Children) <= num {
+			c.newInstance(clone)
+		}
+		return memberOf(clone.Children[num])
+	}
+	// Anonymous clone: the instance already active on this node (for a
+	// cloned group, any of its members), else the first instance active
+	// nowhere. Inactive history does not claim an instance.
+	for _, inst := range clone.Children {
+		here := false
+		inst.Walk(func(x *Resource) {
+			if x.Kind == cib.Primitive && x.runningOn(node) {
+				here = true
+			}
+		})
+		if here {
+			return memberOf(inst)
+		}
+	}
+	for _, inst := range clone.Children {
+		active := false
+		inst.Walk(func(x *Resource) {
+			if len(x.RunningOn) > 0 {
+				active = true
+			}
+		})
+		if !active && !inst.Orphan {
+			return memberOf(inst)
+		}
+	}
+	return memberOf(c.newInstance(clone))
+}
+
+type opRecord struct {
+	*cib.LrmOp
+}
+
+// unpackHistory replays one resource's operation history on one node.
+func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
+	r.historyOn[node] = true
+	ops := append([]*cib.LrmOp(nil), lr.Ops...)
+	sort.SliceStable(ops, func(i, j int) bool { return ops[i].CallID < ops[j].CallID })
+	role := RoleStopped
+	failed := false
+	blocked := false
+	for _, op := range ops {
+		if op.OpStatus == 1 || op.OpStatus == -1 && op.Operation != "start" {
+			continue // cancelled or still pending
+		}
+		task := op.Operation
+		if task == "notify" || task == "meta-data" || task == "reload" || task == "reload-agent" {
+			continue
+		}
+		ok := !op.Failed()
+		if task == "monitor" && op.Interval == 0 && op.OpStatus == 0 && (op.RC == 0 || op.RC == 7 || op.RC == 8) {
+			// A probe reports state; finding it running is not a failure.
+			ok = true
+		}
+		if task == "migrate_from" {
+			task = "start"
+		}
+		if task == "migrate_to" {
+			if ok {
+				role = RoleStopped
+			}
+			continue
+		}
+		if ok {
+			switch task {
+			case "start":
+				role, failed = RoleStarted, false
+			case "stop":
+				role, failed, blocked = RoleStopped, false, false
+			case "promote":
+				role, failed = RolePromoted, false
+			case "demote":
+				role, failed = RoleUnpromoted, false
+			case "monitor":
+				switch op.RC {
+				case 0:
+					if role == RoleStopped || role == RolePromoted && op.Interval == 0 {
+						role = RoleStarted
+					}
+					if op.Interval == 0 {
+						failed = false
+					}
+				case 8:
+					role = RolePromoted
+				case 7:
+					role, failed = RoleStopped, false
+				}
+			}
+			continue
+		}
+		// A failure.
+		onFail := c.onFail(r, task, op.Interval)
+		if onFail == "ignore" {
+			if task == "start" || task == "monitor" && op.RC != 7 {
+				role = RoleStarted
+			}
+			continue
+		}
+		switch op.RC {
+		case 5: // not installed: the node cannot run it
+			r.banOn(node, c)
+			if task != "stop" {
+				role = RoleStopped
+				continue
+			}
+		case 6: // not configured: cannot run anywhere
+			r.banEverywhere(c)
+		}
+		failed = true
+		switch task {
+		case "start":
+			// The controller turns a failed start into an INFINITY fail
+			// count (start-failure-is-fatal); the scheduler only reads it.
+			role = RoleStarted
+		case "stop":
+			role = RoleStarted
+			if !c.FencingEnabled || onFail == "block" {
+				blocked = true
+			}
+		case "promote":
+			role = RolePromoted
+		case "demote":
+			// A failed demote leaves it unpromoted (and failed) unless the
+			// failure blocks it where it is.
+			role = RoleUnpromoted
+			if onFail == "block" {
+				role = RolePromoted
+				blocked = true
+			}
+		case "monitor":
+			switch {
+			case op.RC == 9 || op.RC == 8:
+				role = RolePromoted
+			case op.RC == 7 && op.Interval == 0:
+				role = RoleStopped
+				failed = false
+			case role == RoleStopped:
+				role = RoleStarted
+			}
+		default:
+			if role == RoleStopped {
+				role = RoleStarted
+			}
+		}
+		if onFail == "block" && task != "stop" {
+			blocked = true
+		}
+		if onFail == "stop" {
+			r.TargetRole = RoleStopped
+		}
+		if onFail == "standby" {
+			node.Standby = true
+		}
+	}
+	if role != RoleStopped {
+		r.RunningOn = append(r.RunningOn, node)
+		if r.Role == "" || r.Role == RoleStopped || role == RolePromoted {
+			r.Role = role
+		}
+	}
+	if failed && role != RoleStopped {
+		r.Failed = true
+	}
+	if blocked && role != RoleStopped {
+		r.Blocked = true
+	}
+}
+
+// onFail returns the configured or default on-fail for an operation.
+func (c *Cluster) onFail(r *Resource, task string, interval time.Duration) string {
+	if r.Cfg != nil {
+		for _, op := range r.Cfg.Ops {
+			if op.Name == task && (op.Interval == interval || task != "monitor") && op.OnFail != "" {
+				if op.OnFail == "fence" && !c.FencingEnabled {
+					// Without fencing Pacemaker falls back to stopping
+					// (a failed stop can only block).
+					if task == "stop" {
+						return "block"
+					}
+					return "stop"
+				}
+				return op.OnFail
+			}
+		}
+	}
+	if task == "stop" {
+		if c.FencingEnabled {
+			return "fence"
+		}
+		return "block"
+	}
+	return "restart"
+}
+
+func (r *Resource) ensureLoc(n int) {
+	if r.loc == nil {
+		r.loc = make([]int, n)
+	}
+}
+
+// banTarget is where a node ban for r lands: anonymous clone instances ban
+// the whole clone, like Pacemaker's fail-count handling.
+func (r *Resource) banTarget() *Resource {
+	if cl := r.clone(); cl != nil && !cl.Unique {
+		return cl
+	}
+	return r
+}
+
+func (r *Resource) banOn(n *Node, c *Cluster) {
+	t := r.banTarget()
+	t.ensureLoc(len(c.Nodes))
+	t.loc[n.Index] = -inf
+}
+
+func (r *Resource) banEverywhere(c *Cluster) {
+	t := r.banTarget()
+	t.ensureLoc(len(c.Nodes))
+	for i := range t.loc {
+		t.loc[i] = -inf
+	}
+}
+
+// naturalLess compares case-insensitively with digit runs compared as
+// numbers ("node2" < "node10").
+func naturalLess(a, b string) bool {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		ca, cb := a[i], b[j]
+		if isDigit(ca) && isDigit(cb) {
+			si := i
+			for i < len(a) && isDigit(a[i]) {
+				i++
+			}
+			sj := j
+			for j < len(b) && isDigit(b[j]) {
+				j++
+			}
+			na := strings.TrimLeft(a[si:i], "0")
+			nb := strings.TrimLeft(b[sj:j], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			continue
+		}
+		if ca != cb {
+			return ca < cb
+		}
+		i++
+		j++
+	}
+	return len(a)-i < len(b)-j
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

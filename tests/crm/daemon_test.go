@@ -1,0 +1,104 @@
+// Package crm_test runs Baton's own cluster manager for real: daemons in
+// network and mount namespaces, heartbeats over two links, agents executed
+// on the nodes, and failures caused by killing processes and cutting links.
+package crm_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/tests/harness/cluster"
+)
+
+type rscState struct {
+	ID    string   `json:"id"`
+	Role  string   `json:"role"`
+	Nodes []string `json:"nodes"`
+}
+
+type clusterState struct {
+	DC        string     `json:"dc"`
+	Quorate   bool       `json:"quorate"`
+	Members   []string   `json:"members"`
+	Resources []rscState `json:"resources"`
+}
+
+func state(t *testing.T, n *cluster.Node) (clusterState, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, code := n.Baton(ctx, "status", "--output-as=json")
+	var st clusterState
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+		return st, false
+	}
+	return st, true
+}
+
+// where returns the node each resource runs on ("" when stopped, "+" when on
+// several).
+func where(st clusterState) map[string]string {
+	out := map[string]string{}
+	for _, r := range st.Resources {
+		switch len(r.Nodes) {
+		case 0:
+			out[r.ID] = ""
+		case 1:
+			out[r.ID] = r.Nodes[0]
+		default:
+			out[r.ID] = "+"
+		}
+	}
+	return out
+}
+
+func waitFor(t *testing.T, n *cluster.Node, limit time.Duration, what string, cond func(clusterState) bool) clusterState {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var last clusterState
+	for time.Now().Before(deadline) {
+		if st, ok := state(t, n); ok {
+			last = st
+			if cond(st) {
+				return st
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s; last state %+v", what, last)
+	return last
+}
+
+const dummyGroup = `<group id="g">
+  <primitive id="d1" class="ocf" provider="baton" type="Dummy"><operations><op id="d1-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive>
+  <primitive id="d2" class="ocf" provider="baton" type="Dummy"><operations><op id="d2-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive>
+</group>`
+
+func TestDummyGroupFailsOver(t *testing.T) {
+	c := cluster.New(t, cluster.Options{Agents: []string{"Dummy"}, Resources: dummyGroup,
+		Constraints: `<rsc_location id="g-pref" rsc="g" node="node1" score="100"/>`})
+	for _, n := range c.Nodes {
+		n.Start(t)
+	}
+	n1, n2 := c.Nodes[0], c.Nodes[1]
+	waitFor(t, n1, 30*time.Second, "the group on node1", func(st clusterState) bool {
+		w := where(st)
+		return st.Quorate && w["d1"] == "node1" && w["d2"] == "node1"
+	})
+	waitFor(t, n2, 10*time.Second, "node2 to see the cluster", func(st clusterState) bool {
+		return st.Quorate && len(st.Members) == 2 && where(st)["d2"] == "node1"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if out, code := n1.Exec(ctx, "test", "-e", "/run/Dummy-d2.state"); code != 0 {
+		t.Fatalf("node1 should hold d2's state file: %s", out)
+	}
+	killed := time.Now()
+	n1.Kill()
+	waitFor(t, n2, 30*time.Second, "the group on node2", func(st clusterState) bool {
+		w := where(st)
+		return w["d1"] == "node2" && w["d2"] == "node2"
+	})
+	t.Logf("group running on node2 %.1f s after node1 was killed", time.Since(killed).Seconds())
+}

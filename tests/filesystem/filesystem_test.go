@@ -1,0 +1,317 @@
+package filesystem_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/tests/harness"
+)
+
+// Each filesystem: start, monitor at depths 0, 10 and 20, stop, each
+// action twice (idempotence), and the mount table checked after each step.
+func TestLifecycle(t *testing.T) {
+	for _, fstype := range []string{"ext4", "xfs"} {
+		t.Run(fstype, func(t *testing.T) {
+			agent := agentPath(t)
+			d := newDisk(t, fstype)
+			p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": fstype}
+
+			want(t, runAgent(t, agent, "monitor", p), 7, "probe before start")
+			for i := 0; i < 2; i++ {
+				want(t, runAgent(t, agent, "start", p), 0, "start")
+				if src, typ, ok := mounted(t, d.dir); !ok || src != d.dev.Path || typ != fstype {
+					t.Fatalf("after start: mount table shows %q %q %v, want %s %s", src, typ, ok, d.dev.Path, fstype)
+				}
+			}
+			for _, depth := range []string{"0", "10", "20"} {
+				for i := 0; i < 2; i++ {
+					want(t, runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL="+depth), 0, "monitor depth "+depth)
+				}
+			}
+			status, _ := filepath.Glob(filepath.Join(d.dir, ".Filesystem_status", "*"))
+			if len(status) != 1 {
+				t.Errorf("depth-20 status files: %v, want one", status)
+			}
+			for i := 0; i < 2; i++ {
+				want(t, runAgent(t, agent, "stop", p), 0, "stop")
+				if _, _, ok := mounted(t, d.dir); ok {
+					t.Fatal("still mounted after stop")
+				}
+			}
+			want(t, runAgent(t, agent, "monitor", p), 7, "monitor after stop")
+		})
+	}
+}
+
+// A busy stop: one process with a file open under the mount, one with its
+// working directory inside, a third in the mount's parent directory. The
+// first two are signalled and the mount released well within 2 s; the
+// third is untouched.
+func TestBusyStop(t *testing.T) {
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"}
+	want(t, runAgent(t, agent, "start", p), 0, "start")
+
+	f, err := os.Create(filepath.Join(d.dir, "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	openFile := spawn(t, "/", f)
+	f.Close()
+	if err := os.Mkdir(filepath.Join(d.dir, "work"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inside := spawn(t, filepath.Join(d.dir, "work"), nil)
+	outside := spawn(t, filepath.Dir(d.dir), nil)
+	time.Sleep(50 * time.Millisecond) // let the children chdir and exec
+
+	r := runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=20000")
+	want(t, r, 0, "busy stop")
+	t.Logf("busy stop took %v", r.took)
+	if r.took > 2*time.Second {
+		t.Errorf("busy stop took %v, want under 2 s", r.took)
+	}
+	if _, _, ok := mounted(t, d.dir); ok {
+		t.Error("still mounted after a successful stop")
+	}
+	for _, h := range []*proc{openFile, inside} {
+		if !h.gone(time.Second) {
+			t.Errorf("%s held the mount and is still running", h)
+		}
+	}
+	if !outside.alive() {
+		t.Errorf("%s was outside the mount (in its parent directory) and was killed", outside)
+	}
+	if !strings.Contains(r.stderr, "SIGTERM") {
+		t.Errorf("the log does not name the signals sent:\n%s", r.stderr)
+	}
+}
+
+// force_unmount=false signals nobody and fails; "safe" signals only
+// holders of open files, so a working-directory holder keeps it busy.
+func TestForceUnmountPolicies(t *testing.T) {
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"}
+	want(t, runAgent(t, agent, "start", p), 0, "start")
+	f, err := os.Create(filepath.Join(d.dir, "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	openFile := spawn(t, "/", f)
+	f.Close()
+	inside := spawn(t, d.dir, nil)
+	time.Sleep(50 * time.Millisecond)
+
+	p["force_unmount"] = "false"
+	r := runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=5000")
+	want(t, r, 1, "stop with force_unmount=false")
+	if !strings.Contains(r.reason(), "busy") || !strings.Contains(r.reason(), "sleep") {
+		t.Errorf("reason %q does not name the busy mount's users", r.reason())
+	}
+	if !openFile.alive() || !inside.alive() {
+		t.Fatal("force_unmount=false killed a process")
+	}
+	if _, _, ok := mounted(t, d.dir); !ok {
+		t.Fatal("a failed stop unmounted (lazily?)")
+	}
+
+	p["force_unmount"] = "safe"
+	r = runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=4000", "OCF_RESKEY_signal_delay=200ms")
+	want(t, r, 1, "stop with force_unmount=safe and a cwd holder")
+	if !openFile.gone(time.Second) {
+		t.Error("safe mode left the open-file holder running")
+	}
+	if !inside.alive() {
+		t.Error("safe mode killed a process that only had its cwd in the mount")
+	}
+	if r.took > 4*time.Second {
+		t.Errorf("failed stop took %v, past its 4 s timeout", r.took)
+	}
+
+	p["force_unmount"] = "true"
+	want(t, runAgent(t, agent, "stop", p), 0, "stop with force_unmount=true")
+	if !inside.gone(time.Second) {
+		t.Error("the cwd holder survived force_unmount=true")
+	}
+}
+
+// Stopping a bind mount kills the users of the bind mount only: not the
+// processes using the filesystem it was bound from.
+func TestBindMount(t *testing.T) {
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	base := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"}
+	want(t, runAgent(t, agent, "start", base), 0, "start the base filesystem")
+	src := filepath.Join(d.dir, "export")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bindDir := filepath.Join(t.TempDir(), "bind")
+	t.Cleanup(func() { unmountAll(bindDir) })
+	p := map[string]string{"device": src, "directory": bindDir, "fstype": "none", "options": "bind,ro"}
+	want(t, runAgent(t, agent, "monitor", p), 7, "bind probe")
+	want(t, runAgent(t, agent, "start", p), 0, "bind start")
+	want(t, runAgent(t, agent, "start", p), 0, "bind start again")
+	want(t, runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=10"), 0, "bind monitor")
+	if err := os.WriteFile(filepath.Join(bindDir, "x"), nil, 0o644); err == nil {
+		t.Error("options=bind,ro: the bind mount is writable")
+	}
+	// Another bind mount resource of a different source is not this one.
+	other := map[string]string{"device": d.dir, "directory": bindDir, "fstype": "none", "options": "bind"}
+	want(t, runAgent(t, agent, "monitor", other), 7, "monitor of a bind mount with another source")
+
+	onSource := spawn(t, src, nil)
+	onBind := spawn(t, bindDir, nil)
+	time.Sleep(50 * time.Millisecond)
+	want(t, runAgent(t, agent, "stop", p), 0, "bind stop")
+	if !onBind.gone(time.Second) {
+		t.Error("the bind mount's user survived")
+	}
+	if !onSource.alive() {
+		t.Error("a user of the bind source (same device, other mount) was killed")
+	}
+	if _, _, ok := mounted(t, d.dir); !ok {
+		t.Error("stopping the bind mount unmounted its source filesystem")
+	}
+	want(t, runAgent(t, agent, "monitor", base), 0, "base filesystem still up")
+}
+
+// LABEL= and UUID= devices, resolved without udev, and a symlink.
+func TestLabelAndUUID(t *testing.T) {
+	agent := agentPath(t)
+	for i, fstype := range []string{"ext4", "xfs"} {
+		label := harness.UniqueName("bt")
+		uuid := testUUID(i)
+		var d *disk
+		if fstype == "xfs" {
+			d = newDisk(t, fstype, "-L", label, "-m", "uuid="+uuid)
+		} else {
+			d = newDisk(t, fstype, "-L", label, "-U", uuid)
+		}
+		link := filepath.Join(t.TempDir(), "disk-link")
+		if err := os.Symlink(d.dev.Path, link); err != nil {
+			t.Fatal(err)
+		}
+		for _, dev := range []string{"LABEL=" + label, "UUID=" + uuid, "UUID=" + strings.ToUpper(uuid), link} {
+			t.Run(fstype+"/"+dev, func(t *testing.T) {
+				p := map[string]string{"device": dev, "directory": d.dir, "fstype": fstype}
+				want(t, runAgent(t, agent, "start", p), 0, "start")
+				if src, _, _ := mounted(t, d.dir); src != d.dev.Path {
+					t.Errorf("%s mounted %q, want %s", dev, src, d.dev.Path)
+				}
+				want(t, runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=10"), 0, "monitor")
+				want(t, runAgent(t, agent, "stop", p), 0, "stop")
+			})
+		}
+		// Someone else's label on the mount point is not ours.
+		p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": fstype}
+		want(t, runAgent(t, agent, "start", p), 0, "start by path")
+		want(t, runAgent(t, agent, "monitor", map[string]string{"device": "LABEL=other" + label, "directory": d.dir, "fstype": fstype}), 7, "monitor with another label")
+		want(t, runAgent(t, agent, "stop", p), 0, "stop by path")
+	}
+}
+
+// The error cases: exit code and reason.
+func TestErrors(t *testing.T) {
+	agent := agentPath(t)
+	xfs := newDisk(t, "xfs")
+	blank := newDisk(t, "")
+	ext := newDisk(t, "ext4")
+	empty := t.TempDir() // a PATH with no programs in it
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	t.Cleanup(func() { unmountAll(mnt) })
+
+	tests := []struct {
+		name   string
+		params map[string]string
+		env    []string
+		code   int
+		reason string
+	}{
+		{"missing device", map[string]string{"device": "/dev/baton-no-such-disk", "fstype": "ext4"}, nil, 5, "not found"},
+		{"missing label", map[string]string{"device": "LABEL=" + harness.UniqueName("nolabel"), "fstype": "ext4"}, nil, 5, "not found"},
+		{"unknown fstype", map[string]string{"device": ext.dev.Path, "fstype": "batonfs"}, nil, 5, "batonfs"},
+		{"fstype does not match the device", map[string]string{"device": xfs.dev.Path, "fstype": "ext4"}, nil, 6, "holds an xfs filesystem"},
+		{"no filesystem on the device", map[string]string{"device": blank.dev.Path, "fstype": "ext4"}, nil, 1, "wrong fstype"},
+		{"fsck helper missing", map[string]string{"device": ext.dev.Path, "fstype": "ext4", "run_fsck": "force"},
+			[]string{"PATH=" + empty}, 5, "fsck.ext4"},
+		{"mount helper missing", map[string]string{"device": "127.0.0.1:/export", "fstype": "nfs4"},
+			[]string{"PATH=" + empty}, 5, "not installed"},
+		{"local filesystem as a clone", map[string]string{"device": ext.dev.Path, "fstype": "ext4"},
+			[]string{"OCF_RESKEY_CRM_meta_clone=0", "OCF_RESKEY_CRM_meta_clone_max=2"}, 6, "not cluster-aware"},
+		{"missing required parameter", map[string]string{"device": ext.dev.Path}, nil, 6, "fstype"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, ok := tt.params["directory"]; !ok {
+				tt.params["directory"] = mnt
+			}
+			r := runAgent(t, agent, "start", tt.params, tt.env...)
+			want(t, r, tt.code, "start")
+			if !strings.Contains(r.reason(), tt.reason) {
+				t.Errorf("reason %q does not mention %q", r.reason(), tt.reason)
+			}
+			if _, _, ok := mounted(t, mnt); ok {
+				t.Error("a failed start left a mount")
+			}
+		})
+	}
+}
+
+// run_fsck=force runs the real fsck.ext4 -p before mounting.
+func TestForcedFsck(t *testing.T) {
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4", "run_fsck": "force"}
+	r := runAgent(t, agent, "start", p, "HA_debug=1")
+	want(t, r, 0, "start with run_fsck=force")
+	if !strings.Contains(r.stderr, "fsck.ext4 -p") {
+		t.Errorf("no fsck in the log:\n%s", r.stderr)
+	}
+	want(t, runAgent(t, agent, "stop", p), 0, "stop")
+}
+
+// A frozen filesystem blocks writes: the depth-20 monitor must report it
+// within its timeout instead of hanging.
+func TestHungFilesystemMonitor(t *testing.T) {
+	harness.NeedCommand(t, "fsfreeze")
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"}
+	want(t, runAgent(t, agent, "start", p), 0, "start")
+	want(t, runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=20"), 0, "depth 20 before the freeze")
+	if out, code := harness.Run(t.Context(), nil, "fsfreeze", "-f", d.dir); code != 0 {
+		t.Fatalf("fsfreeze -f: %s", out)
+	}
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			harness.Run(t.Context(), nil, "fsfreeze", "-u", d.dir)
+			thawed = true
+		}
+	}
+	t.Cleanup(thaw)
+	r := runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=20", "OCF_RESKEY_CRM_meta_timeout=3000")
+	thaw()
+	want(t, r, 1, "depth-20 monitor of a frozen filesystem")
+	if !strings.Contains(r.reason(), "hung") {
+		t.Errorf("reason %q does not say the filesystem is hung", r.reason())
+	}
+	if r.took > 3*time.Second {
+		t.Errorf("the monitor took %v, past its 3 s timeout", r.took)
+	}
+	want(t, runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=0"), 0, "depth 0 while frozen")
+	want(t, runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=20"), 0, "depth 20 after the thaw")
+	want(t, runAgent(t, agent, "stop", p), 0, "stop")
+}
+
+func TestOCFTester(t *testing.T) {
+	d := newDisk(t, "ext4")
+	harness.OCFTester(t, agentPath(t), "t-fs", map[string]string{
+		"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"})
+}

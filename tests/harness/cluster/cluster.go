@@ -1,0 +1,403 @@
+// Package cluster runs real Baton clusters for tests and the demo: each
+// node in its own network and mount namespaces (a private /run and /data),
+// joined by a heartbeat network and a service network, with a client on the
+// service network and optionally a witness on a third network. Every
+// namespace, process and mount is removed when the test ends.
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/netns"
+)
+
+// Options shape a cluster.
+type Options struct {
+	Nodes int // default 2
+	// Resources and Constraints are the CIB's sections' contents (XML).
+	Resources string
+	// ResourcesFunc, when set, computes Resources once the cluster's
+	// addresses are known (a VIP on the service network).
+	ResourcesFunc func(*Cluster) string
+	Constraints   string
+	// CrmConfig holds extra nvpairs of the cluster_property_set.
+	CrmConfig string
+	// RscDefaults holds nvpairs of rsc_defaults (e.g. resource-stickiness).
+	RscDefaults string
+	Policy      string // quorum policy; default "ignore" without a witness, "witness" with one
+	Witness     bool
+	// NoWaitForAll lets a node start resources before it has seen its
+	// peers (wait_for_all = false).
+	NoWaitForAll bool
+	// Agents lists the agent names to install as ocf:baton:NAME.
+	Agents []string
+}
+
+// Cluster is a running test cluster.
+type Cluster struct {
+	t       testing.TB
+	Dir     string
+	Bin     string
+	HB, SVC *netns.Network
+	Mgmt    *netns.Network
+	Nodes   []*Node
+	Client  *netns.Host
+	// WitnessHost runs `baton witness` when Options.Witness.
+	WitnessHost *netns.Host
+	Subnet      int // the third octet shared by the test's networks
+	ocfRoot     string
+}
+
+// Node is one cluster node.
+type Node struct {
+	Name      string
+	ID        int
+	NS        string // network namespace
+	HBAddr    string
+	SvcAddr   string
+	Dir       string // config, key, state
+	hb, svc   *netns.Host
+	mgmt      *netns.Host
+	holder    *exec.Cmd
+	holderPid int
+	mntNS     string
+	daemon    *exec.Cmd
+	c         *Cluster
+}
+
+// New builds the networks and nodes; daemons are started with Start.
+func New(t testing.TB, o Options) *Cluster {
+	t.Helper()
+	harness.NeedRoot(t)
+	harness.NeedCommand(t, "ip", "unshare", "nsenter", "mount")
+	if o.Nodes == 0 {
+		o.Nodes = 2
+	}
+	if o.Policy == "" {
+		o.Policy = "ignore"
+		if o.Witness {
+			o.Policy = "witness"
+		}
+	}
+	c := &Cluster{t: t, Dir: t.TempDir(), Bin: harness.Baton(t)}
+	// Nodes mount the shared disk on /data inside their own mount
+	// namespaces; the directory itself lives on the host's root. Remove it
+	// afterwards if this test made it (and nothing else uses it).
+	if _, err := os.Stat("/data"); os.IsNotExist(err) {
+		if os.Mkdir("/data", 0o755) == nil {
+			t.Cleanup(func() { _ = os.Remove("/data") })
+		}
+	}
+	_ = os.Chmod(c.Dir, 0o755)
+	c.Subnet = 10 + (os.Getpid()+int(time.Now().UnixNano()/1e6))%240
+	c.HB = netns.New(t)
+	c.SVC = netns.New(t)
+	c.ocfRoot = filepath.Join(c.Dir, "ocf")
+	agentDir := filepath.Join(c.ocfRoot, "resource.d", "baton")
+	must(t, os.MkdirAll(agentDir, 0o755))
+	for _, a := range o.Agents {
+		must(t, os.Symlink(c.Bin, filepath.Join(agentDir, a)))
+	}
+	// Debian's providers stay reachable, for side-by-side runs.
+	for _, p := range []string{"heartbeat", "pacemaker"} {
+		_ = os.Symlink(filepath.Join("/usr/lib/ocf/resource.d", p), filepath.Join(c.ocfRoot, "resource.d", p))
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	for i := 1; i <= o.Nodes; i++ {
+		n := &Node{Name: fmt.Sprintf("node%d", i), ID: i, c: c,
+			HBAddr: fmt.Sprintf("10.213.%d.%d", c.Subnet, i), SvcAddr: fmt.Sprintf("10.214.%d.%d", c.Subnet, i)}
+		n.hb = c.HB.AddHost(n.Name, n.HBAddr+"/24")
+		n.NS = n.hb.Name
+		n.svc = c.SVC.Attach(n.hb, "eth1", n.SvcAddr+"/24")
+		n.Dir = filepath.Join(c.Dir, n.Name)
+		must(t, os.MkdirAll(filepath.Join(n.Dir, "state"), 0o700))
+		must(t, os.WriteFile(filepath.Join(n.Dir, "authkey"), key, 0o600))
+		c.Nodes = append(c.Nodes, n)
+	}
+	c.Client = c.SVC.AddHost("cl", fmt.Sprintf("10.214.%d.100/24", c.Subnet))
+	witness := ""
+	if o.Witness {
+		c.Mgmt = netns.New(t)
+		c.WitnessHost = c.Mgmt.AddHost("wit", fmt.Sprintf("10.215.%d.100/24", c.Subnet))
+		witness = fmt.Sprintf("10.215.%d.100:5406", c.Subnet)
+		for _, n := range c.Nodes {
+			n.mgmt = c.Mgmt.Attach(n.hb, "eth2", fmt.Sprintf("10.215.%d.%d/24", c.Subnet, n.ID))
+		}
+		must(t, os.WriteFile(filepath.Join(c.Dir, "witness.key"), key, 0o600))
+		cmd := c.WitnessHost.Command(context.Background(), c.Bin, "witness", "--auth-key", filepath.Join(c.Dir, "witness.key"))
+		log, _ := os.Create(filepath.Join(c.Dir, "witness.log"))
+		cmd.Stdout, cmd.Stderr = log, log
+		must(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); log.Close() })
+	}
+	if o.ResourcesFunc != nil {
+		o.Resources = o.ResourcesFunc(c)
+	}
+	cibXML := c.cib(o)
+	for _, n := range c.Nodes {
+		must(t, os.WriteFile(filepath.Join(n.Dir, "cib.xml"), []byte(cibXML), 0o644))
+		must(t, os.WriteFile(filepath.Join(n.Dir, "baton.toml"), []byte(c.config(n, o, witness)), 0o644))
+		n.startHolder(t)
+	}
+	t.Cleanup(func() {
+		for _, n := range c.Nodes {
+			n.killAll()
+		}
+		if t.Failed() {
+			c.dumpLogs()
+		}
+	})
+	return c
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (c *Cluster) cib(o Options) string {
+	var nodes strings.Builder
+	for _, n := range c.Nodes {
+		fmt.Fprintf(&nodes, `<node id="%d" uname="%s"/>`, n.ID, n.Name)
+	}
+	return fmt.Sprintf(`<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
+        %s
+      </cluster_property_set>
+    </crm_config>
+    <nodes>%s</nodes>
+    <resources>%s</resources>
+    <constraints>%s</constraints>
+    <rsc_defaults><meta_attributes id="rsc-options">%s</meta_attributes></rsc_defaults>
+  </configuration>
+  <status/>
+</cib>
+`, o.CrmConfig, nodes.String(), o.Resources, o.Constraints, o.RscDefaults)
+}
+
+func (c *Cluster) config(n *Node, o Options, witness string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cluster = \"test\"\nnode = %q\nnode_id = %d\ncib = %q\nauth_key = %q\nstate_dir = %q\nocf_root = %q\nwait_for_all = %v\n\n",
+		n.Name, n.ID, filepath.Join(n.Dir, "cib.xml"), filepath.Join(n.Dir, "authkey"), filepath.Join(n.Dir, "state"), c.ocfRoot, !o.NoWaitForAll)
+	fmt.Fprintf(&b, "[heartbeat]\nkeepalive = \"500ms\"\nwarntime = \"1s\"\ndeadtime = \"2s\"\n\n")
+	fmt.Fprintf(&b, "[[link]]\nname = \"hb\"\naddress = %q\n\n[[link]]\nname = \"svc\"\naddress = %q\n\n", n.HBAddr, n.SvcAddr)
+	for _, p := range c.Nodes {
+		if p == n {
+			continue
+		}
+		fmt.Fprintf(&b, "[[peer]]\nname = %q\nnode_id = %d\naddresses = [%q, %q]\n\n", p.Name, p.ID, p.HBAddr, p.SvcAddr)
+	}
+	fmt.Fprintf(&b, "[quorum]\npolicy = %q\n", o.Policy)
+	if witness != "" {
+		fmt.Fprintf(&b, "witness = %q\n", witness)
+	}
+	return b.String()
+}
+
+// startHolder creates the node's mount namespace with a private /run and
+// /data, held by a sleeping process: daemons and agents run inside it.
+func (n *Node) startHolder(t testing.TB) {
+	t.Helper()
+	pidfile := filepath.Join(n.Dir, "holder.pid")
+	script := `set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /run; mkdir -p /run/resource-agents /run/lock;` +
+		` echo $$ > "$1"; exec sleep infinity`
+	n.holder = exec.Command("ip", "netns", "exec", n.NS, "unshare", "-m", "--propagation", "private", "sh", "-c", script, "holder", pidfile)
+	n.holder.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	must(t, n.holder.Start())
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(pidfile)
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
+			if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil {
+				n.mntNS = ns
+				n.holderPid = pid
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s: namespace holder did not start", n.Name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Command returns a command that runs inside the node's namespaces.
+func (n *Node) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, "nsenter", append([]string{"-t", strconv.Itoa(n.holderPid), "-n", "-m", "--", name}, args...)...)
+}
+
+// Exec runs a command inside the node and returns output and exit code.
+func (n *Node) Exec(ctx context.Context, name string, args ...string) (string, int) {
+	return harness.Run(ctx, nil, "nsenter", append([]string{"-t", strconv.Itoa(n.holderPid), "-n", "-m", "--", name}, args...)...)
+}
+
+// Baton runs the baton CLI on the node with its configuration.
+func (n *Node) Baton(ctx context.Context, args ...string) (string, int) {
+	return n.Exec(ctx, n.c.Bin, append(args, "--config", filepath.Join(n.Dir, "baton.toml"))...)
+}
+
+// Start starts the node's daemon.
+func (n *Node) Start(t testing.TB) {
+	t.Helper()
+	log, err := os.OpenFile(filepath.Join(n.Dir, "daemon.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	must(t, err)
+	n.daemon = n.Command(context.Background(), n.c.Bin, "daemon", "--debug", "--config", filepath.Join(n.Dir, "baton.toml"))
+	n.daemon.Stdout, n.daemon.Stderr = log, log
+	must(t, n.daemon.Start())
+	go func() { _ = n.daemon.Wait(); log.Close() }()
+}
+
+// Kill ends every process of the node at once (SIGKILL) and takes its links
+// down, as a crash or a power cut would.
+func (n *Node) Kill() {
+	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
+		if h == nil {
+			continue
+		}
+		_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", ifname(n, h), "down").Run()
+	}
+	n.killAll()
+}
+
+func ifname(n *Node, h *netns.Host) string {
+	switch h {
+	case n.svc:
+		return "eth1"
+	case n.mgmt:
+		return "eth2"
+	}
+	return "eth0"
+}
+
+// Restart brings a killed node back: links up, a fresh mount namespace, and
+// its daemon (which starts from its saved copy of the CIB).
+func (n *Node) Restart(t testing.TB) {
+	t.Helper()
+	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
+		if h != nil {
+			_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", ifname(n, h), "up").Run()
+		}
+	}
+	n.startHolder(t)
+	n.Start(t)
+}
+
+// MountedFrom reports whether the node has a filesystem from device mounted.
+func (n *Node) MountedFrom(device string) bool {
+	if n.holder == nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", n.holderPid))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		// "... - ext4 /dev/loop3 rw"
+		if _, after, ok := strings.Cut(line, " - "); ok {
+			if f := strings.Fields(after); len(f) >= 2 && f[1] == device {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Alive reports whether the node runs (it was not killed).
+func (n *Node) Alive() bool { return n.holder != nil }
+
+// HasFile reports whether a path exists in the node's mount namespace (a
+// state file of a Dummy resource, say). A killed node has none.
+func (n *Node) HasFile(path string) bool {
+	if n.holder == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, code := n.Exec(ctx, "test", "-e", path)
+	return code == 0
+}
+
+// CutLink silently cuts one of the node's links at the bridge: "hb", "svc"
+// or "mgmt".
+func (n *Node) CutLink(link string) {
+	switch link {
+	case "hb":
+		n.c.HB.Unplug(n.hb)
+	case "svc":
+		n.c.SVC.Unplug(n.svc)
+	case "mgmt":
+		n.c.Mgmt.Unplug(n.mgmt)
+	}
+}
+
+// StopDaemon stops the daemon gracefully (SIGTERM) without touching the
+// resources it started.
+func (n *Node) StopDaemon() {
+	if n.daemon != nil && n.daemon.Process != nil {
+		_ = n.daemon.Process.Signal(syscall.SIGTERM)
+	}
+}
+
+// killAll kills every process in the node's mount namespace, the holder
+// included: nothing else is ever signalled.
+func (n *Node) killAll() {
+	if n.mntNS == "" {
+		return
+	}
+	for round := 0; round < 50; round++ {
+		pids := n.processes()
+		if len(pids) == 0 {
+			break
+		}
+		for _, p := range pids {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n.holder != nil {
+		_ = n.holder.Wait()
+		n.holder = nil
+	}
+}
+
+func (n *Node) processes() []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && ns == n.mntNS {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+func (c *Cluster) dumpLogs() {
+	for _, n := range c.Nodes {
+		b, _ := os.ReadFile(filepath.Join(n.Dir, "daemon.log"))
+		if len(b) > 30000 {
+			b = b[len(b)-30000:]
+		}
+		c.t.Logf("--- %s daemon.log (tail) ---\n%s", n.Name, b)
+	}
+}

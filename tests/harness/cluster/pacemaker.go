@@ -1,0 +1,120 @@
+package cluster
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/crm/cibdoc"
+)
+
+//go:embed pcmk-node.sh
+var pcmkScript string
+
+// StartPacemaker runs real Corosync 3 and Pacemaker 2.1 on every node
+// instead of `baton daemon`, over the same two links, with the same agents
+// and CIB: the reference to compare Baton's own manager with. It returns
+// when every node is online with a DC and the CIB is loaded.
+func (c *Cluster) StartPacemaker(t testing.TB) {
+	t.Helper()
+	uid, gid := hacluster(t)
+	var nodelist strings.Builder
+	for _, n := range c.Nodes {
+		fmt.Fprintf(&nodelist, "    node {\n        ring0_addr: %s\n        ring1_addr: %s\n        name: %s\n        nodeid: %d\n    }\n",
+			n.HBAddr, n.SvcAddr, n.Name, n.ID)
+	}
+	quorum := "    provider: corosync_votequorum\n"
+	if len(c.Nodes) == 2 {
+		quorum += "    two_node: 1\n"
+	}
+	conf := fmt.Sprintf("totem {\n    version: 2\n    cluster_name: baton-bench\n    transport: knet\n    crypto_cipher: none\n    crypto_hash: none\n}\n"+
+		"nodelist {\n%s}\nquorum {\n%s}\nlogging {\n    to_logfile: yes\n    logfile: /var/log/corosync.log\n    to_stderr: no\n    to_syslog: no\n}\n",
+		nodelist.String(), quorum)
+	for _, n := range c.Nodes {
+		st := filepath.Join(n.Dir, "pcmk")
+		for _, d := range []string{"/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine", "/var/lib/pacemaker/blackbox",
+			"/var/lib/pacemaker/cores", "/var/lib/corosync", "/var/log/crmsh", "/var/log/pacemaker", "/etc/corosync", "/usr/lib/ocf/resource.d"} {
+			must(t, os.MkdirAll(filepath.Join(st, d), 0o755))
+		}
+		for _, d := range []string{"/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine", "/var/lib/pacemaker/blackbox",
+			"/var/lib/pacemaker/cores", "/var/log/pacemaker"} {
+			must(t, os.Chown(filepath.Join(st, d), uid, gid))
+		}
+		must(t, os.Chmod(n.Dir, 0o755))
+		must(t, os.WriteFile(filepath.Join(st, "etc/corosync/corosync.conf"), []byte(conf), 0o644))
+		for _, p := range []string{"baton", "heartbeat", "pacemaker"} {
+			src := filepath.Join(c.ocfRoot, "resource.d", p)
+			if p != "baton" {
+				src = filepath.Join("/usr/lib/ocf/resource.d", p)
+			}
+			must(t, os.Symlink(src, filepath.Join(st, "usr/lib/ocf/resource.d", p)))
+		}
+		script := filepath.Join(c.Dir, "pcmk-node.sh")
+		must(t, os.WriteFile(script, []byte(pcmkScript), 0o755))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		out, code := n.Exec(ctx, "bash", script, st)
+		cancel()
+		if code != 0 {
+			t.Fatalf("%s: starting corosync and pacemaker: %s", n.Name, out)
+		}
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		out, code := c.Nodes[0].Exec(ctx, "crm_mon", "-1")
+		cancel()
+		online := code == 0 && strings.Contains(out, "Current DC:") && !strings.Contains(out, "NONE") &&
+			strings.Contains(out, "Online: [ "+c.nodeNames()+" ]")
+		if online {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pacemaker did not come online on all nodes:\n%s", out)
+		}
+		time.Sleep(time.Second)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Pacemaker refuses a CIB older than its own, which counted epochs
+	// while the nodes joined: give ours a higher admin_epoch.
+	b, err := os.ReadFile(filepath.Join(c.Nodes[0].Dir, "cib.xml"))
+	must(t, err)
+	doc, err := cibdoc.Parse(b)
+	must(t, err)
+	doc.SetVersion(cibdoc.Version{Admin: 1, Epoch: 1})
+	cibFile := filepath.Join(c.Nodes[0].Dir, "cib-pacemaker.xml")
+	must(t, os.WriteFile(cibFile, doc.Bytes(), 0o644))
+	if out, code := c.Nodes[0].Exec(ctx, "cibadmin", "--replace", "--xml-file", cibFile); code != 0 {
+		t.Fatalf("cibadmin --replace: %s", out)
+	}
+}
+
+func (c *Cluster) nodeNames() string {
+	var names []string
+	for _, n := range c.Nodes {
+		names = append(names, n.Name)
+	}
+	return strings.Join(names, " ")
+}
+
+func hacluster(t testing.TB) (int, int) {
+	t.Helper()
+	u, err := user.Lookup("hacluster")
+	if err != nil {
+		t.Fatalf("user hacluster missing (run make deps): %v", err)
+	}
+	g, err := user.LookupGroup("haclient")
+	if err != nil {
+		t.Fatalf("group haclient missing: %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(g.Gid)
+	return uid, gid
+}

@@ -1,0 +1,168 @@
+// Package nfsstack builds the classic HA NFS stack on a test cluster: a
+// shared loop device with ext4 as /data, and the group Filesystem ->
+// nfsserver (Ganesha) -> exportfs -> IPaddr, plus a client on the service
+// network. The demo, the failover tests and the failover benchmark share it.
+package nfsstack
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/cluster"
+	"github.com/baton-ha/baton/tests/harness/loopdev"
+)
+
+// Options shape the stack.
+type Options struct {
+	Witness bool
+	// Prefer places a location preference of this score for node1 (0: none).
+	Prefer int
+	// Stickiness is resource-stickiness in rsc_defaults (0: none).
+	Stickiness int
+	// MigrationThreshold in rsc_defaults (0: Pacemaker's default).
+	MigrationThreshold int
+	// GraceTime overrides nfsserver's grace_time ("" keeps its default).
+	GraceTime string
+}
+
+// Stack is the running stack's handles.
+type Stack struct {
+	C      *cluster.Cluster
+	Disk   *loopdev.Device
+	VIP    string
+	Export string // the export's path on /data, also its NFSv3 mount path
+}
+
+// Agents are the agents the stack needs.
+var Agents = []string{"Filesystem", "nfsserver", "exportfs", "IPaddr"}
+
+// New builds the cluster (daemons not started) with the stack's CIB.
+func New(t testing.TB, o Options) *Stack {
+	t.Helper()
+	harness.NeedCommand(t, "ganesha.nfsd", "rpcbind", "mkfs.ext4")
+	disk := loopdev.New(t, 256)
+	disk.Mkfs(t, "ext4", "-L", "batondata")
+	layout(t, disk.Path)
+	s := &Stack{Disk: disk, Export: "/data/export"}
+	var defaults []string
+	if o.Stickiness != 0 {
+		defaults = append(defaults, fmt.Sprintf(`<nvpair id="rd-st" name="resource-stickiness" value="%d"/>`, o.Stickiness))
+	}
+	if o.MigrationThreshold != 0 {
+		defaults = append(defaults, fmt.Sprintf(`<nvpair id="rd-mt" name="migration-threshold" value="%d"/>`, o.MigrationThreshold))
+	}
+	cons := ""
+	if o.Prefer != 0 {
+		cons = fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
+	}
+	// The VIP lives on the service network, whose subnet the cluster picks.
+	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, RscDefaults: strings.Join(defaults, "\n"),
+		Constraints: cons, ResourcesFunc: func(c *cluster.Cluster) string {
+			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
+			return s.resources(o)
+		}})
+	s.C = c
+	return s
+}
+
+// layout creates the export and state directories on the new filesystem.
+func layout(t testing.TB, dev string) {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if out, code := harness.Run(ctx, nil, "mount", dev, dir); code != 0 {
+		t.Fatalf("mount %s: %s", dev, out)
+	}
+	for _, d := range []string{"export", "nfs", ".tickle"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = os.Chmod(filepath.Join(dir, "export"), 0o777)
+	if out, code := harness.Run(ctx, nil, "umount", dir); code != 0 {
+		t.Fatalf("umount: %s", out)
+	}
+}
+
+func (s *Stack) resources(o Options) string {
+	grace := ""
+	if o.GraceTime != "" {
+		grace = fmt.Sprintf(`<nvpair id="nfsd-grace" name="grace_time" value="%s"/>`, o.GraceTime)
+	}
+	return fmt.Sprintf(`<group id="nfs">
+  <primitive id="fs" class="ocf" provider="baton" type="Filesystem">
+    <instance_attributes id="fs-ia">
+      <nvpair id="fs-dev" name="device" value="%s"/>
+      <nvpair id="fs-dir" name="directory" value="/data"/>
+      <nvpair id="fs-type" name="fstype" value="ext4"/>
+    </instance_attributes>
+    <operations>
+      <op id="fs-start" name="start" interval="0" timeout="60s"/>
+      <op id="fs-stop" name="stop" interval="0" timeout="60s"/>
+      <op id="fs-mon" name="monitor" interval="5s" timeout="20s"/>
+    </operations>
+  </primitive>
+  <primitive id="nfsd" class="ocf" provider="baton" type="nfsserver">
+    <instance_attributes id="nfsd-ia">
+      <nvpair id="nfsd-server" name="server" value="ganesha"/>
+      <nvpair id="nfsd-info" name="nfs_shared_infodir" value="/data/nfs"/>
+      <nvpair id="nfsd-ip" name="nfs_ip" value="%s"/>
+      %s
+    </instance_attributes>
+    <operations>
+      <op id="nfsd-start" name="start" interval="0" timeout="60s"/>
+      <op id="nfsd-stop" name="stop" interval="0" timeout="60s"/>
+      <op id="nfsd-mon" name="monitor" interval="2s" timeout="20s"/>
+    </operations>
+  </primitive>
+  <primitive id="exp" class="ocf" provider="baton" type="exportfs">
+    <instance_attributes id="exp-ia">
+      <nvpair id="exp-cs" name="clientspec" value="*"/>
+      <nvpair id="exp-dir" name="directory" value="%s"/>
+      <nvpair id="exp-fsid" name="fsid" value="1"/>
+      <nvpair id="exp-opt" name="options" value="rw,no_root_squash,sync"/>
+      <nvpair id="exp-srv" name="server" value="ganesha"/>
+    </instance_attributes>
+    <operations><op id="exp-mon" name="monitor" interval="5s" timeout="20s"/></operations>
+  </primitive>
+  <primitive id="vip" class="ocf" provider="baton" type="IPaddr">
+    <instance_attributes id="vip-ia">
+      <nvpair id="vip-ip" name="ip" value="%s"/>
+      <nvpair id="vip-mask" name="cidr_netmask" value="24"/>
+      <nvpair id="vip-nic" name="nic" value="eth1"/>
+      <nvpair id="vip-tickle" name="tickle_dir" value="/data/.tickle"/>
+    </instance_attributes>
+    <operations><op id="vip-mon" name="monitor" interval="2s" timeout="20s"/></operations>
+  </primitive>
+</group>`, s.Disk.Path, s.VIP, grace, s.Export, s.VIP)
+}
+
+// Holders samples which nodes hold the VIP (configured on an interface that
+// is up) and which have the shared filesystem mounted. It reads
+// /proc/PID/mountinfo and asks the kernel directly, spawning little, so it
+// can sample often.
+func (s *Stack) Holders() (vip, mount []string) {
+	for _, n := range s.C.Nodes {
+		if !n.Alive() {
+			continue
+		}
+		if n.MountedFrom(s.Disk.Path) {
+			mount = append(mount, n.Name)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		out, err := exec.CommandContext(ctx, "ip", "-n", n.NS, "-o", "addr", "show", "dev", "eth1", "up").Output()
+		cancel()
+		if err == nil && strings.Contains(string(out), " "+s.VIP+"/") {
+			vip = append(vip, n.Name)
+		}
+	}
+	return vip, mount
+}

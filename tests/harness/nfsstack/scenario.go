@@ -1,0 +1,146 @@
+package nfsstack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/tests/harness/nfswriter"
+)
+
+// Timeline records what happened during a failover, for the demo's output
+// and the benchmark.
+type Timeline struct {
+	Start      time.Time
+	Events     []string
+	Killed     time.Time
+	Stall      time.Duration
+	Violations []string // samples where two nodes held the VIP or the mount
+	Intact     bool
+	Bytes      int64
+}
+
+func (tl *Timeline) add(out io.Writer, format string, args ...any) {
+	line := fmt.Sprintf("%6.2fs  %s", time.Since(tl.Start).Seconds(), fmt.Sprintf(format, args...))
+	tl.Events = append(tl.Events, line)
+	if out != nil {
+		fmt.Fprintln(out, line)
+	}
+}
+
+// running returns, from a node's `baton status --output-as=json`, where
+// each resource runs.
+func running(n interface {
+	Baton(context.Context, ...string) (string, int)
+}) map[string][]string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, code := n.Baton(ctx, "status", "--output-as=json")
+	var st struct {
+		Resources []struct {
+			ID    string   `json:"id"`
+			Nodes []string `json:"nodes"`
+		} `json:"resources"`
+	}
+	m := map[string][]string{}
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+		return m
+	}
+	for _, r := range st.Resources {
+		m[r.ID] = r.Nodes
+	}
+	return m
+}
+
+// WaitRunning waits until every resource of the stack runs on node, as the
+// node named `from` reports it.
+func (s *Stack) WaitRunning(t testing.TB, from int, node string, limit time.Duration) bool {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		m := running(s.C.Nodes[from])
+		ok := true
+		for _, id := range []string{"fs", "nfsd", "exp", "vip"} {
+			if len(m[id]) != 1 || m[id][0] != node {
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return false
+}
+
+// KillFailover runs the demo's scenario on a started stack: a client writes
+// through the VIP, the active node (node1) is killed outright, and the
+// client's writes are followed until they resume. A sampler checks all
+// along that at most one node holds the VIP and the mount. out, when not
+// nil, gets the timeline as it happens.
+func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
+	t.Helper()
+	tl := &Timeline{Start: time.Now()}
+	tl.add(out, "cluster up: the NFS stack runs on node1, VIP %s", s.VIP)
+	w := nfswriter.Start(t, s.C.Client, s.VIP, s.Export, "demo.dat")
+	if !w.WaitWrites(time.Now(), 20, 30*time.Second) {
+		t.Fatalf("the client could not write through the VIP: %v", w.Events())
+	}
+	tl.add(out, "client writing through the VIP (NFSv3, FILE_SYNC, one 4 KiB write every 20 ms)")
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			vip, mount := s.Holders()
+			if len(vip) > 1 || len(mount) > 1 {
+				mu.Lock()
+				tl.Violations = append(tl.Violations, fmt.Sprintf("%.2fs: VIP on %v, /data mounted on %v", time.Since(tl.Start).Seconds(), vip, mount))
+				mu.Unlock()
+			}
+		}
+	}()
+
+	tl.Killed = time.Now()
+	s.C.Nodes[0].Kill()
+	tl.add(out, "node1 killed: every process SIGKILLed, links down")
+	seenVIP, seenMount := false, false
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		vip, mount := s.Holders()
+		if !seenMount && len(mount) == 1 {
+			seenMount = true
+			tl.add(out, "/data mounted on %s", mount[0])
+		}
+		if !seenVIP && len(vip) == 1 {
+			seenVIP = true
+			tl.add(out, "VIP up on %s", vip[0])
+		}
+		if w.WaitWrites(tl.Killed, 10, 100*time.Millisecond) {
+			break
+		}
+	}
+	close(stop)
+	wg.Wait()
+	tl.Stall = nfswriter.Stall(w.Events(), tl.Killed)
+	tl.add(out, "client writes resumed; longest gap between acknowledged writes: %.2f s", tl.Stall.Seconds())
+	v, err := w.Stop(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl.Intact, tl.Bytes = v.Intact, v.Bytes
+	tl.add(out, "read back %d acknowledged bytes: intact=%v", v.Bytes, v.Intact)
+	return tl
+}
