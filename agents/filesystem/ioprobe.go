@@ -24,25 +24,36 @@ type IOOp struct {
 	Data  string // what to write (a line naming the resource and node)
 }
 
-// ioProbeEnv carries an IOOp to the child process that performs it.
-const ioProbeEnv = "BATON_FILESYSTEM_IOPROBE"
+// The child that performs an IOOp finds it in its environment: the
+// operation ("read" or "write"), the path and the data, each in a variable
+// of its own (environment strings cannot hold a separator as safe as NUL).
+const (
+	ioProbeEnv = "BATON_FILESYSTEM_IOPROBE"
+	ioPathEnv  = "BATON_FILESYSTEM_IOPATH"
+	ioDataEnv  = "BATON_FILESYSTEM_IODATA"
+)
 
-func (op IOOp) encode() string {
+func (op IOOp) environ() []string {
+	kind := "read"
 	if op.Write {
-		return "write\x00" + op.Path + "\x00" + op.Data
+		kind = "write"
 	}
-	return "read\x00" + op.Path
+	return []string{ioProbeEnv + "=" + kind, ioPathEnv + "=" + op.Path, ioDataEnv + "=" + op.Data}
 }
 
-func decodeIOOp(s string) (IOOp, error) {
-	f := strings.Split(s, "\x00")
-	switch {
-	case len(f) == 2 && f[0] == "read":
-		return IOOp{Path: f[1]}, nil
-	case len(f) == 3 && f[0] == "write":
-		return IOOp{Write: true, Path: f[1], Data: f[2]}, nil
+func ioOpFrom(vars map[string]string) (IOOp, error) {
+	op := IOOp{Path: vars[ioPathEnv], Data: vars[ioDataEnv]}
+	switch vars[ioProbeEnv] {
+	case "read":
+	case "write":
+		op.Write = true
+	default:
+		return op, fmt.Errorf("%s=%q: want read or write", ioProbeEnv, vars[ioProbeEnv])
 	}
-	return IOOp{}, fmt.Errorf("malformed %s", ioProbeEnv)
+	if op.Path == "" {
+		return op, fmt.Errorf("%s is empty", ioPathEnv)
+	}
+	return op, nil
 }
 
 // hungReason is the exit reason of a check that outlived its deadline.
@@ -83,11 +94,11 @@ func ChildIO(agent string) func(ctx context.Context, op IOOp) error {
 		cmd := &exec.Cmd{
 			Path:   self,
 			Args:   []string{agent, ocf.ActionMonitor},
-			Env:    append(os.Environ(), ioProbeEnv+"="+op.encode()),
+			Env:    append(os.Environ(), op.environ()...),
 			Stderr: &stderr,
 		}
 		if err := cmd.Start(); err != nil {
-			return InProcessIO(ctx, op)
+			return ocf.Errorf(ocf.ErrGeneric, "cannot start the I/O check of %s (%s as %s): %v", op.Path, self, agent, err)
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
@@ -112,11 +123,10 @@ func ChildIO(agent string) func(ctx context.Context, op IOOp) error {
 // ioChild is the child's side of ChildIO: it runs when the environment
 // carries an operation.
 func ioChild(r *ocf.Request) (bool, error) {
-	v, ok := r.Env.Vars[ioProbeEnv]
-	if !ok {
+	if _, ok := r.Env.Vars[ioProbeEnv]; !ok {
 		return false, nil
 	}
-	op, err := decodeIOOp(v)
+	op, err := ioOpFrom(r.Env.Vars)
 	if err != nil {
 		return true, ocf.Errorf(ocf.ErrGeneric, "%v", err)
 	}

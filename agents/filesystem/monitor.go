@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/baton-ha/baton/ocf"
 )
@@ -32,6 +33,17 @@ func (a *agent) Monitor(ctx context.Context, r *ocf.Request) error {
 		return ocf.NotRunning
 	}
 	level := r.Env.CheckLevel
+	// The I/O checks stop a little before the operation's deadline, so
+	// that their own reason (a hung device) is what gets reported.
+	if dl, ok := ctx.Deadline(); ok {
+		early := time.Until(dl) / 10
+		if early > 200*time.Millisecond {
+			early = 200 * time.Millisecond
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-early))
+		defer cancel()
+	}
 	if level >= 10 && s.kind == kindBlock {
 		dev, err := a.cfg.Resolver.Node(st.mount.Major, st.mount.Minor)
 		if err != nil {

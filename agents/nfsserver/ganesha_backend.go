@@ -146,6 +146,11 @@ func (s *server) startGanesha(ctx context.Context, r *ocf.Request, st settings) 
 		return ocf.Errorf(ocf.ErrGeneric, "write %s: %v", d.StateFile(), err)
 	}
 	_ = os.Remove(d.PidFile())
+	// One log per run: the previous one is kept as .1 for the post-mortem
+	// of a failover.
+	if _, err := os.Stat(d.LogFile()); err == nil {
+		_ = os.Rename(d.LogFile(), d.LogFile()+".1")
+	}
 	// -F: Ganesha stays in the foreground, so the pid is known at once and
 	// no double fork can lose it. It runs in a UTS namespace named after the
 	// server scope, like the kernel's nfsd, so that its node name (which it

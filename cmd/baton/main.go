@@ -34,7 +34,9 @@ func main() {
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
 	if err := app.Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "baton:", err)
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(os.Stderr, "baton:", msg)
+		}
 		code := 1
 		if ec, ok := err.(cli.ExitCoder); ok {
 			code = ec.ExitCode()

@@ -154,7 +154,12 @@ func (p *parser) nvset(el *etree.Element) NVSet {
 	if r := el.SelectElement("rule"); r != nil {
 		s.Rule = p.rule(r)
 	}
-	for _, nv := range el.SelectElements("nvpair") {
+	pairs := el.SelectElements("nvpair")
+	// Pre-1.0 CIBs wrap the pairs in <attributes>.
+	for _, a := range el.SelectElements("attributes") {
+		pairs = append(pairs, a.SelectElements("nvpair")...)
+	}
+	for _, nv := range pairs {
 		if ref := nv.SelectAttrValue("id-ref", ""); ref != "" && nv.SelectAttr("name") == nil {
 			continue
 		}
@@ -190,7 +195,7 @@ func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
 		}
 	case "group":
 		r.Kind = Group
-	case "clone", "master":
+	case "clone", "master", "master_slave":
 		r.Kind = Clone
 	case "bundle", "template":
 		p.fail(el, "<%s> is not supported by Baton's scheduler", el.Tag)
@@ -210,7 +215,7 @@ func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
 			for _, op := range c.SelectElements("op") {
 				r.Ops = append(r.Ops, p.op(op))
 			}
-		case "primitive", "group", "clone", "master":
+		case "primitive", "group", "clone", "master", "master_slave":
 			if r.Kind == Primitive || (r.Kind == Group && c.Tag != "primitive") {
 				p.fail(c, "<%s> cannot contain <%s>", el.Tag, c.Tag)
 				continue

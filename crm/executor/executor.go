@@ -119,6 +119,17 @@ func (e *Executor) Environ(op Operation) []string {
 	if e.Node != "" {
 		vars["OCF_RESKEY_CRM_meta_on_node"] = e.Node
 	}
+	// Agents run programs; without a PATH from the caller they get the
+	// standard one, as execd's children do.
+	hasPath := false
+	for _, kv := range e.Env {
+		if strings.HasPrefix(kv, "PATH=") {
+			hasPath = true
+		}
+	}
+	if !hasPath {
+		vars["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	}
 	out := make([]string, 0, len(vars)+len(e.Env))
 	for k, v := range vars {
 		out = append(out, k+"="+v)

@@ -456,9 +456,3 @@ func (c *Cluster) settle(r *Resource) bool {
 	}
 	return changed
 }
-
-// disabled reports whether r's effective target-role (own or inherited)
-// is Stopped.
-func disabled(r *Resource) bool {
-	return r.TargetRole == RoleStopped
-}

@@ -356,6 +356,9 @@ func (c *Cluster) assign(r *Resource) {
 
 func (c *Cluster) keepUnmanaged(r *Resource) bool {
 	frozen := !c.HaveQuorum && c.NoQuorumPolicy == "freeze"
+	if cur := r.Current(); cur != nil && cur.Maintenance {
+		r.Managed = false
+	}
 	if r.Managed && !r.Blocked && !frozen {
 		return false
 	}

@@ -20,22 +20,8 @@ func (c *Cluster) resolve(id string) *Resource {
 	if r, ok := c.cfgByID[id]; ok {
 		return r
 	}
-	if _, ok := c.templates[id]; ok {
-		for _, top := range c.Resources {
-			var found *Resource
-			top.Walk(func(x *Resource) {
-				if found == nil && x.Kind == cib.Clone && len(x.Cfg.Children) == 1 {
-					x.Cfg.Children[0].Walk(func(y *cib.Resource) {
-						if y.ID == id {
-							found = x
-						}
-					})
-				}
-			})
-			if found != nil {
-				return found
-			}
-		}
+	if cl, ok := c.cloneOf[id]; ok {
+		return cl
 	}
 	return nil
 }

@@ -25,13 +25,15 @@ type Node struct {
 	Index   int // position in the CIB's nodes section: the last tie breaker
 	Online  bool
 	Standby bool
-	Attrs   map[string]string
+	// Maintenance: resources here are left alone and nothing new starts.
+	Maintenance bool
+	Attrs       map[string]string
 	// assigned counts resources placed here so far (load balancing on ties).
 	assigned int
 }
 
 // Available reports whether resources may be placed on the node.
-func (n *Node) Available() bool { return n.Online && !n.Standby }
+func (n *Node) Available() bool { return n.Online && !n.Standby && !n.Maintenance }
 
 // Resource is a configured resource or a clone instance.
 type Resource struct {

@@ -123,7 +123,9 @@ func (c *Cluster) setRoles(cl *Resource) {
 			if co.primaryRole != RolePromoted {
 				continue
 			}
-			dw := c.preferenceWeights(co.dependent, 1, map[*Resource]bool{cl: true})
+			// The dependent's own wishes; what its own dependents want
+			// does not reach this far.
+			dw := c.preferenceWeights(co.dependent, 99, map[*Resource]bool{cl: true})
 			if co.dependent.assignedDone {
 				dw = make([]int, len(c.Nodes))
 				for _, l := range co.dependent.Leaves() {
@@ -161,11 +163,20 @@ func (c *Cluster) setRoles(cl *Resource) {
 		c.Scores = append(c.Scores, ScoreLine{Rsc: leaves[0].ID, Node: n.Name, Score: score})
 		cands = append(cands, cand{inst: inst, node: n, score: score, was: was})
 	}
+	failed := func(inst *Resource) bool {
+		f := false
+		inst.Walk(func(x *Resource) { f = f || x.Failed })
+		return f
+	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		if cands[i].score != cands[j].score {
 			return cands[i].score > cands[j].score
 		}
-		return cands[i].was && !cands[j].was
+		if cands[i].was != cands[j].was {
+			return cands[i].was
+		}
+		// on a tie, a healthy instance is promoted before one in recovery
+		return !failed(cands[i].inst) && failed(cands[j].inst)
 	})
 	promoted := 0
 	perNode := map[*Node]int{}

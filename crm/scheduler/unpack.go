@@ -25,12 +25,14 @@ type Cluster struct {
 	StopOrphans       bool
 	StartFailureFatal bool
 	Maintenance       bool
+	StopAll           bool
 
 	nodeByID     map[string]*Node
 	nodeByName   map[string]*Node
 	cfgByID      map[string]*Resource // configured id -> resource (clone children: the template's first instance is not stored)
 	byID         map[string]*Resource // every printed id -> resource
 	templates    map[string]*cib.Resource
+	cloneOf      map[string]*Resource // template id -> its clone
 	options      map[string]string
 	Warnings     []string
 	promotedLocs []promotedLoc
@@ -46,7 +48,8 @@ func (c *Cluster) warnf(format string, args ...any) {
 // instances) and their current state from the status section.
 func NewCluster(doc *cib.CIB) (*Cluster, error) {
 	c := &Cluster{CIB: doc, nodeByID: map[string]*Node{}, nodeByName: map[string]*Node{},
-		cfgByID: map[string]*Resource{}, byID: map[string]*Resource{}, templates: map[string]*cib.Resource{}}
+		cfgByID: map[string]*Resource{}, byID: map[string]*Resource{}, templates: map[string]*cib.Resource{},
+		cloneOf: map[string]*Resource{}}
 	c.Now = doc.ExecutionDate
 	if c.Now.IsZero() {
 		c.Now = time.Now()
@@ -69,6 +72,7 @@ func NewCluster(doc *cib.CIB) (*Cluster, error) {
 	c.StopOrphans = boolOpt(opt("stop-orphan-resources", "true"), true)
 	c.StartFailureFatal = boolOpt(opt("start-failure-is-fatal", "true"), true)
 	c.Maintenance = boolOpt(opt("maintenance-mode", "false"), false)
+	c.StopAll = boolOpt(opt("stop-all-resources", "false"), false)
 
 	c.unpackNodes()
 	for _, r := range doc.Resources {
@@ -116,6 +120,9 @@ func (c *Cluster) unpackNodes() {
 		}
 		if v, ok := cib.ParseBool(node.Attrs["standby"]); ok && v {
 			node.Standby = true
+		}
+		if v, ok := cib.ParseBool(node.Attrs["maintenance"]); ok && v {
+			node.Maintenance = true
 		}
 		if s := node.Attrs["shutdown"]; s != "" && s != "0" {
 			node.Standby = true
@@ -177,6 +184,9 @@ func (c *Cluster) buildResource(cfg *cib.Resource, parent *Resource, instance in
 	r.MigrationThreshold = intMeta(m, inf, "migration-threshold")
 	r.Managed = boolOpt(m["is-managed"], true) && !c.Maintenance && !boolOpt(m["maintenance"], false)
 	r.TargetRole = RoleStarted
+	if c.StopAll {
+		m["target-role"] = RoleStopped
+	}
 	if v, ok := m["target-role"]; ok {
 		if role, ok := cib.NormalizeRole(v); ok && role != "" {
 			r.TargetRole = role
@@ -194,7 +204,7 @@ func (c *Cluster) buildResource(cfg *cib.Resource, parent *Resource, instance in
 			r.Children = append(r.Children, c.buildResource(ch, r, instance))
 		}
 	case cib.Clone:
-		r.Promotable = cfg.Tag == "master" || boolOpt(m["promotable"], false)
+		r.Promotable = cfg.Tag == "master" || cfg.Tag == "master_slave" || boolOpt(m["promotable"], false)
 		r.Unique = boolOpt(m["globally-unique"], false)
 		r.Interleave = boolOpt(m["interleave"], false)
 		r.CloneMax = intMeta(m, len(c.Nodes), "clone-max")
@@ -206,7 +216,10 @@ func (c *Cluster) buildResource(cfg *cib.Resource, parent *Resource, instance in
 		}
 		if len(cfg.Children) == 1 {
 			c.templates[cfg.Children[0].ID] = cfg.Children[0]
-			cfg.Children[0].Walk(func(x *cib.Resource) { c.templates[x.ID] = x })
+			cfg.Children[0].Walk(func(x *cib.Resource) {
+				c.templates[x.ID] = x
+				c.cloneOf[x.ID] = r
+			})
 			for i := 0; i < r.CloneMax; i++ {
 				r.Children = append(r.Children, c.buildResource(cfg.Children[0], r, i))
 			}
@@ -263,6 +276,17 @@ func (c *Cluster) unpackStatus() {
 			if r.Kind == cib.Primitive && r.Role == "" {
 				r.Role = RoleStopped
 			}
+			if r.Kind == cib.Primitive && len(r.RunningOn) > 1 {
+				// Active on several nodes: multiple-active says what to do.
+				switch r.Meta["multiple-active"] {
+				case "block":
+					r.Blocked = true
+				case "stop_only":
+					r.TargetRole = RoleStopped
+				default: // stop_start
+					r.Failed = true
+				}
+			}
 		})
 	}
 }
@@ -298,22 +322,7 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 		}
 		return r
 	}
-	var clone *Resource
-	for _, top := range c.Resources {
-		top.Walk(func(x *Resource) {
-			if clone == nil && x.Kind == cib.Clone && len(x.Cfg.Children) == 1 {
-				found := false
-				x.Cfg.Children[0].Walk(func(y *cib.Resource) {
-					if y.ID == base {
-						found = true
-					}
-				})
-				if found {
-					clone = x
-				}
-			}
-		})
-	}
+	clone := c.cloneOf[base]
 	if clone == nil {
 		return nil
 	}

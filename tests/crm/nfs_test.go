@@ -1,6 +1,7 @@
 package crm_test
 
 import (
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ func TestNFSStackFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a cluster with an NFS server")
 	}
-	s := nfsstack.New(t, nfsstack.Options{Prefer: 100})
+	s := nfsstack.New(t, nfsstack.Options{Prefer: 100, Witness: true})
 	for _, n := range s.C.Nodes {
 		n.Start(t)
 	}
@@ -36,4 +37,49 @@ func TestNFSStackFailover(t *testing.T) {
 		t.Error("node2 does not report the stack as running there")
 	}
 	t.Logf("client-visible stall: %.2f s", tl.Stall.Seconds())
+}
+
+// TestGaneshaKilledRecoversThenMoves kills the NFS server process: the
+// monitor notices, the cluster restarts it in place; at the second failure
+// migration-threshold (2) is reached and the whole stack moves.
+func TestGaneshaKilledRecoversThenMoves(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a cluster with an NFS server")
+	}
+	s := nfsstack.New(t, nfsstack.Options{Prefer: 100, MigrationThreshold: 2})
+	for _, n := range s.C.Nodes {
+		n.Start(t)
+	}
+	if !s.WaitRunning(t, 0, "node1", 60*time.Second) {
+		t.Fatal("the NFS stack did not start on node1")
+	}
+	n1 := s.C.Nodes[0]
+	kill := func() int {
+		pids := n1.Pids("ganesha.nfsd")
+		if len(pids) != 1 {
+			t.Fatalf("want one ganesha.nfsd on node1, found %v", pids)
+		}
+		if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		return pids[0]
+	}
+	old := kill()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if p := n1.Pids("ganesha.nfsd"); len(p) == 1 && p[0] != old && s.WaitRunning(t, 0, "node1", time.Second) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ganesha was not restarted on node1")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	kill()
+	if !s.WaitRunning(t, 1, "node2", 30*time.Second) {
+		t.Fatal("after the second failure the stack should move to node2")
+	}
+	if p := n1.Pids("ganesha.nfsd"); len(p) != 0 {
+		t.Errorf("ganesha still runs on node1: %v", p)
+	}
 }

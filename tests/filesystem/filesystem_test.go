@@ -2,6 +2,7 @@ package filesystem_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -296,8 +297,38 @@ func TestHungFilesystemMonitor(t *testing.T) {
 		}
 	}
 	t.Cleanup(thaw)
-	r := runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=20", "OCF_RESKEY_CRM_meta_timeout=3000")
+	// Not runAgent: if the agent itself were stuck in the kernel it could
+	// not even be killed, so wait with a bound and thaw before failing.
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errFile.Close()
+	cmd := exec.Command(agent, "monitor")
+	cmd.Env = append(os.Environ(), "OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=hung", "HA_LOGFACILITY=none",
+		"OCF_RESKEY_device="+d.dev.Path, "OCF_RESKEY_directory="+d.dir, "OCF_RESKEY_fstype=ext4",
+		"OCF_CHECK_LEVEL=20", "OCF_RESKEY_CRM_meta_timeout=3000")
+	cmd.Stderr = errFile
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var r result
+	select {
+	case <-exited:
+		r.took = time.Since(start)
+		r.code = cmd.ProcessState.ExitCode()
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		thaw()
+		<-exited
+		t.Fatalf("the depth-20 monitor of a frozen filesystem did not exit within 10 s (timeout 3 s)")
+	}
 	thaw()
+	b, _ := os.ReadFile(errFile.Name())
+	r.stderr = string(b)
 	want(t, r, 1, "depth-20 monitor of a frozen filesystem")
 	if !strings.Contains(r.reason(), "hung") {
 		t.Errorf("reason %q does not say the filesystem is hung", r.reason())

@@ -115,6 +115,14 @@ func TestGaneshaFailover(t *testing.T) {
 		t.Errorf("NFSv4 creates resumed %v after the server came up, longer than grace_time 10 s", v4AfterUp)
 	}
 
+	// What A wrote is there on B, over NFSv4 and NFSv3.
+	for _, v4 := range []bool{true, false} {
+		got, code := r.ClientRun(30*time.Second, "nfs-cat", r.URL("blob", v4))
+		if code != 0 || !bytes.Equal([]byte(got), blob) {
+			t.Errorf("nfs-cat (v4 %v) on B after the move: exit %d, %d bytes of %d", v4, code, len(got), len(blob))
+		}
+	}
+
 	// Monitors on B, nothing left on A.
 	r.MustAgent(b, "nfsserver", "nfs", "monitor", server, 0)
 	r.MustAgent(b, "exportfs", "exp", "monitor", r.ExportParams(), 0)

@@ -319,6 +319,18 @@ func (n *Node) MountedFrom(device string) bool {
 	return false
 }
 
+// Pids returns the processes of the node whose command name (comm) is name.
+func (n *Node) Pids(name string) []int {
+	var out []int
+	for _, p := range n.processes() {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p))
+		if err == nil && strings.TrimSpace(string(comm)) == name {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Alive reports whether the node runs (it was not killed).
 func (n *Node) Alive() bool { return n.holder != nil }
 

@@ -1,0 +1,87 @@
+package filesystem_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/tests/harness/pacemaker"
+)
+
+// Under a real Pacemaker: crm_resource's --force-check/--force-start/
+// --force-stop run the agent with the CIB's parameters, then the cluster
+// itself starts the resource, monitors it at depth 20 and stops it.
+func TestUnderPacemaker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	d := newDisk(t, "xfs")
+	c := pacemaker.Start(t, "Filesystem")
+	params := `<instance_attributes id="fs-params">
+	     <nvpair id="fs-dev" name="device" value="` + d.dev.Path + `"/>
+	     <nvpair id="fs-dir" name="directory" value="` + d.dir + `"/>
+	     <nvpair id="fs-type" name="fstype" value="xfs"/>
+	   </instance_attributes>`
+	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text",
+		`<primitive id="fs" class="ocf" provider="baton" type="Filesystem">`+params+`
+		   <meta_attributes id="fs-meta"><nvpair id="fs-tr" name="target-role" value="Stopped"/></meta_attributes>
+		   <operations>
+		     <op id="fs-mon" name="monitor" interval="5s" timeout="20s">
+		       <instance_attributes id="fs-mon-attrs"><nvpair id="fs-mon-depth" name="OCF_CHECK_LEVEL" value="20"/></instance_attributes>
+		     </op>
+		   </operations>
+		 </primitive>`)
+
+	mountedInside := func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		out, _ := c.Exec(ctx, "cat", "/proc/self/mountinfo")
+		return strings.Contains(out, " "+d.dir+" ")
+	}
+	for _, step := range []struct {
+		op      string
+		want    int
+		mounted bool
+	}{{"--force-check", 7, false}, {"--force-start", 0, true}, {"--force-start", 0, true}, {"--force-check", 0, true},
+		{"--force-stop", 0, false}, {"--force-stop", 0, false}, {"--force-check", 7, false}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		out, code := c.Exec(ctx, "crm_resource", step.op, "-r", "fs")
+		cancel()
+		if code != step.want {
+			t.Fatalf("crm_resource %s -r fs: exit %d, want %d\n%s", step.op, code, step.want, out)
+		}
+		if got := mountedInside(); got != step.mounted {
+			t.Fatalf("after crm_resource %s: mounted=%v, want %v", step.op, got, step.mounted)
+		}
+	}
+
+	// Now the cluster runs it, with a depth-20 monitor every 5 s.
+	c.MustExec(t, "crm_resource", "-r", "fs", "--meta", "-p", "target-role", "-v", "Started")
+	st, ok := c.WaitFor(t, 60*time.Second, func(s *pacemaker.Status) bool {
+		i := s.Instances("fs")
+		return len(i) == 1 && i[0].Role == "Started"
+	})
+	if !ok {
+		t.Fatalf("fs not Started: %+v", st.Resources)
+	}
+	time.Sleep(6 * time.Second) // at least one depth-20 monitor
+	st = c.Status(t)
+	if i := st.Instances("fs"); len(i) != 1 || i[0].Failed || i[0].Role != "Started" || i[0].Agent != "ocf:baton:Filesystem" {
+		t.Fatalf("after a monitor: %+v", st.Resources)
+	}
+	if !mountedInside() {
+		t.Fatal("Started, but not in the mount table")
+	}
+	c.MustExec(t, "crm_resource", "-r", "fs", "--meta", "-p", "target-role", "-v", "Stopped")
+	st, ok = c.WaitFor(t, 60*time.Second, func(s *pacemaker.Status) bool {
+		i := s.Instances("fs")
+		return len(i) == 1 && i[0].Role == "Stopped" && !i[0].Failed
+	})
+	if !ok {
+		t.Fatalf("fs not Stopped: %+v", st.Resources)
+	}
+	if mountedInside() {
+		t.Fatal("Stopped, but still mounted")
+	}
+}
