@@ -63,13 +63,13 @@ type Controller struct {
 	log    *slog.Logger
 	client *wire.Client
 
-	mu       sync.Mutex
-	doc      *cibdoc.Doc
-	dc       string
-	quorate  bool
-	reason   string
-	seen     map[string]bool // peers seen since start, for wait_for_all
-	pulledFrom string // the DC whose CIB this node last fetched
+	mu         sync.Mutex
+	doc        *cibdoc.Doc
+	dc         string
+	quorate    bool
+	reason     string
+	seen       map[string]bool // peers seen since start, for wait_for_all
+	pulledFrom string          // the DC whose CIB this node last fetched
 	// sentMembers and sentAt record the DC's last broadcast of the CIB.
 	sentMembers string
 	sentAt      time.Time
