@@ -35,7 +35,9 @@ func Production() Config {
 		ProcRoot: "/proc",
 		Hostname: os.Hostname,
 		Fence:    func(env *ocf.Env) fence.Constraints { return fence.FromEnv(env.Vars, env.SbinDir) },
-		Retry:    time.Second,
+		// A cluster manager may ask for promotion before DRBD has noticed
+		// that the old Primary is gone: retry soon.
+		Retry: 500 * time.Millisecond,
 	}
 }
 

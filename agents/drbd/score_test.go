@@ -1,18 +1,11 @@
 package drbd
 
 import (
-	"bytes"
-	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/baton-ha/baton/agents/drbd/fence"
 	"github.com/baton-ha/baton/agents/drbd/status"
-	"github.com/baton-ha/baton/ocf"
 )
 
 const recorded = "status/testdata/drbd84"
@@ -103,99 +96,6 @@ func TestScoreTable(t *testing.T) {
 		got, ok := Score(c.r, custom)
 		if ok != c.ok || (ok && got != c.want) {
 			t.Errorf("%s: Score = %d, %v; want %d, %v", c.name, got, ok, c.want, c.ok)
-		}
-	}
-}
-
-// replay answers `drbdsetup status r0` with a recorded report and records
-// every other command, which succeeds silently as drbdadm does.
-type replay struct {
-	mu     sync.Mutex
-	status string // fixture name, "" for a resource that is down
-	calls  []string
-}
-
-func (r *replay) Run(_ context.Context, name string, args ...string) (Output, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	line := name + " " + strings.Join(args, " ")
-	r.calls = append(r.calls, line)
-	if name == "drbdsetup" && len(args) > 0 && args[0] == "status" {
-		if r.status == "" {
-			b, err := os.ReadFile(filepath.Join(recorded, "down.status.err"))
-			if err != nil {
-				return Output{}, err
-			}
-			_, text, _ := strings.Cut(string(b), "\n")
-			return Output{Stderr: text, Code: 10}, nil
-		}
-		b, err := os.ReadFile(filepath.Join(recorded, r.status+".status"))
-		return Output{Stdout: string(b)}, err
-	}
-	return Output{}, nil
-}
-
-func runAgent(t *testing.T, rp *replay, action string, attrs *ocf.MemoryAttributes, extra ...string) (ocf.ExitCode, string) {
-	t.Helper()
-	proc := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(recorded, "down.proc"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(proc, "drbd"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cib := filepath.Join(t.TempDir(), "cib.xml")
-	a := New(Config{Runner: rp, ProcRoot: proc, Hostname: func() (string, error) { return "nodeb", nil },
-		Fence: func(*ocf.Env) fence.Constraints { return &fence.File{Path: cib} }})
-	env := append([]string{"OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=drbd_r0",
-		"OCF_RESKEY_drbd_resource=r0", "OCF_RESKEY_CRM_meta_interval=10000", "OCF_RESKEY_CRM_meta_timeout=5000"}, extra...)
-	var stdout, stderr bytes.Buffer
-	code := ocf.Run(a, ocf.RunOptions{Args: []string{action}, Environ: env, Stdout: &stdout, Stderr: &stderr, Attrs: attrs})
-	return code, stderr.String()
-}
-
-// Monitor on recorded states: the exit code and the score it publishes.
-func TestMonitorRecorded(t *testing.T) {
-	for _, c := range []struct {
-		state string
-		code  ocf.ExitCode
-		score string // "" for no score
-	}{
-		{"", ocf.NotRunning, ""},
-		{"connected-primary-nodea", ocf.RunningPromoted, "10000"},
-		{"connected-primary-nodeb", ocf.Success, "10000"},
-		{"cut-nodeb", ocf.Success, "1000"},
-		{"syncing-nodeb", ocf.Success, "10"},
-		{"outdated-nodeb", ocf.Success, ""},
-		{"connected-inconsistent-nodea", ocf.Success, ""},
-	} {
-		attrs := ocf.NewMemoryAttributes("drbd_r0")
-		_ = attrs.SetPromotion(context.Background(), 1) // a stale score the monitor must replace or remove
-		code, log := runAgent(t, &replay{status: c.state}, "monitor", attrs)
-		if code != c.code {
-			t.Errorf("%s: monitor = %v, want %v\n%s", c.state, code, c.code, log)
-		}
-		got, ok, _ := attrs.Promotion(context.Background())
-		if gs := fmt.Sprint(got); (c.score == "") == ok || (ok && gs != c.score) {
-			t.Errorf("%s: score %d (set %v), want %q", c.state, got, ok, c.score)
-		}
-	}
-}
-
-// Promote refuses at once, without touching DRBD, where the data cannot be
-// promoted.
-func TestPromoteRefusesBadData(t *testing.T) {
-	for _, state := range []string{"outdated-nodeb", "diskless-nodeb", "connected-inconsistent-nodea"} {
-		rp := &replay{status: state}
-		code, log := runAgent(t, rp, "promote", ocf.NewMemoryAttributes("drbd_r0"))
-		if code != ocf.ErrGeneric || !strings.Contains(log, "no UpToDate or Consistent data") {
-			t.Errorf("%s: promote = %v, want OCF_ERR_GENERIC with a reason:\n%s", state, code, log)
-		}
-		for _, c := range rp.calls {
-			if strings.Contains(c, " primary") {
-				t.Errorf("%s: promote ran %q", state, c)
-			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/baton-ha/baton/ocf"
@@ -27,6 +28,9 @@ func (a *agent) Monitor(ctx context.Context, r *ocf.Request) error {
 	}
 	if st.mount == nil {
 		return ocf.NotRunning
+	}
+	if st.unsure != nil {
+		return ocf.Errorf(ocf.ErrGeneric, "%s is mounted but cannot be checked against the configuration: %v", st.dir, st.unsure)
 	}
 	if !st.ours {
 		r.Log.Warn(fmt.Sprintf("%s is mounted, but not as configured: %s", st.dir, st.why))
@@ -55,7 +59,9 @@ func (a *agent) Monitor(ctx context.Context, r *ocf.Request) error {
 	} else if level >= 10 {
 		r.Log.Debug(fmt.Sprintf("depth-10 device read skipped: %s is a %s", s.device, s.kind))
 	}
-	if level >= 20 {
+	if level >= 20 && readOnly(st.mount.Options) {
+		r.Log.Debug(fmt.Sprintf("depth-20 status file skipped: %s is mounted read-only", st.dir))
+	} else if level >= 20 {
 		path, err := a.statusFile(r, st.dir)
 		if err != nil {
 			return err
@@ -85,4 +91,15 @@ func (a *agent) statusFile(r *ocf.Request, dir string) (string, error) {
 		return "", ocf.Errorf(ocf.ErrConfigured, "parameter statusfile_prefix: the status file %s is outside the mount point", name)
 	}
 	return name, nil
+}
+
+// readOnly reports whether a mount's per-mount options (mountinfo's sixth
+// field) include ro: no status file can be written there.
+func readOnly(opts string) bool {
+	for _, o := range strings.Split(opts, ",") {
+		if o == "ro" {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package filesystem
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,11 +64,15 @@ func submounts(mounts []*mountinfo.Info, dir string) []*mountinfo.Info {
 
 // state is what the mount table says about a resource.
 type state struct {
-	mount *mountinfo.Info   // the mount at the directory, nil when none
-	ours  bool              // and it is this resource's device
-	why   string            // why it is not ours
-	all   []*mountinfo.Info // the whole table
-	dir   string            // the canonical directory
+	mount *mountinfo.Info // the mount at the directory, nil when none
+	ours  bool            // and it is this resource's device
+	why   string          // why it is not ours
+	// unsure is set when the mount could not be compared with the
+	// configuration (a device that cannot be resolved or read): not a
+	// proof that it is someone else's.
+	unsure error
+	all    []*mountinfo.Info // the whole table
+	dir    string            // the canonical directory
 }
 
 // inspect finds the mount at the resource's directory and decides whether
@@ -82,8 +87,8 @@ func (a *agent) inspect(ctx context.Context, s *spec) (*state, error) {
 	if st.mount == nil {
 		return st, nil
 	}
-	st.ours, st.why, err = a.matches(ctx, s, st.mount, mounts)
-	return st, err
+	st.ours, st.why, st.unsure = a.matches(ctx, s, st.mount, mounts)
+	return st, nil
 }
 
 func (a *agent) matches(ctx context.Context, s *spec, m *mountinfo.Info, all []*mountinfo.Info) (bool, string, error) {
@@ -92,16 +97,25 @@ func (a *agent) matches(ctx context.Context, s *spec, m *mountinfo.Info, all []*
 		if s.tagged() {
 			// Read the superblock of the mounted device rather than scan
 			// every device: one cached read.
+			if m.Major == 0 {
+				return false, fmt.Sprintf("%s (%s, no block device) is mounted there", m.Source, m.FSType), nil
+			}
 			node, err := a.cfg.Resolver.Node(m.Major, m.Minor)
 			if err != nil {
-				return false, fmt.Sprintf("%s (%d:%d) is mounted there", m.Source, m.Major, m.Minor), nil
+				return false, "", fmt.Errorf("finding the device node of %s: %w", m.Source, err)
 			}
 			info, err := bounded(ctx, "reading the superblock of "+node, func() (superblock.Info, error) { return blockdev.Probe(node) })
-			if err != nil {
-				if ctx.Err() != nil {
-					return false, "", err
+			if errors.Is(err, superblock.ErrUnknown) {
+				// A filesystem whose superblock Baton does not read: fall
+				// back to resolving the tag (udev's by-label links).
+				dev, rerr := bounded(ctx, "resolving "+s.device, func() (string, error) { return a.cfg.Resolver.Resolve(ctx, s.device) })
+				if rerr != nil {
+					return false, "", fmt.Errorf("cannot tell whether %s is %s: %w", node, s.device, rerr)
 				}
-				return false, fmt.Sprintf("%s is mounted there and its superblock cannot be read: %v", node, err), nil
+				return sameDevice(dev, m)
+			}
+			if err != nil {
+				return false, "", fmt.Errorf("reading the superblock of %s: %w", node, err)
 			}
 			kindName, value, _ := blockdev.Tag(s.device)
 			got := info.Label
@@ -115,11 +129,11 @@ func (a *agent) matches(ctx context.Context, s *spec, m *mountinfo.Info, all []*
 		}
 		path, err := filepath.EvalSymlinks(s.device)
 		if err != nil {
-			return false, fmt.Sprintf("%s is mounted there and %s does not exist", m.Source, s.device), nil
+			return false, "", fmt.Errorf("%s is mounted there and %s cannot be resolved: %w", m.Source, s.device, err)
 		}
 		var st unix.Stat_t
 		if err := unix.Stat(path, &st); err != nil {
-			return false, fmt.Sprintf("%s is mounted there; %s: %v", m.Source, path, err), nil
+			return false, "", fmt.Errorf("%s is mounted there; %s: %w", m.Source, path, err)
 		}
 		if st.Mode&unix.S_IFMT == unix.S_IFBLK {
 			if unix.Major(st.Rdev) == uint32(m.Major) && unix.Minor(st.Rdev) == uint32(m.Minor) {
@@ -146,16 +160,28 @@ func (a *agent) matches(ctx context.Context, s *spec, m *mountinfo.Info, all []*
 	}
 }
 
+// sameDevice compares a device node with a mount's device number.
+func sameDevice(dev string, m *mountinfo.Info) (bool, string, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(dev, &st); err != nil {
+		return false, "", fmt.Errorf("%s: %w", dev, err)
+	}
+	if unix.Major(st.Rdev) == uint32(m.Major) && unix.Minor(st.Rdev) == uint32(m.Minor) {
+		return true, "", nil
+	}
+	return false, fmt.Sprintf("%s (%d:%d) is mounted there, not %s", m.Source, m.Major, m.Minor, dev), nil
+}
+
 // bindMatches reports whether m is a bind mount of src: same device, and
 // the mount's root is src's path within its own filesystem.
 func bindMatches(src string, m *mountinfo.Info, all []*mountinfo.Info) (bool, string, error) {
 	path, err := filepath.EvalSymlinks(src)
 	if err != nil {
-		return false, fmt.Sprintf("a mount of %s is there and %s does not exist", m.Source, src), nil
+		return false, "", fmt.Errorf("a mount of %s is there and the bind source %s cannot be resolved: %w", m.Source, src, err)
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
-		return false, fmt.Sprintf("%s: %v", path, err), nil
+		return false, "", fmt.Errorf("bind source %s: %w", path, err)
 	}
 	if unix.Major(st.Dev) != uint32(m.Major) || unix.Minor(st.Dev) != uint32(m.Minor) {
 		return false, fmt.Sprintf("%s (%d:%d) is mounted there, not a bind mount of %s", m.Source, m.Major, m.Minor, path), nil

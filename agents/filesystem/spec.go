@@ -124,9 +124,6 @@ func checkClone(r *ocf.Request, s *spec) error {
 		r.Log.Warn(fmt.Sprintf("%s on %s is not cluster-aware; running as a clone because force_clones is set", s.fstype, s.device))
 		return nil
 	}
-	if s.opts.Flags&msRDONLY != 0 && !localType(s.fstype) {
-		return nil
-	}
 	if s.opts.Flags&msRDONLY != 0 {
 		r.Log.Warn(fmt.Sprintf("%s on %s is not cluster-aware; allowed as a clone because it is mounted read-only", s.fstype, s.device))
 		return nil

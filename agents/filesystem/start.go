@@ -26,6 +26,9 @@ func (a *agent) Start(ctx context.Context, r *ocf.Request) error {
 	if err != nil {
 		return err
 	}
+	if st.mount != nil && st.unsure != nil {
+		return ocf.Errorf(ocf.ErrGeneric, "%s is mounted but cannot be checked against the configuration: %v", st.dir, st.unsure)
+	}
 	if st.mount != nil {
 		if st.ours {
 			r.Log.Info(fmt.Sprintf("%s is already mounted on %s", s.device, st.dir))

@@ -37,7 +37,12 @@ func (a *agent) Stop(ctx context.Context, r *ocf.Request) error {
 	if st.mount == nil {
 		return nil
 	}
-	if !st.ours {
+	if st.unsure != nil {
+		// Stopping must not report success while the device may still be
+		// mounted: unmount what is on the directory, as the heartbeat
+		// agent does.
+		r.Log.Warn(fmt.Sprintf("unmounting %s although it cannot be checked against the configuration: %v", st.dir, st.unsure))
+	} else if !st.ours {
 		r.Log.Warn(fmt.Sprintf("leaving %s mounted: it is not this resource's (%s)", st.dir, st.why))
 		return nil
 	}

@@ -138,6 +138,11 @@ func printState(w io.Writer, st controller.State, format string) error {
 		for _, top := range res.Cluster.Resources {
 			for _, l := range top.Leaves() {
 				r := rscStatus{ID: l.ID, Agent: l.Cfg.Agent(), Role: l.Role}
+				for p := l.Parent; p != nil; p = p.Parent {
+					if p.Promotable && r.Role == "Started" {
+						r.Role = "Unpromoted" // as crm_mon names it
+					}
+				}
 				for _, n := range l.RunningOn {
 					r.Nodes = append(r.Nodes, n.Name)
 				}

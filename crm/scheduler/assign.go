@@ -462,6 +462,10 @@ func (c *Cluster) assignGroup(g *Resource, base []int, prefer *Node) *Node {
 
 func (c *Cluster) assignClone(cl *Resource) {
 	w := c.baseWeights(cl)
+	// own is the clone's scores without its dependents' wishes: whether a
+	// running instance stays put is decided on these.
+	own := append([]int(nil), w...)
+	c.applyThisWith(cl, own)
 	for _, co := range cl.withThis {
 		// Dependents of the promoted role count too: instances should be
 		// placed where the promoted one is wanted.
@@ -541,8 +545,11 @@ func (c *Cluster) assignClone(cl *Resource) {
 	}
 	count := 0
 	done := map[*Resource]bool{}
-	instWeights := func(inst *Resource) []int {
+	instWeights := func(inst *Resource, stay bool) []int {
 		iw := append([]int(nil), w...)
+		if stay {
+			iw = append([]int(nil), own...)
+		}
 		for _, n := range c.Nodes {
 			if perNode[n] >= cl.CloneNodeMax {
 				iw[n.Index] = -inf
@@ -555,35 +562,32 @@ func (c *Cluster) assignClone(cl *Resource) {
 		}
 		return iw
 	}
+	// placeInst places one instance at its best node (the current one on
+	// ties). With onlyCur it only keeps an instance where it is: if the
+	// best node is elsewhere the instance waits for the second pass.
 	placeInst := func(inst *Resource, iw []int, cur *Node, onlyCur bool) *Node {
-		if onlyCur {
-			for i := range iw {
-				if cur == nil || i != cur.Index {
-					iw[i] = -inf
-				}
-			}
-		}
 		if inst.Kind == cib.Group {
 			n := c.assignGroup(inst, iw, cur)
-			if n == nil {
+			if n == nil || onlyCur && n != cur {
 				for _, m := range inst.Children {
 					m.unplace()
 				}
+				return nil
 			}
 			return n
 		}
-		own := c.ownWeightsUpTo(inst, cl)
+		mine := c.ownWeightsUpTo(inst, cl)
 		if cl.Promotable {
 			// Instances go where they can be promoted.
 			for _, n := range c.Nodes {
 				if s, ok := promotionAttr(inst, n); ok {
-					own[n.Index] = cib.AddScores(own[n.Index], s)
+					mine[n.Index] = cib.AddScores(mine[n.Index], s)
 				}
 			}
 		}
 		for i := range iw {
-			iw[i] = cib.AddScores(iw[i], own[i])
-			if w[i] <= -inf || own[i] <= -inf {
+			iw[i] = cib.AddScores(iw[i], mine[i])
+			if w[i] <= -inf || mine[i] <= -inf {
 				iw[i] = -inf
 			}
 		}
@@ -592,6 +596,9 @@ func (c *Cluster) assignClone(cl *Resource) {
 			c.recordScores("pcmk__primitive_assign", inst, iw)
 		}
 		n := c.choose(iw, cur)
+		if onlyCur && n != cur {
+			return nil
+		}
 		inst.place(c, n)
 		return n
 	}
@@ -612,7 +619,7 @@ func (c *Cluster) assignClone(cl *Resource) {
 			if pass == 0 && (cur == nil || perNode[cur] >= optimal) {
 				continue
 			}
-			n := placeInst(inst, instWeights(inst), cur, pass == 0)
+			n := placeInst(inst, instWeights(inst, pass == 0), cur, pass == 0)
 			if n == nil && pass == 0 {
 				inst.Walk(func(x *Resource) { x.unplace() })
 				continue

@@ -125,3 +125,25 @@ func TestRejoin(t *testing.T) {
 		})
 	}
 }
+
+// TestPingAttributeMovesResources: each node pings the client's address and
+// publishes pingd; a location rule keeps the group off a node that cannot
+// reach it. Cutting node1's service link (its heartbeat link stays up, so it
+// remains a member) moves the group to node2.
+func TestPingAttributeMovesResources(t *testing.T) {
+	c := cluster.New(t, cluster.Options{Agents: []string{"Dummy"}, Resources: dummyGroup, PingClient: true,
+		Constraints: `<rsc_location id="g-pref" rsc="g" node="node1" score="100"/>
+<rsc_location id="g-ping" rsc="g">
+  <rule id="g-ping-rule" score="-INFINITY" boolean-op="or">
+    <expression id="g-ping-undef" attribute="pingd" operation="not_defined"/>
+    <expression id="g-ping-zero" attribute="pingd" operation="lte" value="0"/>
+  </rule>
+</rsc_location>`})
+	startAll(t, c)
+	started(t, c, "node1", 40*time.Second)
+	c.Nodes[0].CutLink("svc")
+	waitFor(t, c.Nodes[1], 30*time.Second, "the group on node2 after node1 lost its uplink", func(st clusterState) bool {
+		w := where(st)
+		return len(st.Members) == 2 && w["d1"] == "node2" && w["d2"] == "node2"
+	})
+}

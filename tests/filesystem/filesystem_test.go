@@ -158,7 +158,7 @@ func TestBindMount(t *testing.T) {
 	want(t, runAgent(t, agent, "monitor", p), 7, "bind probe")
 	want(t, runAgent(t, agent, "start", p), 0, "bind start")
 	want(t, runAgent(t, agent, "start", p), 0, "bind start again")
-	want(t, runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=10"), 0, "bind monitor")
+	want(t, runAgent(t, agent, "monitor", p, "OCF_CHECK_LEVEL=20"), 0, "bind monitor (read-only: no status file)")
 	if err := os.WriteFile(filepath.Join(bindDir, "x"), nil, 0o644); err == nil {
 		t.Error("options=bind,ro: the bind mount is writable")
 	}
@@ -345,4 +345,55 @@ func TestOCFTester(t *testing.T) {
 	d := newDisk(t, "ext4")
 	harness.OCFTester(t, agentPath(t), "t-fs", map[string]string{
 		"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"})
+}
+
+// Mounts below the mount point go first, deepest first, with their own
+// users signalled.
+func TestSubmounts(t *testing.T) {
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"}
+	want(t, runAgent(t, agent, "start", p), 0, "start")
+	sub := filepath.Join(d.dir, "sub")
+	t.Cleanup(func() { unmountAll(sub) })
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := harness.Run(t.Context(), nil, "mount", "-t", "tmpfs", "tmpfs", sub); code != 0 {
+		t.Fatalf("mount tmpfs: %s", out)
+	}
+	user := spawn(t, sub, nil)
+	time.Sleep(50 * time.Millisecond)
+	want(t, runAgent(t, agent, "stop", p), 0, "stop with a busy submount")
+	if _, _, ok := mounted(t, sub); ok {
+		t.Error("the submount is still there")
+	}
+	if _, _, ok := mounted(t, d.dir); ok {
+		t.Error("still mounted")
+	}
+	if !user.gone(time.Second) {
+		t.Error("the submount's user survived")
+	}
+}
+
+// A device path that stops resolving while mounted (a udev link removed)
+// cannot be checked: monitor fails, and stop still unmounts rather than
+// report a stopped resource that is in fact mounted.
+func TestVanishedDeviceLink(t *testing.T) {
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	link := filepath.Join(t.TempDir(), "by-id-link")
+	if err := os.Symlink(d.dev.Path, link); err != nil {
+		t.Fatal(err)
+	}
+	p := map[string]string{"device": link, "directory": d.dir, "fstype": "ext4"}
+	want(t, runAgent(t, agent, "start", p), 0, "start")
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	want(t, runAgent(t, agent, "monitor", p), 1, "monitor with the device link gone")
+	want(t, runAgent(t, agent, "stop", p), 0, "stop with the device link gone")
+	if _, _, ok := mounted(t, d.dir); ok {
+		t.Error("stop succeeded but left the filesystem mounted")
+	}
 }

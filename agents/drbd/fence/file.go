@@ -10,10 +10,11 @@ import (
 	"github.com/beevik/etree"
 )
 
-// File keeps fencing constraints in a CIB XML file: the document Baton's
-// CRM reads, which has Pacemaker's layout. Writers take an exclusive flock on
-// Path+".lock" and replace the file atomically, so that a reader never sees
-// half a CIB.
+// File keeps fencing constraints in a CIB XML file in Pacemaker's layout,
+// where no cluster manager runs (the VM tier's guests) or a CIB is being
+// prepared. Writers take an exclusive flock on Path+".lock" and replace the
+// file atomically, so that a reader never sees half a CIB. It is not the way
+// into a running Baton CRM, whose controller rewrites its own copy.
 type File struct {
 	Path string
 }

@@ -6,8 +6,8 @@ import (
 )
 
 // CIBFileVar names the environment variable that points the handlers and
-// the agent at a CIB XML file instead of Pacemaker's CIB: Baton's CRM sets
-// it, and so do the VM tests, which run without a cluster manager.
+// the agent at a CIB XML file instead of Pacemaker's CIB: the VM tests set
+// it, as their guests run without a cluster manager.
 const CIBFileVar = "BATON_CIB_FILE"
 
 // FromEnv picks the constraint store for this invocation: the CIB file named

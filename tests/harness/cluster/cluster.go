@@ -40,6 +40,9 @@ type Options struct {
 	// NoWaitForAll lets a node start resources before it has seen its
 	// peers (wait_for_all = false).
 	NoWaitForAll bool
+	// PingClient makes every node ping the client host and publish the
+	// result as the node attribute pingd (100 per reachable host).
+	PingClient bool
 	// Agents lists the agent names to install as ocf:baton:NAME.
 	Agents []string
 }
@@ -203,6 +206,9 @@ func (c *Cluster) config(n *Node, o Options, witness string) string {
 			continue
 		}
 		fmt.Fprintf(&b, "[[peer]]\nname = %q\nnode_id = %d\naddresses = [%q, %q]\n\n", p.Name, p.ID, p.HBAddr, p.SvcAddr)
+	}
+	if o.PingClient {
+		fmt.Fprintf(&b, "[ping]\nhosts = [%q]\nmultiplier = 100\ninterval = \"1s\"\ntimeout = \"500ms\"\n\n", fmt.Sprintf("10.214.%d.100", c.Subnet))
 	}
 	fmt.Fprintf(&b, "[quorum]\npolicy = %q\n", o.Policy)
 	if witness != "" {
