@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -18,11 +19,13 @@ import (
 	"github.com/baton-ha/baton/ocf"
 )
 
-var daemonUUID = func() string {
+// daemonUUID names this daemon's run in transition keys. It is made on
+// first use, not at start-up: the package is linked into every agent call.
+var daemonUUID = sync.OnceValue(func() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}()
+})
 
 // nodeID returns the CIB node id of a node.
 func (c *Controller) nodeID(name string) string {
@@ -110,7 +113,7 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate bool) er
 					continue // unique clone instances are not probed
 				}
 				op, _ := buildOperation(raw, p, p.ID, ocf.ActionMonitor, 0, nodes)
-				key := status.TransitionKey(0, tn, int(ocf.NotRunning), daemonUUID)
+				key := status.TransitionKey(0, tn, int(ocf.NotRunning), daemonUUID())
 				if _, err := c.execOn(ctx, m, ExecRequest{Op: op, Probe: true, Transition: key}); err != nil {
 					return fmt.Errorf("probe of %s on %s: %w", hid, m, err)
 				}
@@ -140,7 +143,7 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate bool) er
 			continue
 		}
 		op, target := buildOperation(raw, a.Primitive, a.Resource, a.Task, a.Interval, nodes)
-		key := status.TransitionKey(a.ID, tn, target, daemonUUID)
+		key := status.TransitionKey(a.ID, tn, target, daemonUUID())
 		c.log.Info("executing", "transition", tn, "action", a.String())
 		ran = true
 		rep, err := c.execOn(ctx, a.Node, ExecRequest{Op: op, TargetRC: target, Transition: key})
