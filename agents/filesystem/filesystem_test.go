@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 
 	"github.com/baton-ha/baton/agents/filesystem/superblock"
@@ -273,5 +274,51 @@ func TestDoIOStatusFile(t *testing.T) {
 	b, err := os.ReadFile(path)
 	if err != nil || !strings.HasPrefix(string(b), "fs ") {
 		t.Fatalf("status file = %q, %v", b, err)
+	}
+}
+
+func TestIOOpEnvironment(t *testing.T) {
+	for _, op := range []IOOp{{Path: "/dev/drbd0"}, {Write: true, Path: "/data/.Filesystem_status/fs_n1", Data: "fs"}} {
+		vars := map[string]string{}
+		for _, kv := range op.environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			vars[k] = v
+		}
+		got, err := ioOpFrom(vars)
+		if err != nil || got != op {
+			t.Errorf("round trip of %+v = %+v, %v", op, got, err)
+		}
+	}
+	if _, err := ioOpFrom(map[string]string{ioProbeEnv: "erase", ioPathEnv: "/dev/sda"}); err == nil {
+		t.Error("an unknown operation was accepted")
+	}
+}
+
+func TestUnmountOrder(t *testing.T) {
+	mounts, err := mountinfo.GetMountsFromReader(strings.NewReader(`1 0 254:0 / / rw - ext4 /dev/vda rw
+40 1 7:0 / /data rw shared:4 - ext4 /dev/loop0 rw
+41 40 0:50 / /data/sub rw - tmpfs tmpfs rw
+42 41 0:51 / /data/sub/deeper rw - tmpfs tmpfs rw
+43 1 7:0 /nfs /var/lib/nfs rw shared:4 - ext4 /dev/loop0 rw
+44 1 7:1 / /database rw - ext4 /dev/loop1 rw
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(ms []*mountinfo.Info) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Mountpoint)
+		}
+		return out
+	}
+	if got := names(submounts(mounts, "/data")); strings.Join(got, " ") != "/data/sub/deeper /data/sub" {
+		t.Errorf("submounts = %v", got)
+	}
+	if got := names(elsewhere(mounts, mounts[1], "/data")); strings.Join(got, " ") != "/var/lib/nfs" {
+		t.Errorf("elsewhere = %v", got)
+	}
+	if top := topMount(mounts, "/database"); top == nil || top.ID != 44 {
+		t.Errorf("topMount(/database) = %v", top)
 	}
 }

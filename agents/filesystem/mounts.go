@@ -91,6 +91,8 @@ func (a *agent) inspect(ctx context.Context, s *spec) (*state, error) {
 	return st, nil
 }
 
+// matches decides whether m is the configured device: ours, or a reason it
+// is not, or an error when it cannot tell.
 func (a *agent) matches(ctx context.Context, s *spec, m *mountinfo.Info, all []*mountinfo.Info) (bool, string, error) {
 	switch s.kind {
 	case kindBlock:

@@ -21,8 +21,9 @@ import (
 // signalled processes to exit.
 const pollEvery = 10 * time.Millisecond
 
-// Stop unmounts the filesystem, and any mounts below it, deepest first.
-// When a mount is busy it signals the processes holding it (per
+// Stop unmounts the filesystem, after any mounts below it (deepest first)
+// and other mounts of the same device elsewhere (bind mounts that would
+// keep it live). When a mount is busy it signals the processes holding it (per
 // force_unmount) until it is free or the deadline nears; it never detaches
 // lazily, so a stop that reports success has really released the device.
 func (a *agent) Stop(ctx context.Context, r *ocf.Request) error {
@@ -67,13 +68,45 @@ func (a *agent) Stop(ctx context.Context, r *ocf.Request) error {
 		k.termDelay = k.delay
 	}
 	k.protected = a.protectedPIDs()
-	for _, m := range append(submounts(st.all, st.dir), st.mount) {
+	order := submounts(st.all, st.dir)
+	if s.kind == kindBlock && st.ours {
+		others := elsewhere(st.all, st.mount, st.dir)
+		for _, m := range others {
+			if m.Mountpoint == "/" {
+				r.Log.Warn(fmt.Sprintf("%s is also mounted on /: unmounting %s only; the device stays in use", st.mount.Source, st.dir))
+				others = nil
+				break
+			}
+		}
+		order = append(order, others...)
+	}
+	for _, m := range order {
+		r.Log.Warn(fmt.Sprintf("unmounting %s first: it keeps %s or its device in use", m.Mountpoint, st.dir))
+	}
+	for _, m := range append(order, st.mount) {
 		if err := k.unmount(ctx, m); err != nil {
 			return err
 		}
 	}
 	r.Log.Info(fmt.Sprintf("unmounted %s from %s", s.device, st.dir))
 	return nil
+}
+
+// elsewhere returns the other mounts of the same block device outside dir
+// (bind mounts of a directory in it, such as /var/lib/nfs), most recent
+// first. They hold the filesystem open after dir is unmounted, so the
+// device would not be released: unmounting only dir and reporting success
+// would let another node mount a filesystem that is still live here.
+func elsewhere(all []*mountinfo.Info, m *mountinfo.Info, dir string) []*mountinfo.Info {
+	var out []*mountinfo.Info
+	for i := len(all) - 1; i >= 0; i-- {
+		x := all[i]
+		if x == m || x.Major != m.Major || x.Minor != m.Minor || x.Mountpoint == dir || strings.HasPrefix(x.Mountpoint, dir+"/") {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // protectedPIDs are never signalled: PID 1, this agent, and its ancestors
@@ -139,7 +172,8 @@ func (k *killer) nextSignal(ctx context.Context) (unix.Signal, time.Duration) {
 
 // unmount removes one mount, dealing with its users.
 func (k *killer) unmount(ctx context.Context, m *mountinfo.Info) error {
-	target := holders.Target{MountID: m.ID, Major: uint32(m.Major), Minor: uint32(m.Minor)}
+	targets := []holders.Target{{MountID: m.ID, Major: uint32(m.Major), Minor: uint32(m.Minor)}}
+	copiesFound := false
 	var last []holders.Use
 	for {
 		err := unix.Unmount(m.Mountpoint, 0)
@@ -153,7 +187,16 @@ func (k *killer) unmount(ctx context.Context, m *mountinfo.Info) error {
 		if ctx.Err() != nil {
 			return k.busy(m, last, "the stop timeout is near")
 		}
-		users, ferr := k.a.cfg.Holders.Find([]holders.Target{target}, k.mode)
+		if !copiesFound {
+			// Once, when first busy: copies of a shared mount in other
+			// mount namespaces keep it busy too.
+			copiesFound = true
+			if copies, err := k.a.cfg.Holders.Copies(holders.PeerGroup(m.Optional)); err == nil && len(copies) > 0 {
+				k.r.Log.Info(fmt.Sprintf("%s is shared with %d mount(s) in other mount namespaces; their users count too", m.Mountpoint, len(copies)))
+				targets = append(targets, copies...)
+			}
+		}
+		users, ferr := k.a.cfg.Holders.Find(targets, k.mode)
 		if ferr != nil {
 			return ocf.Errorf(ocf.ErrGeneric, "unmounting %s: busy, and finding its users failed: %v", m.Mountpoint, ferr)
 		}
@@ -176,7 +219,7 @@ func (k *killer) unmount(ctx context.Context, m *mountinfo.Info) error {
 			// Busy with no user in sight: a reference from another mount
 			// namespace, or a process that just exited. Retry a while.
 			if !sleepCtx(ctx, k.delay/4+pollEvery) {
-				return k.busy(m, nil, "no process holds it in this mount namespace; another namespace or the kernel (e.g. nfsd, a loop device) still uses it")
+				return k.busy(m, nil, "no process holds it or its copies in other mount namespaces; the kernel (nfsd, a loop device backed by a file in it, swap) still uses it")
 			}
 			continue
 		}

@@ -112,7 +112,7 @@ func merge(base, dep []int, score int, positiveOnly bool) []int {
 		case d >= inf:
 			add = score
 		default:
-			add = int(int64(d) * int64(score) / int64(inf))
+			add = scaled(d, score)
 		}
 		if base[i] <= -inf {
 			out[i] = -inf
@@ -281,10 +281,39 @@ func (c *Cluster) applyThisWith(r *Resource, w []int) {
 				}
 			}
 		}
+		if co.score > -inf && co.score < inf && len(nodes) > 1 && co.primary.Kind == cib.Clone {
+			// A finite colocation with a clone is applied instance by
+			// instance, each rolled back if it would leave no node.
+			for _, n := range instanceNodes(co) {
+				work := append([]int(nil), w...)
+				work[n.Index] = cib.AddScores(work[n.Index], co.score)
+				if available(work) {
+					copy(w, work)
+				}
+			}
+			continue
+		}
 		if co.score >= inf || co.score <= -inf || available(work) {
 			copy(w, work)
 		}
 	}
+}
+
+// instanceNodes lists, in instance order, the nodes of a clone primary's
+// instances that match the colocation (duplicates kept: each instance
+// counts).
+func instanceNodes(co *colocation) []*Node {
+	set := primaryNodes(co)
+	var out []*Node
+	for _, inst := range co.primary.Children {
+		for _, l := range inst.Leaves() {
+			if l.Assigned != nil && set[l.Assigned] {
+				out = append(out, l.Assigned)
+			}
+			break
+		}
+	}
+	return out
 }
 
 // choose picks the best node: highest score, then the node with fewest
@@ -656,4 +685,19 @@ func (c *Cluster) recordScores(fn string, r *Resource, w []int) {
 	for _, n := range c.Nodes {
 		c.Scores = append(c.Scores, ScoreLine{Func: fn, Rsc: r.ID, Node: n.Name, Score: w[n.Index]})
 	}
+}
+
+// scaled is d*score/INFINITY rounded away from zero, so that a weak
+// colocation still breaks ties.
+func scaled(d, score int) int {
+	p := int64(d) * int64(score)
+	q := p / int64(inf)
+	if p%int64(inf) != 0 {
+		if p > 0 {
+			q++
+		} else {
+			q--
+		}
+	}
+	return int(q)
 }

@@ -69,7 +69,7 @@ func (c *Cluster) setRoles(cl *Resource) {
 				was = true
 			}
 		}
-		if !found && !was {
+		if !found {
 			score = -1
 		}
 		for _, l := range leaves {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/baton-ha/baton/tests/harness"
 )
 
@@ -396,4 +398,189 @@ func TestVanishedDeviceLink(t *testing.T) {
 	if _, _, ok := mounted(t, d.dir); ok {
 		t.Error("stop succeeded but left the filesystem mounted")
 	}
+}
+
+// A bind mount of a directory of the filesystem made elsewhere (as
+// /var/lib/nfs is bound from /data) keeps the device in use after the mount
+// point is unmounted: stop removes it too, so that success means the
+// device is free.
+func TestBindOfDeviceElsewhere(t *testing.T) {
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"}
+	want(t, runAgent(t, agent, "start", p), 0, "start")
+	state := filepath.Join(d.dir, "nfs-state")
+	if err := os.Mkdir(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "var-lib-nfs")
+	if err := os.Mkdir(elsewhere, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unmountAll(elsewhere) })
+	if out, code := harness.Run(t.Context(), nil, "mount", "--bind", state, elsewhere); code != 0 {
+		t.Fatalf("mount --bind: %s", out)
+	}
+	user := spawn(t, elsewhere, nil)
+	time.Sleep(50 * time.Millisecond)
+	want(t, runAgent(t, agent, "stop", p), 0, "stop")
+	for _, dir := range []string{d.dir, elsewhere} {
+		if _, _, ok := mounted(t, dir); ok {
+			t.Errorf("%s still mounted", dir)
+		}
+	}
+	if !user.gone(time.Second) {
+		t.Error("the user of the other bind mount survived")
+	}
+	// The device is free: an exclusive open fails (EBUSY) while any mount
+	// of it remains.
+	fd, err := unix.Open(d.dev.Path, unix.O_RDONLY|unix.O_EXCL|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("exclusive open of %s after stop: %v (still in use)", d.dev.Path, err)
+	}
+	unix.Close(fd)
+}
+
+// run_fsck=auto checks an ext4 filesystem only when its superblock asks
+// for it: tune2fs -E force_fsck marks it as having errors.
+func TestFsckAuto(t *testing.T) {
+	harness.NeedCommand(t, "tune2fs")
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"}
+	r := runAgent(t, agent, "start", p, "HA_debug=1")
+	want(t, r, 0, "start of a clean filesystem")
+	if strings.Contains(r.stderr, "fsck.ext4 -p") {
+		t.Errorf("fsck ran on a clean filesystem:\n%s", r.stderr)
+	}
+	want(t, runAgent(t, agent, "stop", p), 0, "stop")
+
+	if out, code := harness.Run(t.Context(), nil, "tune2fs", "-E", "force_fsck", d.dev.Path); code != 0 {
+		t.Fatalf("tune2fs -E force_fsck: %s", out)
+	}
+	r = runAgent(t, agent, "start", p, "HA_debug=1")
+	want(t, r, 0, "start of a filesystem marked for checking")
+	if !strings.Contains(r.stderr, "fsck.ext4 -p") || !strings.Contains(r.stderr, "errors") {
+		t.Errorf("fsck did not run on a filesystem with errors recorded:\n%s", r.stderr)
+	}
+	want(t, runAgent(t, agent, "stop", p), 0, "stop")
+
+	// run_fsck=no mounts it regardless.
+	if out, code := harness.Run(t.Context(), nil, "tune2fs", "-E", "force_fsck", d.dev.Path); code != 0 {
+		t.Fatalf("tune2fs -E force_fsck: %s", out)
+	}
+	p["run_fsck"] = "no"
+	r = runAgent(t, agent, "start", p, "HA_debug=1")
+	want(t, r, 0, "start with run_fsck=no")
+	if strings.Contains(r.stderr, "fsck.ext4 -p") {
+		t.Errorf("fsck ran with run_fsck=no:\n%s", r.stderr)
+	}
+	want(t, runAgent(t, agent, "stop", p), 0, "stop")
+}
+
+// A pseudo filesystem (tmpfs): mount(2) with its data options, matched by
+// source and type; allowed as a clone.
+func TestTmpfs(t *testing.T) {
+	agent := agentPath(t)
+	dir := filepath.Join(t.TempDir(), "tmp")
+	t.Cleanup(func() { unmountAll(dir) })
+	p := map[string]string{"device": harness.UniqueName("batontmp"), "directory": dir, "fstype": "tmpfs", "options": "size=8m,mode=0700,noexec"}
+	clone := []string{"OCF_RESKEY_CRM_meta_clone=0", "OCF_RESKEY_CRM_meta_clone_max=2"}
+	want(t, runAgent(t, agent, "monitor", p, clone...), 7, "probe")
+	want(t, runAgent(t, agent, "start", p, clone...), 0, "start")
+	if src, typ, ok := mounted(t, dir); !ok || src != p["device"] || typ != "tmpfs" {
+		t.Fatalf("mount table: %q %q %v", src, typ, ok)
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil || st.Blocks*uint64(st.Bsize) != 8<<20 || st.Flags&unix.ST_NOEXEC == 0 {
+		t.Errorf("tmpfs options not applied: %d bytes, flags %#x, %v", st.Blocks*uint64(st.Bsize), st.Flags, err)
+	}
+	want(t, runAgent(t, agent, "monitor", p, append(clone, "OCF_CHECK_LEVEL=20")...), 0, "monitor depth 20")
+	// A tmpfs of another name on the directory is not this resource.
+	other := map[string]string{"device": "other", "directory": dir, "fstype": "tmpfs"}
+	want(t, runAgent(t, agent, "monitor", other), 7, "monitor of another tmpfs")
+	want(t, runAgent(t, agent, "stop", p, clone...), 0, "stop")
+	want(t, runAgent(t, agent, "stop", p, clone...), 0, "stop again")
+}
+
+// A shared mount's copy in another mount namespace (a container, an
+// unshare'd shell) keeps the mount busy: its users are found through the
+// copy's mount ID. A process in that namespace that does not use the copy
+// is left alone.
+func TestOtherMountNamespace(t *testing.T) {
+	harness.NeedCommand(t, "unshare")
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	// A shared parent, so that the filesystem mounted below it is shared
+	// and propagates into the slave namespaces made next.
+	parent := filepath.Dir(d.dir)
+	if out, code := harness.Run(t.Context(), nil, "mount", "--bind", parent, parent); code != 0 {
+		t.Fatalf("mount --bind: %s", out)
+	}
+	t.Cleanup(func() { unmountAll(parent) })
+	if out, code := harness.Run(t.Context(), nil, "mount", "--make-shared", parent); code != 0 {
+		t.Fatalf("mount --make-shared: %s", out)
+	}
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4"}
+	want(t, runAgent(t, agent, "start", p), 0, "start")
+
+	inCopy := nsSpawn(t, d.dir)
+	besideCopy := nsSpawn(t, "/")
+	time.Sleep(200 * time.Millisecond)
+	r := runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=20000")
+	want(t, r, 0, "stop with a user in another mount namespace")
+	t.Logf("stop took %v", r.took)
+	if !inCopy.gone(2 * time.Second) {
+		t.Error("the user of the copy in another namespace survived")
+	}
+	if !besideCopy.alive() {
+		t.Error("a process in the other namespace that did not use the mount was killed")
+	}
+	if _, _, ok := mounted(t, d.dir); ok {
+		t.Error("still mounted")
+	}
+}
+
+// nsSpawn runs `sleep 600` in dir inside a new mount namespace whose
+// mounts are slaves of this one's.
+func nsSpawn(t *testing.T, dir string) *proc {
+	t.Helper()
+	cmd := exec.Command("unshare", "-m", "--propagation", "slave", "--", "sleep", "600")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+// A holder that ignores SIGTERM gets kill_signals after signal_delay.
+func TestStubbornHolder(t *testing.T) {
+	agent := agentPath(t)
+	d := newDisk(t, "ext4")
+	p := map[string]string{"device": d.dev.Path, "directory": d.dir, "fstype": "ext4", "signal_delay": "300ms"}
+	want(t, runAgent(t, agent, "start", p), 0, "start")
+	cmd := exec.Command("sh", "-c", `trap "" TERM; exec sleep 600`)
+	cmd.Dir = d.dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(h.done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-h.done })
+	time.Sleep(100 * time.Millisecond)
+	r := runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=10000")
+	want(t, r, 0, "stop")
+	if !strings.Contains(r.stderr, "SIGTERM") || !strings.Contains(r.stderr, "SIGKILL") {
+		t.Errorf("want SIGTERM then SIGKILL in the log:\n%s", r.stderr)
+	}
+	if !h.gone(time.Second) {
+		t.Error("the holder survived")
+	}
+	t.Logf("stop with a SIGTERM-proof holder took %v (signal_delay 300ms)", r.took)
 }

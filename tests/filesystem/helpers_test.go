@@ -28,6 +28,9 @@ import (
 // agentPath returns the Filesystem agent (a symlink to the built binary).
 func agentPath(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: real mounts on loop devices")
+	}
 	return filepath.Join(harness.AgentDir(t, "Filesystem"), "Filesystem")
 }
 

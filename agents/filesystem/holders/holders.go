@@ -128,14 +128,20 @@ func StatxMountID(path string) (int, error) {
 	return int(st.Mnt_id), nil
 }
 
-// fds checks each open descriptor's fdinfo for a target mnt_id.
+// fds checks each open descriptor's fdinfo for a target mnt_id. Sockets,
+// pipes and anonymous inodes (most descriptors of a daemon) are skipped by
+// their link text, one readlink instead of reading fdinfo.
 func (t *Table) fds(dir string, ids map[int]bool) []string {
-	ents, err := os.ReadDir(filepath.Join(dir, "fdinfo"))
+	ents, err := os.ReadDir(filepath.Join(dir, "fd"))
 	if err != nil {
 		return nil
 	}
 	var why []string
 	for _, e := range ents {
+		target, err := os.Readlink(filepath.Join(dir, "fd", e.Name()))
+		if err != nil || !strings.HasPrefix(target, "/") {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, "fdinfo", e.Name()))
 		if err != nil {
 			continue
@@ -144,7 +150,6 @@ func (t *Table) fds(dir string, ids map[int]bool) []string {
 		if !ok || !ids[id] {
 			continue
 		}
-		target, _ := os.Readlink(filepath.Join(dir, "fd", e.Name()))
 		why = append(why, fmt.Sprintf("fd %s (%s)", e.Name(), target))
 	}
 	return why
@@ -175,12 +180,23 @@ func (t *Table) maps(dir string, ids map[int]bool, devs map[[2]uint32]bool) []st
 		return nil
 	}
 	defer f.Close()
+	// The kernel prints the device as %02x:%02x; looking for those
+	// strings in the device field avoids parsing the many lines (shared
+	// libraries, anonymous memory) that cannot match.
+	want := make([]string, 0, len(devs))
+	for d := range devs {
+		want = append(want, fmt.Sprintf("%02x:%02x", d[0], d[1]))
+	}
 	var why []string
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
-		m, ok := ParseMapsLine(sc.Text())
+		line := sc.Text()
+		if !devFieldIn(line, want) {
+			continue
+		}
+		m, ok := ParseMapsLine(line)
 		if !ok || m.Inode == 0 || !devs[[2]uint32{m.Major, m.Minor}] || seen[m.Path] {
 			continue
 		}
@@ -194,6 +210,30 @@ func (t *Table) maps(dir string, ids map[int]bool, devs map[[2]uint32]bool) []st
 		}
 	}
 	return why
+}
+
+// devFieldIn reports whether the fourth field of a maps line is one of
+// want.
+func devFieldIn(line string, want []string) bool {
+	rest := line
+	for i := 0; i < 3; i++ {
+		j := strings.IndexByte(rest, ' ')
+		if j < 0 {
+			return false
+		}
+		rest = strings.TrimLeft(rest[j:], " ")
+	}
+	j := strings.IndexByte(rest, ' ')
+	if j < 0 {
+		j = len(rest)
+	}
+	field := rest[:j]
+	for _, w := range want {
+		if field == w {
+			return true
+		}
+	}
+	return false
 }
 
 // Mapping is one line of /proc/PID/maps.

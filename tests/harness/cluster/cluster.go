@@ -337,6 +337,14 @@ func (n *Node) Pids(name string) []int {
 	return out
 }
 
+// ReadFile reads a file as the node sees it (through its mount namespace).
+func (n *Node) ReadFile(path string) ([]byte, error) {
+	if n.holder == nil {
+		return nil, fmt.Errorf("node %s is down", n.Name)
+	}
+	return os.ReadFile(filepath.Join(fmt.Sprintf("/proc/%d/root", n.holderPid), path))
+}
+
 // Alive reports whether the node runs (it was not killed).
 func (n *Node) Alive() bool { return n.holder != nil }
 

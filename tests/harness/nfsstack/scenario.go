@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,6 +92,22 @@ func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 		t.Fatalf("the client could not write through the VIP: %v", w.Events())
 	}
 	tl.add(out, "client writing through the VIP (NFSv3, FILE_SYNC, one 4 KiB write every 20 ms)")
+	// Real clients are connected long before a failure: let the VIP's
+	// recurring monitor record this connection for tickle ACKs first.
+	client := strings.Split(s.C.Client.Addr, "/")[0]
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		b, _ := s.C.Nodes[0].ReadFile("/data/.tickle/baton-tickle-" + s.VIP)
+		if strings.Contains(string(b), client+":") {
+			tl.add(out, "the VIP's monitor recorded the client's TCP connection on /data for tickle ACKs")
+			break
+		}
+		if time.Now().After(deadline) {
+			tl.add(out, "the VIP's monitor has not recorded the client's connection; failing over without tickle ACKs")
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -117,7 +134,7 @@ func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 	s.C.Nodes[0].Kill()
 	tl.add(out, "node1 killed: every process SIGKILLed, links down")
 	seenVIP, seenMount := false, false
-	deadline := time.Now().Add(90 * time.Second)
+	deadline = time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		vip, mount := s.Holders()
 		if !seenMount && len(mount) == 1 {
