@@ -34,7 +34,7 @@ reacts. It behaves like ocf:pacemaker:Dummy.`,
 			{Name: "passwd", Reloadable: true, Shortdesc: "Fake password field", Longdesc: "Fake password field."},
 			{Name: "fake", Default: "dummy", Reloadable: true, Shortdesc: "Fake attribute that can be changed to cause a reload",
 				Longdesc: "Fake attribute that can be changed to cause an agent reload."},
-			{Name: "op_sleep", Default: "0", Reloadable: true, Check: nonNegativeSeconds, Shortdesc: "Operation sleep duration in seconds.",
+			{Name: "op_sleep", Default: "0", Reloadable: true, Check: NonNegativeSeconds, Shortdesc: "Operation sleep duration in seconds.",
 				Longdesc: "Number of seconds to sleep during operations (fractions allowed). This can be used to test how the cluster reacts to operation timeouts."},
 			{Name: "fail_start_on", Reloadable: true, Shortdesc: "Report bogus start failure on specified host",
 				Longdesc: "Start, migrate_from and reload-agent return failure when run on the host named here, but the resource runs anyway (later monitors find it running). This can be used to test on-fail=ignore."},
@@ -69,7 +69,8 @@ func StateFile(agent string) func(*ocf.Env) string {
 	}
 }
 
-func nonNegativeSeconds(v string) error {
+// NonNegativeSeconds checks a parameter holding a number of seconds.
+func NonNegativeSeconds(v string) error {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f < 0 {
 		return errors.New("must be a non-negative number of seconds")
@@ -86,8 +87,13 @@ func (d *dummy) prepare(r *ocf.Request) {
 }
 
 // sleep waits op_sleep seconds, or until the deadline.
-func sleep(ctx context.Context, r *ocf.Request) error {
-	f, _ := strconv.ParseFloat(r.Params.String("op_sleep"), 64)
+func sleep(ctx context.Context, r *ocf.Request) error { return SleepParam(ctx, r, "op_sleep") }
+
+// SleepParam waits as many seconds (fractions allowed) as the parameter
+// says, giving up with a reason at the action's deadline. The example
+// agents use it to simulate slow operations.
+func SleepParam(ctx context.Context, r *ocf.Request, param string) error {
+	f, _ := strconv.ParseFloat(r.Params.String(param), 64)
 	if f <= 0 {
 		return nil
 	}
@@ -97,7 +103,7 @@ func sleep(ctx context.Context, r *ocf.Request) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		return ocf.Errorf(ocf.ErrGeneric, "op_sleep of %ss outlasted the operation's timeout", r.Params.String("op_sleep"))
+		return ocf.Errorf(ocf.ErrGeneric, "%s of %ss outlasted the %s timeout", param, r.Params.String(param), r.Action)
 	}
 }
 

@@ -2,7 +2,6 @@ package dummy
 
 import (
 	"bytes"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,9 +95,8 @@ func TestBadInput(t *testing.T) {
 
 func TestNonNegativeSeconds(t *testing.T) {
 	for v, ok := range map[string]bool{"0": true, "1.5": true, "x": false, "-2": false} {
-		if err := nonNegativeSeconds(v); (err == nil) != ok {
+		if err := NonNegativeSeconds(v); (err == nil) != ok {
 			t.Errorf("%q: %v", v, err)
 		}
 	}
-	_ = errors.New
 }

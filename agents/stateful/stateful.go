@@ -44,7 +44,7 @@ ocf:pacemaker:Stateful and serves to test promotable clones.`,
 				Default:  "${HA_VARRUN}/Stateful-${OCF_RESOURCE_INSTANCE}.state", DefaultFunc: dummy.StateFile("Stateful")},
 			{Name: "envfile", Reloadable: true, Shortdesc: "Environment dump file",
 				Longdesc: "If this is set, the environment is appended to this file on every call."},
-			{Name: "notify_delay", Default: "0", Reloadable: true, Check: seconds, Shortdesc: "Notify delay in seconds",
+			{Name: "notify_delay", Default: "0", Reloadable: true, Check: dummy.NonNegativeSeconds, Shortdesc: "Notify delay in seconds",
 				Longdesc: "The notify action sleeps this many seconds before it returns, to simulate a long-running notify."},
 		},
 		Actions: []ocf.ActionSpec{
@@ -61,14 +61,6 @@ ocf:pacemaker:Stateful and serves to test promotable clones.`,
 		},
 		Impl: stateful{},
 	}
-}
-
-func seconds(v string) error {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
-		return errors.New("must be a non-negative number of seconds")
-	}
-	return nil
 }
 
 type stateful struct{}
@@ -205,18 +197,7 @@ func (stateful) Demote(ctx context.Context, r *ocf.Request) error {
 
 func (stateful) Notify(ctx context.Context, r *ocf.Request) error {
 	envdump.Append(r, r.Params.String("envfile"))
-	f, _ := strconv.ParseFloat(r.Params.String("notify_delay"), 64)
-	if f <= 0 {
-		return nil
-	}
-	t := time.NewTimer(time.Duration(f * float64(time.Second)))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ocf.Errorf(ocf.ErrGeneric, "notify_delay outlasted the notify timeout")
-	}
+	return dummy.SleepParam(ctx, r, "notify_delay")
 }
 
 func (stateful) ReloadAgent(_ context.Context, r *ocf.Request) error {

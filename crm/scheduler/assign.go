@@ -533,7 +533,7 @@ func (c *Cluster) assignClone(cl *Resource) {
 		for _, n := range c.Nodes {
 			v := w[n.Index]
 			if cl.Promotable {
-				if s, ok := promotionAttr(inst, n); ok && inst.Kind == cib.Primitive {
+				if s, ok := promotionAttr(inst, n); ok && s > 0 && inst.Kind == cib.Primitive {
 					v = cib.AddScores(v, s)
 				}
 			}
@@ -609,7 +609,8 @@ func (c *Cluster) assignClone(cl *Resource) {
 		if cl.Promotable {
 			// Instances go where they can be promoted.
 			for _, n := range c.Nodes {
-				if s, ok := promotionAttr(inst, n); ok {
+				if s, ok := promotionAttr(inst, n); ok && s > 0 {
+					// (a negative score only keeps it from promotion)
 					mine[n.Index] = cib.AddScores(mine[n.Index], s)
 				}
 			}

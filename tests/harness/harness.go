@@ -12,8 +12,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -154,3 +156,45 @@ var (
 	mu  sync.Mutex
 	seq int
 )
+
+// MountNSProcesses returns the processes whose mount namespace is ns (as
+// readlink /proc/PID/ns/mnt shows it). A test node's processes are exactly
+// those of its private mount namespace, so this is how harnesses find, and
+// kill, what a node runs without touching anything else.
+func MountNSProcesses(ns string) []int {
+	if ns == "" {
+		return nil
+	}
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && l == ns {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// KillMountNS signals every process of mount namespace ns with each signal
+// in turn, waiting up to wait after each for them to go, and returns those
+// left.
+func KillMountNS(ns string, wait time.Duration, sigs ...syscall.Signal) []int {
+	for _, sig := range sigs {
+		pids := MountNSProcesses(ns)
+		if len(pids) == 0 {
+			return nil
+		}
+		for _, p := range pids {
+			_ = syscall.Kill(p, sig)
+		}
+		deadline := time.Now().Add(wait)
+		for time.Now().Before(deadline) && len(MountNSProcesses(ns)) > 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return MountNSProcesses(ns)
+}

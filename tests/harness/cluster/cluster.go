@@ -387,36 +387,14 @@ func (n *Node) killAll() {
 	if n.mntNS == "" {
 		return
 	}
-	for round := 0; round < 50; round++ {
-		pids := n.processes()
-		if len(pids) == 0 {
-			break
-		}
-		for _, p := range pids {
-			_ = syscall.Kill(p, syscall.SIGKILL)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	harness.KillMountNS(n.mntNS, time.Second, syscall.SIGKILL, syscall.SIGKILL)
 	if n.holder != nil {
 		_ = n.holder.Wait()
 		n.holder = nil
 	}
 }
 
-func (n *Node) processes() []int {
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && ns == n.mntNS {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+func (n *Node) processes() []int { return harness.MountNSProcesses(n.mntNS) }
 
 func (c *Cluster) dumpLogs() {
 	for _, n := range c.Nodes {

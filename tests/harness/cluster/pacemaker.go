@@ -5,14 +5,13 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
 //go:embed pcmk-node.sh
@@ -24,7 +23,6 @@ var pcmkScript string
 // when every node is online with a DC and the CIB is loaded.
 func (c *Cluster) StartPacemaker(t testing.TB) {
 	t.Helper()
-	uid, gid := hacluster(t)
 	var nodelist strings.Builder
 	for _, n := range c.Nodes {
 		fmt.Fprintf(&nodelist, "    node {\n        ring0_addr: %s\n        ring1_addr: %s\n        name: %s\n        nodeid: %d\n    }\n",
@@ -39,23 +37,9 @@ func (c *Cluster) StartPacemaker(t testing.TB) {
 		nodelist.String(), quorum)
 	for _, n := range c.Nodes {
 		st := filepath.Join(n.Dir, "pcmk")
-		for _, d := range []string{"/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine", "/var/lib/pacemaker/blackbox",
-			"/var/lib/pacemaker/cores", "/var/lib/corosync", "/var/log/crmsh", "/var/log/pacemaker", "/etc/corosync", "/usr/lib/ocf/resource.d"} {
-			must(t, os.MkdirAll(filepath.Join(st, d), 0o755))
-		}
-		for _, d := range []string{"/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine", "/var/lib/pacemaker/blackbox",
-			"/var/lib/pacemaker/cores", "/var/log/pacemaker"} {
-			must(t, os.Chown(filepath.Join(st, d), uid, gid))
-		}
+		must(t, os.MkdirAll(st, 0o755))
 		must(t, os.Chmod(n.Dir, 0o755))
-		must(t, os.WriteFile(filepath.Join(st, "etc/corosync/corosync.conf"), []byte(conf), 0o644))
-		for _, p := range []string{"baton", "heartbeat", "pacemaker"} {
-			src := filepath.Join(c.ocfRoot, "resource.d", p)
-			if p != "baton" {
-				src = filepath.Join("/usr/lib/ocf/resource.d", p)
-			}
-			must(t, os.Symlink(src, filepath.Join(st, "usr/lib/ocf/resource.d", p)))
-		}
+		pacemaker.PrepareState(t, st, conf, filepath.Join(c.ocfRoot, "resource.d", "baton"))
 		script := filepath.Join(c.Dir, "pcmk-node.sh")
 		must(t, os.WriteFile(script, []byte(pcmkScript), 0o755))
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -102,19 +86,4 @@ func (c *Cluster) nodeNames() string {
 		names = append(names, n.Name)
 	}
 	return strings.Join(names, " ")
-}
-
-func hacluster(t testing.TB) (int, int) {
-	t.Helper()
-	u, err := user.Lookup("hacluster")
-	if err != nil {
-		t.Fatalf("user hacluster missing (run make deps): %v", err)
-	}
-	g, err := user.LookupGroup("haclient")
-	if err != nil {
-		t.Fatalf("group haclient missing: %v", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(g.Gid)
-	return uid, gid
 }

@@ -75,37 +75,17 @@ func Start(t testing.TB, agentNames ...string) *Cluster {
 			t.Fatal(err)
 		}
 	}
-	// Daemons running as hacluster must reach the state directory.
-	must(os.Chmod(c.State, 0o755))
-	uid, gid := hacluster(t)
-	for _, d := range []string{"/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine", "/var/lib/pacemaker/blackbox",
-		"/var/lib/pacemaker/cores", "/var/lib/corosync", "/var/log/crmsh", "/var/log/pacemaker", "/etc/corosync",
-		"/usr/lib/ocf/resource.d/baton"} {
-		must(os.MkdirAll(filepath.Join(c.State, d), 0o755))
-	}
-	for _, d := range []string{"/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine", "/var/lib/pacemaker/blackbox",
-		"/var/lib/pacemaker/cores", "/var/log/pacemaker"} {
-		must(os.Chown(filepath.Join(c.State, d), uid, gid))
-		must(os.Chmod(filepath.Join(c.State, d), 0o750))
-	}
-	must(os.WriteFile(filepath.Join(c.State, "etc/corosync/corosync.conf"), []byte(fmt.Sprintf(corosyncConf, c.Node)), 0o644))
-	// The OCF tree: the host's providers, plus ours.
-	providers, err := os.ReadDir("/usr/lib/ocf/resource.d")
-	must(err)
-	for _, p := range providers {
-		if p.Name() == "baton" {
-			continue
-		}
-		must(os.Symlink(filepath.Join("/usr/lib/ocf/resource.d", p.Name()), filepath.Join(c.State, "usr/lib/ocf/resource.d", p.Name())))
-	}
-	binDir := filepath.Join(c.State, "bin")
-	must(os.MkdirAll(binDir, 0o755))
+	// Our agents: a copy of the binary the daemons (user hacluster) can
+	// reach, and one symlink per agent.
+	batonDir := filepath.Join(c.State, "agents")
+	must(os.MkdirAll(batonDir, 0o755))
 	data, err := os.ReadFile(bin)
 	must(err)
-	must(os.WriteFile(filepath.Join(binDir, "baton"), data, 0o755))
+	must(os.WriteFile(filepath.Join(batonDir, "baton"), data, 0o755))
 	for _, n := range agentNames {
-		must(os.Symlink(filepath.Join(binDir, "baton"), filepath.Join(c.State, "usr/lib/ocf/resource.d/baton", n)))
+		must(os.Symlink(filepath.Join(batonDir, "baton"), filepath.Join(batonDir, n)))
 	}
+	PrepareState(t, c.State, fmt.Sprintf(corosyncConf, c.Node), batonDir)
 	script := filepath.Join(c.State, "node.sh")
 	must(os.WriteFile(script, []byte(nodeScript), 0o755))
 	pidfile := filepath.Join(c.State, "holder.pid")
@@ -157,6 +137,44 @@ func Start(t testing.TB, agentNames ...string) *Cluster {
 		c.MustExec(t, args...)
 	}
 	return c
+}
+
+// PrepareState lays out under dir the private copies of every directory
+// Corosync and Pacemaker write (owned as they expect), writes corosync.conf,
+// and builds an OCF tree with the host's providers plus batonDir as
+// provider baton. node.sh and the cluster harness bind-mount these over the
+// real paths inside a node's mount namespace.
+func PrepareState(t testing.TB, dir, corosyncConf, batonDir string) {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Daemons running as hacluster must reach the state directory.
+	must(os.Chmod(dir, 0o755))
+	uid, gid := hacluster(t)
+	for _, d := range []string{"/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine", "/var/lib/pacemaker/blackbox",
+		"/var/lib/pacemaker/cores", "/var/lib/corosync", "/var/log/crmsh", "/var/log/pacemaker", "/etc/corosync",
+		"/usr/lib/ocf/resource.d"} {
+		must(os.MkdirAll(filepath.Join(dir, d), 0o755))
+	}
+	for _, d := range []string{"/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine", "/var/lib/pacemaker/blackbox",
+		"/var/lib/pacemaker/cores", "/var/log/pacemaker"} {
+		must(os.Chown(filepath.Join(dir, d), uid, gid))
+		must(os.Chmod(filepath.Join(dir, d), 0o750))
+	}
+	must(os.WriteFile(filepath.Join(dir, "etc/corosync/corosync.conf"), []byte(corosyncConf), 0o644))
+	providers, err := os.ReadDir("/usr/lib/ocf/resource.d")
+	must(err)
+	for _, p := range providers {
+		if p.Name() == "baton" {
+			continue
+		}
+		must(os.Symlink(filepath.Join("/usr/lib/ocf/resource.d", p.Name()), filepath.Join(dir, "usr/lib/ocf/resource.d", p.Name())))
+	}
+	must(os.Symlink(batonDir, filepath.Join(dir, "usr/lib/ocf/resource.d/baton")))
 }
 
 func hacluster(t testing.TB) (int, int) {
@@ -246,40 +264,9 @@ func (c *Cluster) stop(t testing.TB) {
 	if c.pid <= 0 {
 		return
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-		pids := c.processes()
-		if len(pids) == 0 {
-			return
-		}
-		for _, p := range pids {
-			_ = syscall.Kill(p, sig)
-		}
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) && len(c.processes()) > 0 {
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	if left := c.processes(); len(left) > 0 {
+	if left := harness.KillMountNS(c.mntNS, 15*time.Second, syscall.SIGTERM, syscall.SIGKILL); len(left) > 0 {
 		t.Errorf("processes left in the node's namespace: %v", left)
 	}
-}
-
-func (c *Cluster) processes() []int {
-	if c.mntNS == "" {
-		return nil
-	}
-	ents, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && ns == c.mntNS {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 func (c *Cluster) dumpLogs(t testing.TB) {

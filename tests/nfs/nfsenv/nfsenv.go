@@ -9,10 +9,8 @@
 package nfsenv
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,6 +25,7 @@ import (
 	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/loopdev"
 	"github.com/baton-ha/baton/tests/harness/netns"
+	"github.com/baton-ha/baton/tests/harness/nfswriter"
 )
 
 // Subnet of the rig's bridge (its own namespaces: no clash with others).
@@ -72,7 +71,7 @@ func New(t testing.TB) *Rig {
 	harness.NeedCommand(t, "ganesha.nfsd", "rpcbind", "nfs-cp", "nfs-cat", "nfs-ls", "nsenter", "unshare", "mkfs.ext4")
 	r := &Rig{T: t}
 	r.Agents = harness.AgentDir(t, "nfsserver", "exportfs", "IPaddr")
-	r.ClientBin = buildClient(t)
+	r.ClientBin = nfswriter.Binary(t)
 	r.Net = netns.New(t)
 	r.Disk = loopdev.New(t, 256)
 	r.Disk.Mkfs(t, "ext4", "-L", "nfsdata")
@@ -92,33 +91,6 @@ func New(t testing.TB) *Rig {
 	r.Umount(r.Nodes[0])
 	r.UseIPaddr = r.ipaddrWorks()
 	return r
-}
-
-var (
-	clientOnce sync.Once
-	clientPath string
-	clientErr  error
-)
-
-func buildClient(t testing.TB) string {
-	clientOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "baton-nfsclient-")
-		if err != nil {
-			clientErr = err
-			return
-		}
-		clientPath = filepath.Join(dir, "nfsclient")
-		cmd := exec.Command("go", "build", "-o", clientPath, "./tests/nfs/nfsclient")
-		cmd.Dir = harness.RepoRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			clientErr = fmt.Errorf("go build ./tests/nfs/nfsclient: %v\n%s", err, out)
-		}
-	})
-	if clientErr != nil {
-		t.Fatal(clientErr)
-	}
-	return clientPath
 }
 
 func (r *Rig) startNode(name string, h *netns.Host) *Node {
@@ -408,120 +380,15 @@ func (r *Rig) URL(name string, v4 bool) string {
 
 // Writer is the long-lived NFSv3 client (nfsclient) running in the client
 // namespace.
-type Writer struct {
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	events []WriterEvent
-	done   chan struct{}
-}
+type Writer struct{ *nfswriter.Writer }
 
 // WriterEvent is one line of nfsclient's output.
-type WriterEvent struct {
-	T      int64  `json:"t"`
-	Kind   string `json:"kind"`
-	OK     bool   `json:"ok"`
-	Off    int64  `json:"off"`
-	Err    string `json:"err"`
-	Bytes  int64  `json:"bytes"`
-	Intact bool   `json:"intact"`
-}
-
-// Time of the event.
-func (e WriterEvent) Time() time.Time { return time.Unix(0, e.T) }
+type WriterEvent = nfswriter.Event
 
 // StartWriter starts nfsclient and waits until it has its file open.
 func (r *Rig) StartWriter(file string) *Writer {
 	r.T.Helper()
-	w := &Writer{done: make(chan struct{})}
-	w.cmd = r.Client.Command(context.Background(), r.ClientBin, "-server", VIP, "-export", r.Export(), "-file", file)
-	out, err := w.cmd.StdoutPipe()
-	if err != nil {
-		r.T.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	w.cmd.Stderr = &stderr
-	if err := w.cmd.Start(); err != nil {
-		r.T.Fatal(err)
-	}
-	r.T.Cleanup(func() { _ = w.cmd.Process.Kill(); <-w.done })
-	ready := make(chan bool, 1)
-	go func() {
-		defer close(w.done)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			var e WriterEvent
-			if json.Unmarshal(sc.Bytes(), &e) != nil {
-				continue
-			}
-			w.mu.Lock()
-			w.events = append(w.events, e)
-			w.mu.Unlock()
-			if e.Kind == "ready" || (e.Kind == "mount" || e.Kind == "open") {
-				select {
-				case ready <- e.OK:
-				default:
-				}
-			}
-		}
-		_ = w.cmd.Wait()
-		select {
-		case ready <- false:
-		default:
-		}
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			r.T.Fatalf("nfsclient did not start: %v\n%s", w.Events(), stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		r.T.Fatalf("nfsclient did not mount within 30 s\n%s", stderr.String())
-	}
-	return w
-}
-
-// Events returns the events so far.
-func (w *Writer) Events() []WriterEvent {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]WriterEvent(nil), w.events...)
-}
-
-// WaitWrites waits until n writes succeeded after t.
-func (w *Writer) WaitWrites(after time.Time, n int, limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		c := 0
-		for _, e := range w.Events() {
-			if e.Kind == "write" && e.OK && e.Time().After(after) {
-				c++
-			}
-		}
-		if c >= n {
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
-}
-
-// Stop ends the writer (it verifies its file first) and returns the
-// verify event.
-func (w *Writer) Stop(limit time.Duration) (WriterEvent, error) {
-	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-w.done:
-	case <-time.After(limit):
-		_ = w.cmd.Process.Kill()
-		<-w.done
-		return WriterEvent{}, fmt.Errorf("nfsclient did not finish its read-back within %v", limit)
-	}
-	for _, e := range w.Events() {
-		if e.Kind == "verify" {
-			return e, nil
-		}
-	}
-	return WriterEvent{}, fmt.Errorf("nfsclient printed no verify line: %v", w.Events())
+	return &Writer{nfswriter.Start(r.T, r.Client, VIP, r.Export(), file)}
 }
 
 // Stall is the writer's view of a move: the longest gap between two
