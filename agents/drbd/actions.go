@@ -296,7 +296,11 @@ func (a *agent) Promote(ctx context.Context, r *ocf.Request) error {
 	if err := a.retry(ctx, r, t, "primary", giveUp); err != nil {
 		return err
 	}
-	a.refresh(ctx, r, t)
+	// A role change leaves the disk states as they were: score the state
+	// read before it instead of asking drbdsetup again, one program run
+	// less on the failover's critical path.
+	s.Role = status.Primary
+	a.publish(ctx, r, s)
 	return nil
 }
 
@@ -341,7 +345,8 @@ func (a *agent) Demote(ctx context.Context, r *ocf.Request) error {
 	if err := a.retry(ctx, r, t, "secondary", nil); err != nil {
 		return err
 	}
-	a.refresh(ctx, r, t)
+	s.Role = status.Secondary
+	a.publish(ctx, r, s)
 	return nil
 }
 

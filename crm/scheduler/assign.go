@@ -150,7 +150,7 @@ func (c *Cluster) preferenceWeights(r *Resource, depth int, seen map[*Resource]b
 		if seen[co.dependent] || co.primaryRole == RolePromoted || co.depRole == RolePromoted || co.dependent.assignedDone {
 			continue
 		}
-		dw := c.preferenceWeights(co.dependent, depth+1, seen)
+		dw := c.spreadByAttr(co, c.preferenceWeights(co.dependent, depth+1, seen))
 		w = mergeWishes(w, dw, co.score)
 	}
 	delete(seen, r)
@@ -454,7 +454,7 @@ func (c *Cluster) assignGroup(g *Resource, base []int, prefer *Node) *Node {
 			if co.primaryRole == RolePromoted || co.dependent.assignedDone {
 				continue
 			}
-			w = mergeWishes(w, c.preferenceWeights(co.dependent, 1, map[*Resource]bool{g: true}), co.score)
+			w = mergeWishes(w, c.spreadByAttr(co, c.preferenceWeights(co.dependent, 1, map[*Resource]bool{g: true})), co.score)
 		}
 	}
 	c.applyThisWith(g, w)
@@ -501,7 +501,7 @@ func (c *Cluster) assignClone(cl *Resource) {
 		if co.dependent.assignedDone {
 			continue
 		}
-		dw := c.preferenceWeights(co.dependent, 1, map[*Resource]bool{cl: true})
+		dw := c.spreadByAttr(co, c.preferenceWeights(co.dependent, 1, map[*Resource]bool{cl: true}))
 		if co.primaryRole == RolePromoted {
 			// Only wishes count here: where the dependent cannot run is
 			// a matter for promotion, not for placing the instances.
@@ -701,4 +701,28 @@ func scaled(d, score int) int {
 		}
 	}
 	return int(q)
+}
+
+// spreadByAttr turns a dependent's node scores into what a primary sees
+// through a node-attribute colocation: on each node, the best score among
+// the nodes sharing its attribute value.
+func (c *Cluster) spreadByAttr(co *colocation, dw []int) []int {
+	attr := co.cfg.NodeAttr
+	if attr == "" || attr == "#uname" {
+		return dw
+	}
+	out := make([]int, len(dw))
+	for _, n := range c.Nodes {
+		v, ok := n.Attrs[attr]
+		best := dw[n.Index]
+		if ok {
+			for _, m := range c.Nodes {
+				if mv, mok := m.Attrs[attr]; mok && mv == v && dw[m.Index] > best {
+					best = dw[m.Index]
+				}
+			}
+		}
+		out[n.Index] = best
+	}
+	return out
 }
