@@ -286,7 +286,11 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 			target = int(ocf.NotRunning)
 		}
 	}
-	c.record(op, res, target, req.Transition)
+	if op.Action != ocf.ActionNotify {
+		// Notifications are not part of the history, as in Pacemaker: the
+		// last real operation must keep telling the resource's state.
+		c.record(op, res, target, req.Transition)
+	}
 	if op.Interval > 0 && int(res.RC) == target {
 		c.monitors.Start(op, res, func(r executor.Result) {
 			c.log.Warn("recurring monitor result changed", "resource", op.Resource, "rc", int(r.RC), "reason", r.Reason)

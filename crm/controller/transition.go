@@ -138,9 +138,13 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate bool) er
 		c.log.Error("action blocked by an ordering loop", "action", a.String())
 	}
 	ran := false
+	pre, post := notifyPlan(res, ordered)
 	for _, a := range ordered {
 		if !a.Runnable || a.Primitive == nil {
 			continue
+		}
+		for _, g := range pre[a] {
+			c.sendNotify(ctx, raw, g, "pre", ordered, nodes)
 		}
 		op, target := buildOperation(raw, a.Primitive, a.Resource, a.Task, a.Interval, nodes)
 		key := status.TransitionKey(a.ID, tn, target, daemonUUID())
@@ -153,6 +157,15 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate bool) er
 		if rep.RC != target {
 			c.publish(ctx, v)
 			return fmt.Errorf("%s returned %v, expected %v: %s", a.String(), ocf.ExitCode(rep.RC), ocf.ExitCode(target), rep.Reason)
+		}
+		if len(post[a]) > 0 {
+			// Post notifications go to the instances active now.
+			if err := c.gather(ctx, v); err != nil {
+				return err
+			}
+			for _, g := range post[a] {
+				c.sendNotify(ctx, raw, g, "post", ordered, nodes)
+			}
 		}
 	}
 	if ran {

@@ -1,6 +1,7 @@
 package crm_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 func TestPromotableCloneUnderBaton(t *testing.T) {
 	c := cluster.New(t, cluster.Options{Agents: []string{"Stateful"}, Resources: `
 <clone id="ms">
-  <meta_attributes id="ms-m"><nvpair id="ms-p" name="promotable" value="true"/></meta_attributes>
+  <meta_attributes id="ms-m"><nvpair id="ms-p" name="promotable" value="true"/><nvpair id="ms-n" name="notify" value="true"/></meta_attributes>
   <primitive id="st" class="ocf" provider="baton" type="Stateful">
+    <instance_attributes id="st-ia"><nvpair id="st-env" name="envfile" value="/run/st.env"/></instance_attributes>
     <operations>
       <op id="st-mon-p" name="monitor" interval="3s" role="Promoted" timeout="10s"/>
       <op id="st-mon-u" name="monitor" interval="4s" role="Unpromoted" timeout="10s"/>
@@ -39,6 +41,21 @@ func TestPromotableCloneUnderBaton(t *testing.T) {
 	promoted, other := c.Nodes[0], c.Nodes[1]
 	if roles(st)["node2"] == "Promoted" {
 		promoted, other = other, promoted
+	}
+	// notify=true: both instances heard about the promotion before and
+	// after it, with the lists Pacemaker passes.
+	for _, n := range c.Nodes {
+		env, err := n.ReadFile("/run/st.env")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"OCF_RESKEY_CRM_meta_notify_type=pre", "OCF_RESKEY_CRM_meta_notify_type=post",
+			"OCF_RESKEY_CRM_meta_notify_operation=promote", "OCF_RESKEY_CRM_meta_notify_promote_uname=" + promoted.Name,
+			"OCF_RESKEY_CRM_meta_notify_active_uname="} {
+			if !strings.Contains(string(env), want) {
+				t.Errorf("%s's notifications lack %s", n.Name, want)
+			}
+		}
 	}
 	promoted.Kill()
 	waitFor(t, other, 30*time.Second, "the surviving instance promoted", func(st clusterState) bool {
