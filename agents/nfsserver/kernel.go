@@ -258,6 +258,11 @@ func (s *server) startKernelUnits(ctx context.Context, r *ocf.Request, st settin
 func nfsConf(st settings) []byte {
 	var b strings.Builder
 	b.WriteString("# Written by Baton's ocf:baton:nfsserver before nfsd starts; overwritten on every start.\n")
+	// nfsdcld (and idmapd, gssd) must look for rpc_pipefs where the agent
+	// mounted it; Debian's nfs.conf says /run/rpc_pipefs, and an nfsdcld
+	// watching an empty directory exits, leaving the kernel on the legacy
+	// client tracker that cannot end grace early.
+	fmt.Fprintf(&b, "[general]\npipefs-directory=%s\n", st.pipefs)
 	b.WriteString("[nfsd]\n")
 	fmt.Fprintf(&b, "threads=%d\ngrace-time=%d\nlease-time=%d\n", st.threads, st.grace, st.lease)
 	if st.scope != "" {

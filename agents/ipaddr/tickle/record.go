@@ -84,7 +84,14 @@ func Save(dir string, addr netip.Addr, cs []Conn) error {
 	if err != nil {
 		return fmt.Errorf("write tickle record in %s: %w", dir, err)
 	}
+	// The record exists for the node that takes over after this one
+	// crashes: it must be on disk, not in this node's page cache, before it
+	// replaces the old one. Without the syncs a crash soon after a write
+	// leaves the next owner an empty file and no tickle ACKs to send.
 	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -97,6 +104,13 @@ func Save(dir string, addr netip.Addr, cs []Conn) error {
 	if err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("write tickle record %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return fmt.Errorf("sync tickle directory %s: %w", dir, err)
+		}
 	}
 	return nil
 }
