@@ -9,7 +9,6 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # urfave_cli_no_docs drops the CLI library's man-page generator, whose
 # markdown package costs ~2 ms of start-up on every agent call.
 GOTAGS  ?= urfave_cli_no_docs
-AGENTS   = $(shell $(GO) run ./cmd/baton agent list 2>/dev/null | cut -d' ' -f1)
 TEST_TIMEOUT ?= 45m
 
 .PHONY: all build install metadata deps test test-unit bench demo e2e-vm vet clean

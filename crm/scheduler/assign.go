@@ -633,28 +633,6 @@ func (c *Cluster) assignClone(cl *Resource) {
 		return n
 	}
 	for pass := 0; pass < 2; pass++ {
-		if pass == 1 {
-			// Second pass: instances that could still stay where they are
-			// (but have a better node) first, then new ones, and last
-			// those that cannot stay, which stop if nothing is left.
-			canStay := func(inst *Resource) bool {
-				cur := active(inst)
-				if cur == nil || !cur.Available() {
-					return false
-				}
-				return own[cur.Index] >= 0 && c.ownWeightsUpTo(firstLeaf(inst), cl)[cur.Index] >= 0
-			}
-			rank := func(inst *Resource) int {
-				switch {
-				case active(inst) == nil:
-					return 1
-				case canStay(inst):
-					return 0
-				}
-				return 2
-			}
-			sort.SliceStable(insts, func(i, j int) bool { return rank(insts[i]) < rank(insts[j]) })
-		}
 		for _, inst := range insts {
 			if done[inst] {
 				continue
@@ -749,10 +727,3 @@ func (c *Cluster) spreadByAttr(co *colocation, dw []int) []int {
 	return out
 }
 
-// firstLeaf is the first primitive of r.
-func firstLeaf(r *Resource) *Resource {
-	if l := r.Leaves(); len(l) > 0 {
-		return l[0]
-	}
-	return r
-}
