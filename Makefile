@@ -44,6 +44,8 @@ vet:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./...
+	# The cgo binding to Pacemaker's libcib, behind its build tag.
+	$(GO) test -count=1 -tags pacemaker -timeout 10m ./crm/cib/live
 
 # Unit tests only: no root, no daemons.
 test-unit:

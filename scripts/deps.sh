@@ -10,6 +10,8 @@ PACKAGES=(
   resource-agents libxml2-utils
   # real Pacemaker + Corosync for the compatibility tests
   pacemaker pacemaker-cli-utils pacemaker-dev corosync crmsh pcs
+  # the cgo binding to libcib (go test -tags pacemaker)
+  pkg-config gcc
   # namespaces, addresses, captures, process tools
   iproute2 tcpdump procps psmisc util-linux kmod
   # filesystems on loop devices

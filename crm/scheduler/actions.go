@@ -296,7 +296,7 @@ func (c *Cluster) propagate(edges []orderEdge) {
 					if co.score < inf || co.depRole == RolePromoted {
 						continue
 					}
-					if !runnable(co.primary, roleTask(co.primaryRole)) {
+					if hasBlockedStart(co.primary, co.primaryRole) && !runnable(co.primary, roleTask(co.primaryRole)) {
 						for _, l := range r.Leaves() {
 							if blockTask(l, "start") {
 								changed = true
@@ -455,4 +455,22 @@ func (c *Cluster) settle(r *Resource) bool {
 		changed = true
 	}
 	return changed
+}
+
+// hasBlockedStart reports whether some primitive of r was placed but cannot
+// start (or be promoted, for role Promoted): only such a primary holds its
+// colocated dependents back. One that is simply stopped does not.
+func hasBlockedStart(r *Resource, role string) bool {
+	for _, l := range r.Leaves() {
+		if l.Assigned == nil {
+			continue
+		}
+		if !l.plan.startRunnable && (l.plan.start || len(l.plan.stopOn) > 0) {
+			return true
+		}
+		if role == RolePromoted && l.NextRole == RolePromoted && l.plan.promote && !l.plan.promoteRunnable {
+			return true
+		}
+	}
+	return false
 }

@@ -726,4 +726,3 @@ func (c *Cluster) spreadByAttr(co *colocation, dw []int) []int {
 	}
 	return out
 }
-

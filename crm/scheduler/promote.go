@@ -11,6 +11,11 @@ import (
 // transient attribute master-<id> (anonymous clones share the base name;
 // older CIBs carry the instance suffix).
 func promotionAttr(leaf *Resource, n *Node) (int, bool) {
+	// Once an instance's state is known somewhere, only the nodes where it
+	// is known count (a score elsewhere belongs to another instance).
+	if len(leaf.historyOn) > 0 && !leaf.historyOn[n] {
+		return 0, false
+	}
 	names := []string{"master-" + leaf.Cfg.ID, "master-" + leaf.ID, "promotion-" + leaf.Cfg.ID}
 	if cl := leaf.clone(); cl != nil && cl.Unique {
 		names = []string{"master-" + leaf.ID, "master-" + leaf.Cfg.ID}
