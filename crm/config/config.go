@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -267,3 +268,7 @@ func (c *Config) AuthKeyReadable() error {
 	_, err := os.Stat(c.AuthKey)
 	return err
 }
+
+// AdminSocket is the daemon's socket for the CLI (and fence handlers), under
+// the state directory.
+func (c *Config) AdminSocket() string { return filepath.Join(c.StateDir, "baton.sock") }

@@ -25,7 +25,7 @@ import (
 )
 
 // AdminSocket is the path of the CLI's socket under the state directory.
-func AdminSocket(stateDir string) string { return filepath.Join(stateDir, "baton.sock") }
+func AdminSocket(stateDir string) string { return (&config.Config{StateDir: stateDir}).AdminSocket() }
 
 // AttrSocket is the path of the agents' attribute socket.
 func AttrSocket(stateDir string) string { return filepath.Join(stateDir, "attrd.sock") }

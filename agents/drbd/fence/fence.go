@@ -19,10 +19,9 @@ import (
 )
 
 // Constraints places, finds and removes fencing constraints in a CIB. The
-// implementations are Cibadmin (Pacemaker's CIB through cibadmin) and File (a
-// CIB XML file in Pacemaker's layout, for nodes without a running cluster
-// manager). Baton's CRM will implement it by handing the constraint to its
-// controller, which owns and replicates the CIB.
+// implementations are Cibadmin (Pacemaker's CIB through cibadmin), Baton
+// (Baton's daemon, which owns and replicates its CIB) and File (a CIB XML
+// file in Pacemaker's layout, for nodes without a running cluster manager).
 type Constraints interface {
 	// Place forbids promoting the clone that manages DRBD resource res on
 	// every node but keep. Placing the same constraint twice is not an

@@ -36,13 +36,9 @@ func (f *File) read() (*etree.Document, *etree.Element, error) {
 	if err := doc.ReadFromFile(f.Path); err != nil {
 		return nil, nil, fmt.Errorf("read CIB file %s: %w", f.Path, err)
 	}
-	cons := doc.FindElement("/cib/configuration/constraints")
-	if cons == nil {
-		conf := doc.FindElement("/cib/configuration")
-		if conf == nil {
-			return nil, nil, fmt.Errorf("CIB file %s has no /cib/configuration element", f.Path)
-		}
-		cons = conf.CreateElement("constraints")
+	cons, err := constraintsOf(doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("CIB file %s: %w", f.Path, err)
 	}
 	return doc, cons, nil
 }
@@ -75,21 +71,14 @@ func (f *File) Place(_ context.Context, res, keep string) error {
 		return err
 	}
 	defer unlock()
-	doc, cons, err := f.read()
+	doc, _, err := f.read()
 	if err != nil {
 		return err
 	}
-	if old, k := findConstraint(cons, res); old != nil {
-		if k == keep {
-			return nil
-		}
-		return fmt.Errorf("%w: constraint %s keeps %q", ErrFencedElsewhere, old.SelectAttrValue("id", ""), k)
-	}
-	clone, err := FindClone(doc.Root(), res)
-	if err != nil {
+	changed, err := placeIn(doc, res, keep)
+	if err != nil || !changed {
 		return err
 	}
-	cons.AddChild(Constraint(res, clone, keep))
 	return f.write(doc)
 }
 
@@ -100,24 +89,22 @@ func (f *File) Remove(_ context.Context, res string) error {
 		return err
 	}
 	defer unlock()
-	doc, cons, err := f.read()
+	doc, _, err := f.read()
 	if err != nil {
 		return err
 	}
-	old, _ := findConstraint(cons, res)
-	if old == nil {
+	if !removeIn(doc, res) {
 		return nil
 	}
-	cons.RemoveChild(old)
 	return f.write(doc)
 }
 
 // Lookup implements Constraints.
 func (f *File) Lookup(_ context.Context, res string) (string, bool, error) {
-	_, cons, err := f.read()
+	doc, _, err := f.read()
 	if err != nil {
 		return "", false, err
 	}
-	old, keep := findConstraint(cons, res)
-	return keep, old != nil, nil
+	keep, ok := lookupIn(doc, res)
+	return keep, ok, nil
 }

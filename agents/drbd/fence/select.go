@@ -11,12 +11,20 @@ import (
 const CIBFileVar = "BATON_CIB_FILE"
 
 // FromEnv picks the constraint store for this invocation: the CIB file named
-// by BATON_CIB_FILE, else Pacemaker's CIB when cibadmin is installed (in
-// sbinDir, HA_SBIN_DIR, or on PATH), else nil: no cluster to keep
-// constraints in.
+// by BATON_CIB_FILE; else Baton's daemon when one runs here (its
+// configuration at BATON_CONFIG or /etc/baton/baton.toml, its admin socket
+// present); else Pacemaker's CIB when cibadmin is installed (in sbinDir,
+// HA_SBIN_DIR, or on PATH); else nil: no cluster to keep constraints in.
 func FromEnv(vars map[string]string, sbinDir string) Constraints {
 	if p := vars[CIBFileVar]; p != "" {
 		return &File{Path: p}
+	}
+	cfg := vars[ConfigVar]
+	if cfg == "" {
+		cfg = DefaultConfig
+	}
+	if b, ok := BatonFromConfig(cfg); ok {
+		return b
 	}
 	if sbinDir != "" {
 		bin := filepath.Join(sbinDir, "cibadmin")
