@@ -6,8 +6,13 @@ package crm_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/baton-ha/baton/tests/harness"
 
 	"github.com/baton-ha/baton/tests/harness/cluster"
 )
@@ -101,4 +106,21 @@ func TestDummyGroupFailsOver(t *testing.T) {
 		return w["d1"] == "node2" && w["d2"] == "node2"
 	})
 	t.Logf("group running on node2 %.1f s after node1 was killed", time.Since(killed).Seconds())
+
+	// The replicated CIB, status included, is Pacemaker's format: its own
+	// checker accepts it, and its scheduler sees the group on node2.
+	out, code := n2.Baton(ctx, "cib", "show")
+	if code != 0 {
+		t.Fatal(out)
+	}
+	f := filepath.Join(t.TempDir(), "cib.xml")
+	if err := os.WriteFile(f, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := harness.Run(ctx, nil, "crm_verify", "-V", "-x", f); code != 0 {
+		t.Errorf("crm_verify rejects Baton's CIB: %s", out)
+	}
+	if out, code := harness.Run(ctx, nil, "crm_simulate", "-x", f, "-S"); code != 0 || !strings.Contains(out, "d2\t(ocf:baton:Dummy):\t Started node2") && !strings.Contains(out, "Started node2") {
+		t.Errorf("crm_simulate on Baton's CIB: %s", out)
+	}
 }
