@@ -8,7 +8,6 @@ package exportfs
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -254,22 +253,5 @@ func (e *export) Monitor(ctx context.Context, r *ocf.Request) error {
 }
 
 func (e *export) waitFor(ctx context.Context, limit time.Duration, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	t := time.NewTicker(e.cfg.Poll)
-	defer t.Stop()
-	for {
-		ok, err := cond()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return errors.New("gave up after " + limit.String())
-		case <-t.C:
-		}
-	}
+	return ocf.Poll(ctx, limit, e.cfg.Poll, cond)
 }

@@ -332,22 +332,5 @@ func (s *server) Monitor(ctx context.Context, r *ocf.Request) error {
 // waitFor polls cond until it holds, limit passes or ctx ends: every wait
 // in this agent is bounded.
 func (s *server) waitFor(ctx context.Context, limit time.Duration, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	t := time.NewTicker(s.cfg.Poll)
-	defer t.Stop()
-	for {
-		ok, err := cond()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("gave up after %v", limit)
-		case <-t.C:
-		}
-	}
+	return ocf.Poll(ctx, limit, s.cfg.Poll, cond)
 }
