@@ -57,7 +57,7 @@ var (
 func Baton(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "baton-test-bin-")
+		dir, err := ProcessTempDir("baton-test-bin")
 		if err != nil {
 			buildErr = err
 			return
@@ -76,6 +76,26 @@ func Baton(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return buildPath
+}
+
+// ProcessTempDir returns a fresh directory for files shared by all tests of
+// this process (a built binary), named after the process. A test binary has
+// no exit hook, so each call first removes the directories of earlier test
+// processes that have ended: nothing outlives its run by more than the next.
+func ProcessTempDir(prefix string) (string, error) {
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"-*"))
+	for _, d := range old {
+		pid, err := strconv.Atoi(d[strings.LastIndexByte(d, '-')+1:])
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+			_ = os.RemoveAll(d)
+		}
+	}
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("%s-%d", prefix, os.Getpid()))
+	_ = os.RemoveAll(dir)
+	return dir, os.Mkdir(dir, 0o755)
 }
 
 // AgentDir returns a fresh directory holding one symlink per agent name,

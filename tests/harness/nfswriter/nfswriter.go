@@ -32,7 +32,7 @@ var (
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "baton-nfswriter-")
+		dir, err := harness.ProcessTempDir("baton-nfswriter")
 		if err != nil {
 			buildErr = err
 			return
