@@ -89,6 +89,9 @@ type Membership struct {
 	mu      sync.Mutex
 	peers   map[string]*peer
 	changes chan struct{}
+	// greet asks Run for a heartbeat now: a peer that just appeared learns
+	// of us at once instead of up to a keepalive later.
+	greet chan struct{}
 }
 
 // New checks cfg and returns a Membership.
@@ -123,7 +126,7 @@ func New(cfg Config) (*Membership, error) {
 		return nil, err
 	}
 	m := &Membership{cfg: cfg, incarnation: binary.BigEndian.Uint64(inc[:]), peers: map[string]*peer{},
-		changes: make(chan struct{}, 1)}
+		changes: make(chan struct{}, 1), greet: make(chan struct{}, 1)}
 	for _, p := range cfg.Peers {
 		if p.Name == cfg.Node {
 			return nil, fmt.Errorf("membership: peer %q is this node", p.Name)
@@ -199,6 +202,8 @@ func (m *Membership) Run(ctx context.Context) error {
 		case <-t.C:
 			m.send()
 			m.check()
+		case <-m.greet:
+			m.send()
 		}
 	}
 }
@@ -296,6 +301,10 @@ func (m *Membership) accept(h *Heartbeat, li int) {
 	if !p.Alive {
 		p.Alive = true
 		m.cfg.Log.Info("peer alive", "peer", p.Name)
+		select {
+		case m.greet <- struct{}{}:
+		default:
+		}
 	}
 	m.mu.Unlock()
 	if changed {

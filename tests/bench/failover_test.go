@@ -49,8 +49,8 @@ func oneFailover(b *testing.B, mgr string) time.Duration {
 		for _, n := range s.C.Nodes {
 			n.Start(b)
 		}
-		if !s.WaitRunning(b, 0, "node1", 90*time.Second) {
-			b.Fatal("baton: the stack did not start on node1")
+		if !s.WaitRunning(b, 0, "node1", 90*time.Second) || !s.WaitJoined(b, 30*time.Second) {
+			b.Fatal("baton: the stack did not start on node1 with both nodes joined")
 		}
 	} else {
 		s.C.StartPacemaker(b)

@@ -20,8 +20,8 @@ func TestNFSStackFailover(t *testing.T) {
 	for _, n := range s.C.Nodes {
 		n.Start(t)
 	}
-	if !s.WaitRunning(t, 0, "node1", 60*time.Second) {
-		t.Fatal("the NFS stack did not start on node1")
+	if !s.WaitRunning(t, 0, "node1", 60*time.Second) || !s.WaitJoined(t, 30*time.Second) {
+		t.Fatal("the NFS stack did not start on node1 with both nodes joined")
 	}
 	tl := s.KillFailover(t, nil)
 	for _, e := range tl.Events {

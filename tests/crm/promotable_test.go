@@ -38,6 +38,9 @@ func TestPromotableCloneUnderBaton(t *testing.T) {
 		r := roles(st)
 		return st.Quorate && ((r["node1"] == "Promoted" && r["node2"] == "Unpromoted") || (r["node1"] == "Unpromoted" && r["node2"] == "Promoted"))
 	})
+	waitFor(t, c.Nodes[1], 20*time.Second, "node2 to see both nodes", func(st clusterState) bool {
+		return st.Quorate && len(st.Members) == 2
+	})
 	promoted, other := c.Nodes[0], c.Nodes[1]
 	if roles(st)["node2"] == "Promoted" {
 		promoted, other = other, promoted

@@ -35,8 +35,8 @@ func TestDemo(t *testing.T) {
 	for _, n := range s.C.Nodes {
 		n.Start(t)
 	}
-	if !s.WaitRunning(t, 0, "node1", 90*time.Second) {
-		t.Fatal("the NFS stack did not start on node1")
+	if !s.WaitRunning(t, 0, "node1", 90*time.Second) || !s.WaitJoined(t, 30*time.Second) {
+		t.Fatal("the NFS stack did not start on node1 with both nodes joined")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	out, _ := s.C.Nodes[0].Baton(ctx, "status")

@@ -161,3 +161,31 @@ func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 	tl.add(out, "read back %d acknowledged bytes: intact=%v", v.Bytes, v.Intact)
 	return tl
 }
+
+// WaitJoined waits until every node's daemon sees every node and quorum:
+// killing a node before its peer ever heard it would test wait_for_all,
+// not failover.
+func (s *Stack) WaitJoined(t testing.TB, limit time.Duration) bool {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		all := true
+		for _, n := range s.C.Nodes {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			out, code := n.Baton(ctx, "status", "--output-as=json")
+			cancel()
+			var st struct {
+				Quorate bool     `json:"quorate"`
+				Members []string `json:"members"`
+			}
+			if code != 0 || json.Unmarshal([]byte(out), &st) != nil || !st.Quorate || len(st.Members) != len(s.C.Nodes) {
+				all = false
+			}
+		}
+		if all {
+			return true
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return false
+}
