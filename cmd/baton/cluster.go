@@ -39,7 +39,7 @@ func admin(c *cli.Context, method string, body, out any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cl := &wire.Client{Key: key, From: "cli"}
-	if err := cl.CallUnix(ctx, daemon.AdminSocket(cfg.StateDir), method, body, out); err != nil {
+	if err := cl.CallUnix(ctx, cfg.AdminSocket(), method, body, out); err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v (is `baton daemon` running on this node?)", method, err), 1)
 	}
 	return nil

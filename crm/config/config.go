@@ -272,3 +272,9 @@ func (c *Config) AuthKeyReadable() error {
 // AdminSocket is the daemon's socket for the CLI (and fence handlers), under
 // the state directory.
 func (c *Config) AdminSocket() string { return filepath.Join(c.StateDir, "baton.sock") }
+
+// AttrSocket is the socket agents set node attributes through.
+func (c *Config) AttrSocket() string { return filepath.Join(c.StateDir, "attrd.sock") }
+
+// LocalCIB is where the node keeps its copy of the CIB.
+func (c *Config) LocalCIB() string { return filepath.Join(c.StateDir, "cib.xml") }

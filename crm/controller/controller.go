@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -540,16 +539,6 @@ func (c *Controller) SetLocalAttr(name, value string) {
 	}
 	c.local.SetAttr(c.cfg.Node, name, value)
 	c.kickDC()
-}
-
-// sortedNames returns map keys sorted.
-func sortedNames(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // LocalAttr returns a transient attribute of this node.

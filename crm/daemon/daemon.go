@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 
@@ -23,15 +22,6 @@ import (
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
-
-// AdminSocket is the path of the CLI's socket under the state directory.
-func AdminSocket(stateDir string) string { return (&config.Config{StateDir: stateDir}).AdminSocket() }
-
-// AttrSocket is the path of the agents' attribute socket.
-func AttrSocket(stateDir string) string { return filepath.Join(stateDir, "attrd.sock") }
-
-// LocalCIB is where a node keeps its copy of the CIB.
-func LocalCIB(stateDir string) string { return filepath.Join(stateDir, "cib.xml") }
 
 // Run runs the daemon until ctx ends.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
@@ -93,7 +83,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	attrSock := AttrSocket(cfg.StateDir)
+	attrSock := cfg.AttrSocket()
 	exec := &executor.Executor{OCFRoot: cfg.OCFRoot, Node: cfg.Node,
 		Env: []string{ocf.AttributesSocketVar + "=" + attrSock, "PATH=" + os.Getenv("PATH")}}
 	ctl := controller.New(controller.Config{
@@ -101,7 +91,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Quorum: &controller.Quorum{Policy: cfg.Quorum.Policy, Witness: cfg.Quorum.Witness, Key: key, Cluster: cfg.Cluster,
 			AskTimeout: cfg.Quorum.Timeout.Duration, FenceCommand: cfg.Fencing.Command, FenceTimeout: cfg.Fencing.Timeout.Duration,
 			Log: log.With("part", "quorum")},
-		CIBPath: LocalCIB(cfg.StateDir), WaitForAll: *cfg.WaitForAll, Log: log.With("part", "controller"),
+		CIBPath: cfg.LocalCIB(), WaitForAll: *cfg.WaitForAll, Log: log.With("part", "controller"),
 	}, doc)
 
 	peerSrv := &wire.Server{Key: key, Log: log}
@@ -127,7 +117,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		l := l
 		run(func() error { return peerSrv.Serve(ctx, l) })
 	}
-	adminPath := AdminSocket(cfg.StateDir)
+	adminPath := cfg.AdminSocket()
 	_ = os.Remove(adminPath)
 	al, err := net.Listen("unix", adminPath)
 	if err != nil {
@@ -170,7 +160,7 @@ func loadCIB(cfg *config.Config) (*cibdoc.Doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cib %s: %w", cfg.CIB, err)
 	}
-	if saved, err := os.ReadFile(LocalCIB(cfg.StateDir)); err == nil {
+	if saved, err := os.ReadFile(cfg.LocalCIB()); err == nil {
 		if s, err := cibdoc.Parse(saved); err == nil && doc.Version().Less(s.Version()) {
 			return s, nil
 		}

@@ -54,13 +54,6 @@ type Result struct {
 	Took     time.Duration
 }
 
-// OK reports whether the result is the expected one for the action: 0, or
-// for monitors 7 (stopped) and 8 (promoted) too, which the caller
-// interprets.
-func (r Result) OK() bool {
-	return r.RC == ocf.Success || (r.Op.Action == ocf.ActionMonitor && (r.RC == ocf.NotRunning || r.RC == ocf.RunningPromoted))
-}
-
 // Executor runs operations on this node.
 type Executor struct {
 	OCFRoot string // default /usr/lib/ocf
