@@ -169,12 +169,10 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate bool) er
 		}
 	}
 	if ran {
-		// What ran changed the status: bring the view up to date before
-		// publishing it, and look again (the new state may call for more).
-		if err := c.gather(ctx, v); err != nil {
-			return err
-		}
+		// What ran changed the status: the next step, at once, gathers it,
+		// publishes it and looks again (the new state may call for more).
 		c.Kick()
+		return nil
 	}
 	c.publish(ctx, v)
 	return nil
