@@ -5,7 +5,6 @@ package crm_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,29 +16,9 @@ import (
 	"github.com/baton-ha/baton/tests/harness/cluster"
 )
 
-type rscState struct {
-	ID    string   `json:"id"`
-	Role  string   `json:"role"`
-	Nodes []string `json:"nodes"`
-}
+type clusterState = cluster.Status
 
-type clusterState struct {
-	DC        string     `json:"dc"`
-	Quorate   bool       `json:"quorate"`
-	Members   []string   `json:"members"`
-	Resources []rscState `json:"resources"`
-}
-
-func state(t *testing.T, n *cluster.Node) (clusterState, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, code := n.Baton(ctx, "status", "--output-as=json")
-	var st clusterState
-	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
-		return st, false
-	}
-	return st, true
-}
+func state(t *testing.T, n *cluster.Node) (clusterState, bool) { return n.Status() }
 
 // where returns the node each resource runs on ("" when stopped, "+" when on
 // several).

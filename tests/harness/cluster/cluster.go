@@ -8,6 +8,7 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -404,4 +405,31 @@ func (c *Cluster) dumpLogs() {
 		}
 		c.t.Logf("--- %s daemon.log (tail) ---\n%s", n.Name, b)
 	}
+}
+
+// Status is what `baton status --output-as=json` reports.
+type Status struct {
+	DC        string           `json:"dc"`
+	Quorate   bool             `json:"quorate"`
+	Members   []string         `json:"members"`
+	Resources []ResourceStatus `json:"resources"`
+}
+
+// ResourceStatus is one primitive (instance) in Status.
+type ResourceStatus struct {
+	ID    string   `json:"id"`
+	Role  string   `json:"role"`
+	Nodes []string `json:"nodes"`
+}
+
+// Status asks the node's daemon for its view; false when it does not answer.
+func (n *Node) Status() (Status, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, code := n.Baton(ctx, "status", "--output-as=json")
+	var st Status
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+		return st, false
+	}
+	return st, true
 }

@@ -1,8 +1,6 @@
 package nfsstack
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/tests/harness/cluster"
 	"github.com/baton-ha/baton/tests/harness/nfswriter"
 )
 
@@ -33,24 +32,10 @@ func (tl *Timeline) add(out io.Writer, format string, args ...any) {
 	}
 }
 
-// running returns, from a node's `baton status --output-as=json`, where
-// each resource runs.
-func running(n interface {
-	Baton(context.Context, ...string) (string, int)
-}) map[string][]string {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, code := n.Baton(ctx, "status", "--output-as=json")
-	var st struct {
-		Resources []struct {
-			ID    string   `json:"id"`
-			Nodes []string `json:"nodes"`
-		} `json:"resources"`
-	}
+// running returns where each resource runs, as a node's daemon reports it.
+func running(n *cluster.Node) map[string][]string {
 	m := map[string][]string{}
-	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
-		return m
-	}
+	st, _ := n.Status()
 	for _, r := range st.Resources {
 		m[r.ID] = r.Nodes
 	}
@@ -171,14 +156,7 @@ func (s *Stack) WaitJoined(t testing.TB, limit time.Duration) bool {
 	for time.Now().Before(deadline) {
 		all := true
 		for _, n := range s.C.Nodes {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			out, code := n.Baton(ctx, "status", "--output-as=json")
-			cancel()
-			var st struct {
-				Quorate bool     `json:"quorate"`
-				Members []string `json:"members"`
-			}
-			if code != 0 || json.Unmarshal([]byte(out), &st) != nil || !st.Quorate || len(st.Members) != len(s.C.Nodes) {
+			if st, ok := n.Status(); !ok || !st.Quorate || len(st.Members) != len(s.C.Nodes) {
 				all = false
 			}
 		}
