@@ -131,14 +131,17 @@ func notifyVars(g *notifyGroup, typ string, ordered []*scheduler.Action) map[str
 // recover a resource for a failed notification either.
 func (c *Controller) sendNotify(ctx context.Context, raw *cibdoc.Doc, g *notifyGroup, typ string, ordered []*scheduler.Action, nodes int) {
 	vars := notifyVars(g, typ, ordered)
-	type target struct{ instance, node string }
+	type target struct {
+		prim           *cib.Resource
+		instance, node string
+	}
 	var targets []target
 	for _, l := range g.clone.Leaves() {
 		hid := historyID(l.Cfg, l.ID)
 		for _, n := range c.membersOrdered() {
 			for _, rr := range c.cluster.Running(n) {
 				if rr.ID == hid {
-					targets = append(targets, target{l.ID, n})
+					targets = append(targets, target{l.Cfg, l.ID, n})
 				}
 			}
 		}
@@ -147,17 +150,7 @@ func (c *Controller) sendNotify(ctx context.Context, raw *cibdoc.Doc, g *notifyG
 		}
 	}
 	for _, tg := range targets {
-		var prim *cib.Resource
-		for _, l := range g.clone.Leaves() {
-			if l.ID == tg.instance || historyID(l.Cfg, l.ID) == historyID(l.Cfg, tg.instance) {
-				prim = l.Cfg
-				break
-			}
-		}
-		if prim == nil {
-			continue
-		}
-		op, _ := buildOperation(raw, prim, tg.instance, ocf.ActionNotify, 0, nodes)
+		op, _ := buildOperation(raw, tg.prim, tg.instance, ocf.ActionNotify, 0, nodes)
 		for k, v := range vars {
 			op.Meta[k] = v
 		}
