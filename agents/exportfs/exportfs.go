@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/ganesha"
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys"
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/ganesha"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/ocf"
 )
 

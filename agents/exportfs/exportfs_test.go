@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys/fakehost"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys/fakehost"
 	"github.com/baton-ha/baton/ocf"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys"
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/ocf"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/ocf"
 )
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys/fakehost"
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys/fakehost"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/ocf"
 )
 

@@ -18,9 +18,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/ganesha"
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
-	"github.com/baton-ha/baton/agents/nfsserver/rpcping"
+	"github.com/baton-ha/baton/agents/nfsbackend/ganesha"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/rpcping"
 	"github.com/baton-ha/baton/ocf"
 )
 
