@@ -8,6 +8,7 @@ package exportfs
 
 import (
 	"context"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/baton-ha/baton/agents/nfsbackend/clientspec"
 	"github.com/baton-ha/baton/agents/nfsbackend/ganesha"
 	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
 	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
@@ -28,6 +30,9 @@ type Config struct {
 	Sys      hostsys.System
 	LookPath func(string) (string, error)
 	Poll     time.Duration
+	// LocalAddrs lists this node's addresses; nil lists the interfaces'.
+	// Ganesha is asked for its exports from one the clientspec admits.
+	LocalAddrs func() ([]netip.Addr, error)
 }
 
 // New returns the agent with production dependencies.
@@ -47,6 +52,9 @@ func NewWith(c Config) *ocf.Agent {
 	if c.Poll == 0 {
 		c.Poll = 20 * time.Millisecond
 	}
+	if c.LocalAddrs == nil {
+		c.LocalAddrs = localAddrs
+	}
 	e := &export{cfg: c, fs: nfsdfs.New(c.Root)}
 	return &ocf.Agent{
 		Name:      "exportfs",
@@ -59,11 +67,15 @@ With the kernel server it runs exportfs -o / -u and monitors the kernel's
 export table (/var/lib/nfs/etab, which rpc.mountd serves the kernel from).
 With NFS-Ganesha it writes one export file into ganesha_dir/exports.d, which
 the ganesha.conf of ocf:baton:nfsserver includes, and sends the server
-SIGHUP so that it adds, changes or removes the export at run time; the
-change is checked with a MOUNT EXPORT call when NFSv3 is served.`,
+SIGHUP so that it adds, changes or removes the export at run time. Start
+fails when Ganesha's log shows errors about the export's file after the
+re-read; when NFSv3 is served and this node has an address the clientspec
+admits (127.0.0.1 for *, or an address in a listed network), the export is
+also checked with a MOUNT EXPORT call from that address (Ganesha lists only
+what the caller may mount).`,
 		Params: []ocf.Param{
-			{Name: "clientspec", Required: true, Shortdesc: "Client specification",
-				Longdesc: "Who may mount: a host, a network (10.0.0.0/24), a netgroup (@group), a wildcard or *. Several are separated by spaces."},
+			{Name: "clientspec", Required: true, Check: checkClientspec, Shortdesc: "Client specification",
+				Longdesc: "Who may mount: a host name, an IPv4 or IPv6 address, a network (192.168.0.0/24, 10.0.0.0/255.255.0.0, fd00::/64), a netgroup (@group), a wildcard (*.example.com) or * for everyone, as in exports(5). Several are separated by spaces or commas. Anything else is refused by validate-all."},
 			{Name: "options", Shortdesc: "Export options",
 				Longdesc: "Kernel export options (exports(5)), e.g. rw,no_root_squash,sync. With Ganesha: rw, ro, root_squash, no_root_squash, all_squash, anonuid=, anongid= and sec= are translated, kernel-only tuning options are ignored, others are rejected."},
 			{Name: "directory", Required: true, UniqueGroup: "directory", Shortdesc: "Exported directory",
@@ -99,7 +111,8 @@ type export struct {
 }
 
 type settings struct {
-	clients   []string
+	clients   []clientspec.Client
+	spec      string
 	options   string
 	dir       string
 	fsid      string
@@ -113,7 +126,8 @@ type settings struct {
 func (e *export) resolve(r *ocf.Request) settings {
 	p := r.Params
 	st := settings{
-		clients:   strings.Fields(p.String("clientspec")),
+		clients:   mustClients(p.String("clientspec")),
+		spec:      p.String("clientspec"),
 		options:   strings.TrimSpace(p.String("options")),
 		dir:       filepath.Clean(p.String("directory")),
 		fsid:      strings.TrimSpace(p.String("fsid")),
@@ -160,7 +174,7 @@ func (e *export) Validate(_ context.Context, r *ocf.Request) error {
 		return ocf.Errorf(ocf.ErrConfigured, "export directory %s does not exist on %s: is its filesystem mounted here? (start the Filesystem resource first, or create the directory on it)", st.dir, m.Point)
 	}
 	if st.backend == "ganesha" {
-		if _, ignored, err := ganesha.FromKernelOptions(1, st.dir, strings.Join(st.clients, " "), st.options); err != nil {
+		if _, ignored, err := ganesha.FromKernelOptions(1, st.dir, st.spec, st.options); err != nil {
 			return ocf.Errorf(ocf.ErrConfigured, "options: %v", err)
 		} else if len(ignored) > 0 {
 			r.Log.Info("export options without effect under Ganesha", "options", strings.Join(ignored, ","))
@@ -171,6 +185,20 @@ func (e *export) Validate(_ context.Context, r *ocf.Request) error {
 		return ocf.Errorf(ocf.ErrInstalled, "exportfs is not installed: install nfs-kernel-server (or use server=ganesha)")
 	}
 	return nil
+}
+
+// checkClientspec refuses what neither exportfs(8) nor Ganesha's
+// configuration can take as clients, before anything is started.
+func checkClientspec(v string) error {
+	_, err := clientspec.Parse(v)
+	return err
+}
+
+// mustClients parses a clientspec that checkClientspec accepted (the
+// parameter was checked before the action ran).
+func mustClients(v string) []clientspec.Client {
+	cs, _ := clientspec.Parse(v)
+	return cs
 }
 
 // checkFsid accepts what exports(5) accepts; Ganesha needs a number, as

@@ -133,6 +133,11 @@ func TestValidate(t *testing.T) {
 		{"unknown server", with("server", "knfsd"), true, ocf.ErrConfigured, "not one of"},
 		{"ganesha bad option", with("server", "ganesha", "options", "rw,frob"), true, ocf.ErrConfigured, "frob"},
 		{"no exportfs", base, false, ocf.ErrInstalled, "nfs-kernel-server"},
+		{"clientspec with shell syntax", with("clientspec", "*;rm"), true, ocf.ErrConfigured, "wildcard"},
+		{"clientspec with a quote", with("clientspec", `10.0.0.0/24 "x"`), true, ocf.ErrConfigured, "neither a host name"},
+		{"clientspec bad network", with("clientspec", "10.0.0.0/33"), true, ocf.ErrConfigured, "out of range"},
+		{"ganesha clientspec brace", with("server", "ganesha", "clientspec", "a}b"), true, ocf.ErrConfigured, "neither a host name"},
+		{"ganesha seed clientspec", with("server", "ganesha", "clientspec", "192.168.0.0/24", "options", "rw,sync,no_root_squash"), true, ocf.Success, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _, _ := fixture(t, tc.look)
