@@ -8,6 +8,7 @@ package exportfs
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -78,12 +79,12 @@ what the caller may mount).`,
 				Longdesc: "Who may mount: a host name, an IPv4 or IPv6 address, a network (192.168.0.0/24, 10.0.0.0/255.255.0.0, fd00::/64), a netgroup (@group), a wildcard (*.example.com) or * for everyone, as in exports(5). Several are separated by spaces or commas. Anything else is refused by validate-all."},
 			{Name: "options", Shortdesc: "Export options",
 				Longdesc: "Kernel export options (exports(5)), e.g. rw,no_root_squash,sync. With Ganesha: rw, ro, root_squash, no_root_squash, all_squash, anonuid=, anongid= and sec= are translated, kernel-only tuning options are ignored, others are rejected."},
-			{Name: "directory", Required: true, UniqueGroup: "directory", Shortdesc: "Exported directory",
-				Longdesc: "The directory to export; it must lie on a mounted filesystem (the failover filesystem), not on the root filesystem."},
+			{Name: "directory", Required: true, Check: checkDirectory, Shortdesc: "Exported directory",
+				Longdesc: "The directory to export, normally on the failover filesystem (a directory on the root filesystem is exported too, with a warning: its data does not move with the resource). One directory per resource: ocf:heartbeat:exportfs also takes several separated by white space (with fsids counting up from fsid); Baton refuses that, so that each export has its own fsid, monitor and failure. Not unique: two resources may export one directory to different clients."},
 			{Name: "fsid", Required: true, Shortdesc: "File system id",
 				Longdesc: "The fsid of the export: the same on every node, so that clients' file handles stay valid after a failover. A number (1 to 65535 with Ganesha, where it is the Export_Id), root, or a UUID (kernel only)."},
-			{Name: "unlock_on_stop", Type: ocf.Boolean, Default: "false", Shortdesc: "Release locks on stop",
-				Longdesc: "Kernel: on stop, release all NLM locks held on the export's filesystem (/proc/fs/nfsd/unlock_filesystem), so that it can be unmounted. Ganesha drops an export's state with the export."},
+			{Name: "unlock_on_stop", Type: ocf.Boolean, Default: "true", Shortdesc: "Release locks on stop",
+				Longdesc: "Kernel: on stop, release all NLM locks held on the export's filesystem (/proc/fs/nfsd/unlock_filesystem), so that it can be unmounted and the clients reclaim them on the other node. On by default, as in ocf:heartbeat:exportfs; turn it off only when another resource exports a directory of the same filesystem. Skipped where the kernel has no unlock_filesystem. Ganesha drops an export's state with the export."},
 			{Name: "wait_for_leasetime_on_stop", Type: ocf.Boolean, Default: "false", Shortdesc: "Wait one lease on stop",
 				Longdesc: "On stop, wait the server's configured NFSv4 lease (not a fixed 90 s), so that clients notice the export went away before it comes up elsewhere."},
 			{Name: "rmtab_backup", Default: ".rmtab", Shortdesc: "rmtab backup file",
@@ -167,11 +168,16 @@ func (e *export) Validate(_ context.Context, r *ocf.Request) error {
 		return ocf.Errorf(ocf.ErrGeneric, "read the mount table: %v", err)
 	}
 	m, ok := nfsdfs.MountOf(mounts, st.dir)
-	if !ok || m.Point == "/" {
-		return ocf.Errorf(ocf.ErrConfigured, "export directory %s is not on a mounted filesystem (it would export the root filesystem of this node): start the Filesystem resource first and order exportfs after it", st.dir)
-	}
 	if fi, err := os.Stat(e.fs.Path(st.dir)); err != nil || !fi.IsDir() {
-		return ocf.Errorf(ocf.ErrConfigured, "export directory %s does not exist on %s: is its filesystem mounted here? (start the Filesystem resource first, or create the directory on it)", st.dir, m.Point)
+		if !ok || m.Point == "/" {
+			return ocf.Errorf(ocf.ErrConfigured, "export directory %s does not exist (and no filesystem is mounted on its path): start the Filesystem resource first and order exportfs after it, or create the directory", st.dir)
+		}
+		return ocf.Errorf(ocf.ErrConfigured, "export directory %s does not exist on %s: create it there", st.dir, m.Point)
+	}
+	if !ok || m.Point == "/" {
+		// The reference exports it; so does Baton, but the data stays on
+		// this node when the resource moves.
+		r.Log.Warn("export directory is on the root filesystem: its data does not move with the resource", "directory", st.dir)
 	}
 	if st.backend == "ganesha" {
 		if _, ignored, err := ganesha.FromKernelOptions(1, st.dir, st.spec, st.options); err != nil {
@@ -183,6 +189,16 @@ func (e *export) Validate(_ context.Context, r *ocf.Request) error {
 	}
 	if _, err := e.cfg.LookPath("exportfs"); err != nil {
 		return ocf.Errorf(ocf.ErrInstalled, "exportfs is not installed: install nfs-kernel-server (or use server=ganesha)")
+	}
+	return nil
+}
+
+// checkDirectory refuses several directories in one resource, which
+// ocf:heartbeat:exportfs accepts (separated by white space, fsids counting
+// up): one export per resource keeps fsid, monitor and failure per export.
+func checkDirectory(v string) error {
+	if f := strings.Fields(v); len(f) > 1 {
+		return fmt.Errorf("several directories (%d) in one resource are not supported: make one exportfs resource per directory, each with its own fsid", len(f))
 	}
 	return nil
 }
