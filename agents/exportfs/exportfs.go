@@ -54,7 +54,7 @@ func NewWith(c Config) *ocf.Agent {
 		c.Poll = 20 * time.Millisecond
 	}
 	if c.LocalAddrs == nil {
-		c.LocalAddrs = localAddrs
+		c.LocalAddrs = hostsys.LocalAddrs
 	}
 	e := &export{cfg: c, fs: nfsdfs.New(c.Root)}
 	return &ocf.Agent{

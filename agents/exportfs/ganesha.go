@@ -89,31 +89,6 @@ func hasV3(p []int) bool {
 	return false
 }
 
-// localAddrs lists this node's addresses, loopback first.
-func localAddrs() ([]netip.Addr, error) {
-	ifaddrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil, err
-	}
-	var lo, other []netip.Addr
-	for _, ia := range ifaddrs {
-		n, ok := ia.(*net.IPNet)
-		if !ok {
-			continue
-		}
-		a, ok := netip.AddrFromSlice(n.IP)
-		if !ok || a.IsLinkLocalUnicast() {
-			continue
-		}
-		if a = a.Unmap(); a.IsLoopback() {
-			lo = append(lo, a)
-		} else {
-			other = append(other, a)
-		}
-	}
-	return append(lo, other...), nil
-}
-
 // reload makes the running Ganesha re-read its exports and waits until its
 // log shows that re-read complete. It returns false when Ganesha does not
 // run; the errors Ganesha logged about file fail it.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,8 @@ func fixture(t *testing.T) (*ocf.Agent, *fakehost.Host, string) {
 		Poll:     time.Millisecond,
 		// No rpcbind listens in a fixture tree.
 		Ping: func(context.Context, string, uint32, uint32) error { return nil },
+		// The fixture's nfs_ip is up: the notification runs.
+		LocalAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("10.0.0.100")}, nil },
 	})
 	return a, h, root
 }
@@ -289,5 +292,31 @@ func TestNoNFSD(t *testing.T) {
 	code, out := run(t, a, "start", t.TempDir(), kernelParams)
 	if code != ocf.ErrInstalled || !strings.Contains(out, "no nfsd") {
 		t.Fatalf("start without nfsd: %v\n%s", code, out)
+	}
+}
+
+// TestKernelNotifyWaitsForVIP: in the usual group the VIP comes up after
+// nfsserver; start then skips sm-notify (which could not send from it)
+// and says to use ocf:baton:nfsnotify.
+func TestKernelNotifyWaitsForVIP(t *testing.T) {
+	root := t.TempDir()
+	if err := fakehost.CopyTree("testdata/root", root); err != nil {
+		t.Fatal(err)
+	}
+	h := fakehost.New(root)
+	a := NewWith(Config{Root: root, Sys: h, Poll: time.Millisecond,
+		LookPath:   func(p string) (string, error) { return "/usr/sbin/" + p, nil },
+		Ping:       func(context.Context, string, uint32, uint32) error { return nil },
+		LocalAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil },
+	})
+	code, out := run(t, a, "start", t.TempDir(), kernelParams)
+	if code != ocf.Success {
+		t.Fatalf("start: %v\n%s", code, out)
+	}
+	if joined := strings.Join(h.Events, "\n"); strings.Contains(joined, "sm-notify") {
+		t.Errorf("sm-notify ran before nfs_ip was up:\n%s", joined)
+	}
+	if !strings.Contains(out, "ocf:baton:nfsnotify") {
+		t.Errorf("start did not point at nfsnotify:\n%s", out)
 	}
 }

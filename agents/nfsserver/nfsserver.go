@@ -12,6 +12,7 @@ package nfsserver
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/agents/nfsbackend/ganesha"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
 	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/agents/nfsbackend/rpcping"
 	"github.com/baton-ha/baton/ocf"
@@ -40,6 +42,9 @@ type Config struct {
 	// is rpcping.Null. It tells when rpcbind is ready for registrations
 	// and whether Ganesha answers.
 	Ping func(ctx context.Context, addr string, prog, vers uint32) error
+	// LocalAddrs lists this node's addresses; nil is hostsys.LocalAddrs.
+	// sm-notify is skipped while nfs_ip is not among them.
+	LocalAddrs func() ([]netip.Addr, error)
 }
 
 // New returns the agent with production dependencies.
@@ -61,6 +66,9 @@ func NewWith(c Config) *ocf.Agent {
 	}
 	if c.Ping == nil {
 		c.Ping = rpcping.Null
+	}
+	if c.LocalAddrs == nil {
+		c.LocalAddrs = hostsys.LocalAddrs
 	}
 	s := &server{cfg: c, fs: nfsdfs.New(c.Root)}
 	return &ocf.Agent{
@@ -121,7 +129,7 @@ func params() []ocf.Param {
 			Longdesc:  "Accepted for compatibility with ocf:heartbeat:nfsserver and ignored: Baton manages the daemons directly."},
 		{Name: "nfs_notify_cmd", Default: "sm-notify",
 			Shortdesc: "Program that notifies NFSv3 clients of a reboot",
-			Longdesc:  "Run after the server started (kernel, NFSv3) with -f -v nfs_ip, so that clients reclaim their NLM locks."},
+			Longdesc:  "Run after the server started (kernel, NFSv3) with -f -v nfs_ip, so that clients reclaim their NLM locks. Skipped, with a warning, while nfs_ip is not up on this node: in the usual group the IPaddr resource starts after nfsserver, so set nfs_no_notify=true and put an ocf:baton:nfsnotify resource after the IPaddr resource instead."},
 		{Name: "nfs_no_notify", Type: ocf.Boolean, Default: "false",
 			Shortdesc: "Do not notify clients",
 			Longdesc:  "Skip the reboot notification (sm-notify) after start."},
