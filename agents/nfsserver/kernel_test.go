@@ -42,7 +42,8 @@ func fixture(t *testing.T) (*ocf.Agent, *fakehost.Host, string) {
 
 func run(t *testing.T, a *ocf.Agent, action string, rsctmp string, params map[string]string) (ocf.ExitCode, string) {
 	t.Helper()
-	env := []string{"OCF_RESOURCE_INSTANCE=nfs", "HA_RSCTMP=" + rsctmp, "HA_debug=0"}
+	// Ganesha's directory is a host path: keep fixture runs out of /run.
+	env := []string{"OCF_RESOURCE_INSTANCE=nfs", "HA_RSCTMP=" + rsctmp, "HA_debug=0", "OCF_RESKEY_ganesha_dir=" + filepath.Join(rsctmp, "ganesha")}
 	for k, v := range params {
 		env = append(env, "OCF_RESKEY_"+k+"="+v)
 	}
@@ -229,7 +230,7 @@ func TestValidate(t *testing.T) {
 		code   ocf.ExitCode
 		reason string
 	}{
-		{"unknown server", map[string]string{"server": "knfsd"}, ocf.ErrConfigured, "not one of kernel, ganesha"},
+		{"unknown server", map[string]string{"server": "knfsd"}, ocf.ErrConfigured, "not one of auto, kernel, ganesha"},
 		{"grace too short", map[string]string{"grace_time": "5"}, ocf.ErrConfigured, "grace_time"},
 		{"ganesha grace too long", map[string]string{"server": "ganesha", "grace_time": "600"}, ocf.ErrConfigured, "180"},
 		{"rquotad", map[string]string{"rquotad_port": "875"}, ocf.ErrConfigured, "rquotad"},
@@ -289,7 +290,11 @@ func TestNoNFSD(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(root, "proc/filesystems"), []byte("nodev\tproc\n"), 0o644)
 	_ = os.RemoveAll(filepath.Join(root, "proc/fs/nfsd"))
 	h.Fail["modprobe"] = "modprobe: FATAL: Module nfsd not found"
-	code, out := run(t, a, "start", t.TempDir(), kernelParams)
+	p := map[string]string{"server": "kernel"}
+	for k, v := range kernelParams {
+		p[k] = v
+	}
+	code, out := run(t, a, "start", t.TempDir(), p)
 	if code != ocf.ErrInstalled || !strings.Contains(out, "no nfsd") {
 		t.Fatalf("start without nfsd: %v\n%s", code, out)
 	}
@@ -318,5 +323,31 @@ func TestKernelNotifyWaitsForVIP(t *testing.T) {
 	}
 	if !strings.Contains(out, "ocf:baton:nfsnotify") {
 		t.Errorf("start did not point at nfsnotify:\n%s", out)
+	}
+}
+
+// TestAutoBackend: server=auto is the kernel where it has nfsd, Ganesha
+// where it has none, and stays what start chose until stop.
+func TestAutoBackend(t *testing.T) {
+	a, h, root := fixture(t)
+	tmp := t.TempDir()
+	if code, out := run(t, a, "start", tmp, kernelParams); code != ocf.Success || !strings.Contains(strings.Join(h.Events, "\n"), "rpc.nfsd 4") {
+		t.Fatalf("auto with nfsd did not start the kernel server: %v\n%s\n%v", code, out, h.Events)
+	}
+	// The kernel's nfsd disappears (say, the module is unloaded): stop
+	// still stops the kernel server start chose.
+	_ = os.WriteFile(filepath.Join(root, "proc/filesystems"), []byte("nodev\tproc\n"), 0o644)
+	h.Reset()
+	if code, out := run(t, a, "stop", tmp, kernelParams); code != ocf.Success || !strings.Contains(strings.Join(h.Events, "\n"), "rpc.nfsd 0") {
+		t.Fatalf("stop after auto picked the kernel: %v\n%s\n%v", code, out, h.Events)
+	}
+	// Now without nfsd: Ganesha.
+	_ = os.RemoveAll(filepath.Join(root, "proc/fs/nfsd"))
+	h.Reset()
+	if code, out := run(t, a, "start", tmp, kernelParams); code != ocf.Success || !strings.Contains(strings.Join(h.Events, "\n"), "start [uts 10.0.0.100] ganesha.nfsd") {
+		t.Fatalf("auto without nfsd did not start Ganesha: %v\n%s\n%v", code, out, h.Events)
+	}
+	if code, out := run(t, a, "stop", tmp, kernelParams); code != ocf.Success {
+		t.Fatalf("stop: %v\n%s", code, out)
 	}
 }

@@ -86,6 +86,9 @@ grace period and lease are written to /proc/fs/nfsd before nfsd starts, and
 nfsd is started in a UTS namespace whose host name is nfs_server_scope, so
 that every node announces the same server scope and clients may reclaim.
 
+server=auto (the default) picks the kernel where it has nfsd, Ganesha
+elsewhere. Ganesha serves no NLM: NFSv3 clients must then mount with nolock.
+
 With server=ganesha a ganesha.conf is generated (recovery backend fs under
 nfs_shared_infodir, grace, lease, scope, protocols, and the exports of the
 ocf:baton:exportfs resources on this node) and ganesha.nfsd runs in the
@@ -108,9 +111,14 @@ func actions() []ocf.ActionSpec {
 
 func params() []ocf.Param {
 	return []ocf.Param{
-		{Name: "server", Type: ocf.Select, Choices: []string{"kernel", "ganesha"}, Default: "kernel",
+		{Name: "server", Type: ocf.Select, Choices: []string{"auto", "kernel", "ganesha"}, Default: "auto",
 			Shortdesc: "NFS server implementation",
-			Longdesc:  "kernel: the kernel's nfsd with nfs-utils. ganesha: NFS-Ganesha (FSAL VFS)."},
+			Longdesc: `kernel: the kernel's nfsd with nfs-utils. ganesha: NFS-Ganesha (FSAL VFS).
+auto, decided on each node at run time: kernel where the kernel has nfsd (mounted, built in, loaded, or
+a module in /lib/modules) and rpc.nfsd is installed, ganesha otherwise; once started, the back end that
+runs stays the answer until stop.
+Ganesha serves no NLM (NFSv3 locking): NFSv3 clients of the ganesha back end must mount with nolock
+(their lock calls fail otherwise); NFSv4 locking works with both.`},
 		{Name: "grace_time", Type: ocf.Integer, Default: "10", Check: ocf.IntRange(10, 3600),
 			Shortdesc: "NFSv4 grace period (s)",
 			Longdesc:  "Seconds after a start during which clients reclaim their locks and opens and new state is refused. The kernel accepts 10 to 3600; Ganesha at most 180. Both servers end grace early once every known client has reclaimed."},
@@ -248,7 +256,7 @@ func resolve(r *ocf.Request) settings {
 }
 
 func (s *server) Validate(_ context.Context, r *ocf.Request) error {
-	st := resolve(r)
+	st := s.settings(r)
 	if st.infodir != "" && !filepath.IsAbs(st.infodir) {
 		return ocf.Errorf(ocf.ErrConfigured, "nfs_shared_infodir %q must be an absolute path", r.Params.String("nfs_shared_infodir"))
 	}
@@ -264,7 +272,7 @@ func (s *server) Validate(_ context.Context, r *ocf.Request) error {
 	case "ganesha":
 		return s.validateGanesha(r, st)
 	}
-	return ocf.Errorf(ocf.ErrConfigured, "unknown server %q: use kernel or ganesha", st.backend)
+	return ocf.Errorf(ocf.ErrConfigured, "unknown server %q: use auto, kernel or ganesha", st.backend)
 }
 
 // checkInfodir checks that the shared state directory is there; during a
@@ -311,7 +319,7 @@ func packageOf(prog string) string {
 }
 
 func (s *server) Start(ctx context.Context, r *ocf.Request) error {
-	st := resolve(r)
+	st := s.settings(r)
 	if err := s.checkInfodir(st); err != nil {
 		return err
 	}
@@ -322,7 +330,7 @@ func (s *server) Start(ctx context.Context, r *ocf.Request) error {
 }
 
 func (s *server) Stop(ctx context.Context, r *ocf.Request) error {
-	st := resolve(r)
+	st := s.settings(r)
 	if st.backend == "ganesha" {
 		return s.stopGanesha(ctx, r, st)
 	}
@@ -330,7 +338,7 @@ func (s *server) Stop(ctx context.Context, r *ocf.Request) error {
 }
 
 func (s *server) Monitor(ctx context.Context, r *ocf.Request) error {
-	st := resolve(r)
+	st := s.settings(r)
 	if st.backend == "ganesha" {
 		return s.monitorGanesha(ctx, r, st)
 	}

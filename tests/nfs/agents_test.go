@@ -50,7 +50,7 @@ func TestAgents(t *testing.T) {
 		params map[string]string
 		want   string
 	}{
-		{"nfsserver", r.ServerParams(map[string]string{"server": "knfsd"}), "not one of kernel, ganesha"},
+		{"nfsserver", r.ServerParams(map[string]string{"server": "knfsd"}), "not one of auto, kernel, ganesha"},
 		{"exportfs", map[string]string{"clientspec": "*", "directory": r.Export(), "options": "rw"}, "fsid"},
 		{"exportfs", r.ExportParams(), "does not exist"},
 		{"exportfs", map[string]string{"clientspec": "*;rm", "directory": r.Export(), "fsid": "1"}, "wildcard"},
