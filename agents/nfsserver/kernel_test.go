@@ -351,3 +351,13 @@ func TestAutoBackend(t *testing.T) {
 		t.Fatalf("stop: %v\n%s", code, out)
 	}
 }
+
+// TestCloneWithInfodir: as ocf:heartbeat:nfsserver, a clone cannot share
+// one state directory.
+func TestCloneWithInfodir(t *testing.T) {
+	a, _, _ := fixture(t)
+	code, out := run(t, a, "validate-all", t.TempDir(), map[string]string{"nfs_shared_infodir": "/data/nfs", "CRM_meta_clone": "0", "server": "kernel"})
+	if code != ocf.ErrConfigured || !strings.Contains(out, "clone") {
+		t.Fatalf("validate-all of a clone with nfs_shared_infodir: %v\n%s", code, out)
+	}
+}

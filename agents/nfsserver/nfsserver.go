@@ -105,7 +105,7 @@ func actions() []ocf.ActionSpec {
 		{Name: ocf.ActionStop, Timeout: 30 * time.Second},
 		{Name: ocf.ActionMonitor, Timeout: 20 * time.Second, Interval: 10 * time.Second},
 		{Name: ocf.ActionMetaData, Timeout: 5 * time.Second},
-		{Name: ocf.ActionValidateAll, Timeout: 20 * time.Second},
+		{Name: ocf.ActionValidateAll, Timeout: 30 * time.Second},
 	}
 }
 
@@ -262,6 +262,11 @@ func (s *server) Validate(_ context.Context, r *ocf.Request) error {
 	}
 	if st.infodir == nfsdfs.VarLibNFS {
 		return ocf.Errorf(ocf.ErrConfigured, "nfs_shared_infodir must not be /var/lib/nfs itself: it is bind-mounted over it")
+	}
+	if r.Env.Meta.IsClone() && st.infodir != "" {
+		// As the reference: one shared state directory cannot serve two
+		// running servers.
+		return ocf.Errorf(ocf.ErrConfigured, "nfsserver cannot run as a clone with nfs_shared_infodir: the shared NFS state belongs to one server at a time")
 	}
 	if !filepath.IsAbs(string(st.ganeshaDir)) {
 		return ocf.Errorf(ocf.ErrConfigured, "ganesha_dir %q must be an absolute path", st.ganeshaDir)
