@@ -37,6 +37,9 @@ func TestUnderPacemaker(t *testing.T) {
 	}
 
 	c := pacemaker.Start(t, "Filesystem", "nfsserver", "exportfs")
+	// The seed's export goes to 192.168.0.0/24: give the node (its own
+	// network namespace) an address there to mount from.
+	c.MustExec(t, "ip", "addr", "add", seedSrv+"/24", "dev", "lo")
 	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text", fmt.Sprintf(
 		`<group id="nfsgroup">
 		   <primitive id="fs" class="ocf" provider="baton" type="Filesystem">
@@ -58,8 +61,8 @@ func TestUnderPacemaker(t *testing.T) {
 		   <primitive id="exp" class="ocf" provider="baton" type="exportfs">
 		     <instance_attributes id="exp-ia">
 		       <nvpair id="exp-dir" name="directory" value="%s/export"/>
-		       <nvpair id="exp-cl" name="clientspec" value="*"/>
-		       <nvpair id="exp-opt" name="options" value="rw,no_root_squash"/>
+		       <nvpair id="exp-cl" name="clientspec" value="192.168.0.0/24"/>
+		       <nvpair id="exp-opt" name="options" value="rw,sync,no_root_squash"/>
 		       <nvpair id="exp-fsid" name="fsid" value="1"/>
 		     </instance_attributes>
 		     <operations><op id="exp-mon" name="monitor" interval="5s" timeout="20s"/></operations>
@@ -80,9 +83,13 @@ func TestUnderPacemaker(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, code := c.Exec(ctx, "nfs-cat", "nfs://127.0.0.1"+dir+"/export/hello?version=4")
+	out, code := c.Exec(ctx, "nfs-cat", "nfs://"+seedSrv+dir+"/export/hello?version=4")
 	if code != 0 || out != "hello\n" {
-		t.Fatalf("nfs-cat from the cluster's export: exit %d, %q", code, out)
+		t.Fatalf("nfs-cat from the cluster's export to 192.168.0.0/24: exit %d, %q", code, out)
+	}
+	// 127.0.0.1 is outside the spec.
+	if out, code := c.Exec(ctx, "nfs-ls", "nfs://127.0.0.1"+dir+"/export"); code == 0 {
+		t.Fatalf("nfs-ls from 127.0.0.1 mounted an export for 192.168.0.0/24: %s", out)
 	}
 	// Let a few recurring monitors run: they must keep succeeding.
 	time.Sleep(6 * time.Second)

@@ -34,10 +34,13 @@ type Options struct {
 
 // Stack is the running stack's handles.
 type Stack struct {
-	C      *cluster.Cluster
-	Disk   *loopdev.Device
-	VIP    string
-	Export string // the export's path on /data, also its NFSv3 mount path
+	C    *cluster.Cluster
+	Disk *loopdev.Device
+	VIP  string
+	// ServiceNet is the service network, the export's clientspec (a
+	// network, as in the seed's /data 192.168.0.0/24 export).
+	ServiceNet string
+	Export     string // the export's path on /data, also its NFSv3 mount path
 }
 
 // Agents are the agents the stack needs.
@@ -66,6 +69,7 @@ func New(t testing.TB, o Options) *Stack {
 	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, RscDefaults: strings.Join(defaults, "\n"),
 		Constraints: cons, ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
+			s.ServiceNet = fmt.Sprintf("10.214.%d.0/24", c.Subnet)
 			return s.resources(o)
 		}})
 	s.C = c
@@ -125,7 +129,7 @@ func (s *Stack) resources(o Options) string {
   </primitive>
   <primitive id="exp" class="ocf" provider="baton" type="exportfs">
     <instance_attributes id="exp-ia">
-      <nvpair id="exp-cs" name="clientspec" value="*"/>
+      <nvpair id="exp-cs" name="clientspec" value="%s"/>
       <nvpair id="exp-dir" name="directory" value="%s"/>
       <nvpair id="exp-fsid" name="fsid" value="1"/>
       <nvpair id="exp-opt" name="options" value="rw,no_root_squash,sync"/>
@@ -142,7 +146,7 @@ func (s *Stack) resources(o Options) string {
     </instance_attributes>
     <operations><op id="vip-mon" name="monitor" interval="2s" timeout="20s"/></operations>
   </primitive>
-</group>`, s.Disk.Path, s.VIP, grace, s.Export, s.VIP)
+</group>`, s.Disk.Path, s.VIP, grace, s.ServiceNet, s.Export, s.VIP)
 }
 
 // Holders samples which nodes hold the VIP (configured on an interface that
