@@ -20,14 +20,14 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixture copies testdata/root (the /proc and /var/lib/nfs of a Debian 12
 // host with nfsd loaded and stopped) and returns the agent wired to it.
-func fixture(t *testing.T) (*ocf.Agent, *fakehost.Host, string) {
+func fixture(t *testing.T, change ...func(*Config)) (*ocf.Agent, *fakehost.Host, string) {
 	t.Helper()
 	root := t.TempDir()
 	if err := fakehost.CopyTree("testdata/root", root); err != nil {
 		t.Fatal(err)
 	}
 	h := fakehost.New(root)
-	a := NewWith(Config{
+	c := Config{
 		Root:     root,
 		Sys:      h,
 		LookPath: func(p string) (string, error) { return "/usr/sbin/" + p, nil },
@@ -36,8 +36,11 @@ func fixture(t *testing.T) (*ocf.Agent, *fakehost.Host, string) {
 		Ping: func(context.Context, string, uint32, uint32) error { return nil },
 		// The fixture's nfs_ip is up: the notification runs.
 		LocalAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("10.0.0.100")}, nil },
-	})
-	return a, h, root
+	}
+	for _, f := range change {
+		f(&c)
+	}
+	return NewWith(c), h, root
 }
 
 func run(t *testing.T, a *ocf.Agent, action string, rsctmp string, params map[string]string) (ocf.ExitCode, string) {
@@ -304,15 +307,8 @@ func TestNoNFSD(t *testing.T) {
 // nfsserver; start then skips sm-notify (which could not send from it)
 // and says to use ocf:baton:nfsnotify.
 func TestKernelNotifyWaitsForVIP(t *testing.T) {
-	root := t.TempDir()
-	if err := fakehost.CopyTree("testdata/root", root); err != nil {
-		t.Fatal(err)
-	}
-	h := fakehost.New(root)
-	a := NewWith(Config{Root: root, Sys: h, Poll: time.Millisecond,
-		LookPath:   func(p string) (string, error) { return "/usr/sbin/" + p, nil },
-		Ping:       func(context.Context, string, uint32, uint32) error { return nil },
-		LocalAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil },
+	a, h, _ := fixture(t, func(c *Config) {
+		c.LocalAddrs = func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil }
 	})
 	code, out := run(t, a, "start", t.TempDir(), kernelParams)
 	if code != ocf.Success {
