@@ -206,15 +206,30 @@ func FormatSummary(lines []SummaryLine) []string {
 	return out
 }
 
-// NormalizeLine collapses whitespace and drops the reason suffix, which is
-// how summaries are compared.
-func NormalizeLine(s string) string {
-	s = strings.TrimSpace(s)
+// NormalizeLine collapses whitespace in a Transition Summary entry. Unless
+// strict, it also drops the reason: a "due to ..." suffix (keeping the
+// blocked marker, which says the action cannot run) and the quoted reason
+// of a Fence line. This is how summaries are compared with Pacemaker's.
+func NormalizeLine(s string, strict bool) string {
+	s = strings.Join(strings.Fields(s), " ")
 	s = strings.TrimPrefix(s, "* ")
-	if i := strings.Index(s, ")"); i >= 0 {
-		s = s[:i+1]
+	if strict {
+		return s
 	}
-	return strings.Join(strings.Fields(s), " ")
+	if strings.HasPrefix(s, "Fence (") {
+		if i := strings.Index(s, " '"); i >= 0 {
+			s = s[:i]
+		}
+		return s
+	}
+	if i := strings.Index(s, " due to "); i >= 0 {
+		blocked := strings.HasSuffix(s, "(blocked)")
+		s = s[:i]
+		if blocked {
+			s += " blocked"
+		}
+	}
+	return s
 }
 
 var _ = cib.Infinity

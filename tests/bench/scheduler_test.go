@@ -153,7 +153,7 @@ func summaryLines(out []byte) []string {
 			in = false
 		}
 		if in && strings.HasPrefix(strings.TrimSpace(l), "* ") {
-			lines = append(lines, scheduler.NormalizeLine(l))
+			lines = append(lines, scheduler.NormalizeLine(l, false))
 		}
 	}
 	return lines
