@@ -84,7 +84,7 @@ func (c *CIB) Validate() (errs, warns Errors) {
 		graph[a] = append(graph[a], b)
 		edgeEl[[2]string{a, b}] = o.el
 		if o.Symmetrical {
-			ia, ib := o.Then+" "+inverseAction(o.ThenAction), o.First+" "+inverseAction(o.FirstAction)
+			ia, ib := o.Then+" "+InverseAction(o.ThenAction), o.First+" "+InverseAction(o.FirstAction)
 			graph[ia] = append(graph[ia], ib)
 			edgeEl[[2]string{ia, ib}] = o.el
 		}
@@ -96,7 +96,10 @@ func (c *CIB) Validate() (errs, warns Errors) {
 	return errs, warns
 }
 
-func inverseAction(a string) string {
+// InverseAction is the action that undoes a: stop for start, demote for
+// promote and the other way round. A symmetrical order runs the inverse
+// actions in reverse.
+func InverseAction(a string) string {
 	switch a {
 	case "start":
 		return "stop"

@@ -21,25 +21,11 @@ type orderEdge struct {
 	id         string
 }
 
-func inverse(task string) string {
-	switch task {
-	case "start":
-		return "stop"
-	case "stop":
-		return "start"
-	case "promote":
-		return "demote"
-	case "demote":
-		return "promote"
-	}
-	return task
-}
-
 func (c *Cluster) buildOrders() []orderEdge {
 	var edges []orderEdge
 	add := func(e orderEdge) {
 		edges = append(edges, e)
-		inv := orderEdge{first: e.then, then: e.first, firstTask: inverse(e.thenTask), thenTask: inverse(e.firstTask),
+		inv := orderEdge{first: e.then, then: e.first, firstTask: cib.InverseAction(e.thenTask), thenTask: cib.InverseAction(e.firstTask),
 			mandatory: e.mandatory, impliesFirst: true, interleave: e.interleave, id: e.id}
 		edges = append(edges, inv)
 	}
