@@ -30,6 +30,12 @@ type CIB struct {
 	RscDefaults []NVSet
 	OpDefaults  []NVSet
 	Status      []*NodeState
+	// Templates are the <template> elements by id: primitives naming one
+	// with template= inherit its class, type, attributes and operations.
+	Templates map[string]*Resource
+	// Tags are the <tags> section: a tag id names a list of resource or
+	// template ids, usable wherever a constraint names a resource.
+	Tags map[string][]string
 
 	// Warnings are problems Pacemaker tolerates (with a fallback); verify
 	// reports them.
@@ -94,7 +100,11 @@ type Resource struct {
 	Meta     []NVSet
 	Instance []NVSet
 	Ops      []Op
-	Children []*Resource
+	// Template is the id of the <template> a primitive is derived from.
+	Template string
+	// Utilization is the resource's utilization attributes.
+	Utilization []NVSet
+	Children    []*Resource
 	Parent   *Resource
 	Line     int
 	el       *etree.Element
@@ -130,8 +140,10 @@ type Location struct {
 	Role         string
 	Rules        []*Rule
 	DiscoverMode string
-	Line         int
-	el           *etree.Element
+	// Sets, when present, name the resources instead of Rsc.
+	Sets []*ResourceSet
+	Line int
+	el   *etree.Element
 }
 
 // Colocation is an rsc_colocation constraint: Rsc (the dependent) is placed
@@ -144,8 +156,11 @@ type Colocation struct {
 	RscRole     string
 	WithRscRole string
 	NodeAttr    string
-	Line        int
-	el          *etree.Element
+	// Sets, when present, replace Rsc and WithRsc: each set is colocated
+	// with the next one.
+	Sets []*ResourceSet
+	Line int
+	el   *etree.Element
 }
 
 // Order is an rsc_order constraint.
@@ -159,8 +174,34 @@ type Order struct {
 	Score       int
 	HasScore    bool
 	Symmetrical bool
-	Line        int
-	el          *etree.Element
+	// Sets, when present, replace First and Then: each set is ordered
+	// before the next one.
+	Sets []*ResourceSet
+	Line int
+	el   *etree.Element
+}
+
+// ResourceSet is one resource_set of a constraint.
+type ResourceSet struct {
+	ID        string
+	Resources []string
+	// Sequential: members are ordered (or colocated) among themselves.
+	// Defaults to true.
+	Sequential bool
+	// SequentialSet: sequential was written as true. Between the sets of
+	// an order only an explicit sequential=true makes the set's ends
+	// stand for it.
+	SequentialSet bool
+	// RequireAll (orders): the next set waits for every member, or for
+	// any one of them when false. Defaults to true.
+	RequireAll bool
+	Role       string // normalised role, "" for any
+	Action     string // order action for the members, "" for the constraint's
+	Score      int
+	HasScore   bool
+	Kind       string
+	Line       int
+	el         *etree.Element
 }
 
 // Rule is a rule element: expressions combined with and/or.

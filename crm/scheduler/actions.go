@@ -18,7 +18,10 @@ type orderEdge struct {
 	// that must happen anyway; symmetric ones also make them required and
 	// block optional ones (a running resource then stops).
 	asymmetric bool
-	id         string
+	// anyOf (require-all=false sets): then may happen once any one of
+	// these can do firstTask; first is anyOf[0].
+	anyOf []*Resource
+	id    string
 }
 
 func (c *Cluster) buildOrders() []orderEdge {
@@ -30,6 +33,10 @@ func (c *Cluster) buildOrders() []orderEdge {
 		edges = append(edges, inv)
 	}
 	for _, o := range c.CIB.Orders {
+		if es, ok := c.setOrderEdges(o); ok {
+			edges = append(edges, es...)
+			continue
+		}
 		f, t := c.resolve(o.First), c.resolve(o.Then)
 		if f == nil || t == nil || f == t {
 			continue
@@ -260,6 +267,12 @@ func (c *Cluster) propagate(edges []orderEdge) {
 			if !e.mandatory {
 				continue
 			}
+			if len(e.anyOf) > 0 {
+				if applyAnyOf(e) {
+					changed = true
+				}
+				continue
+			}
 			for _, pr := range e.pairs() {
 				if applyEdge(e, pr[0], pr[1]) {
 					changed = true
@@ -308,6 +321,13 @@ func (c *Cluster) propagate(edges []orderEdge) {
 // resources themselves, or for interleaved clones each "then" instance with
 // the "first" instance on the same node (nil when there is none).
 func (e orderEdge) pairs() [][2]*Resource {
+	if len(e.anyOf) > 0 {
+		out := make([][2]*Resource, 0, len(e.anyOf))
+		for _, f := range e.anyOf {
+			out = append(out, [2]*Resource{f, e.then})
+		}
+		return out
+	}
 	if !e.interleave {
 		return [][2]*Resource{{e.first, e.then}}
 	}
@@ -459,4 +479,21 @@ func hasBlockedStart(r *Resource, role string) bool {
 		}
 	}
 	return false
+}
+
+// applyAnyOf blocks then's action when none of the set it waits for can
+// do its action.
+func applyAnyOf(e orderEdge) bool {
+	for _, f := range e.anyOf {
+		if runnable(f, e.firstTask) && (f.Kind != cib.Primitive || willRun(f, "")) {
+			return false
+		}
+	}
+	changed := false
+	for _, l := range e.then.Leaves() {
+		if blockTask(l, e.thenTask) {
+			changed = true
+		}
+	}
+	return changed
 }

@@ -72,14 +72,8 @@ func (c *Cluster) locationScores(l *cib.Location, role string) (scores []int, ap
 
 func (c *Cluster) applyLocations() {
 	for _, l := range c.CIB.Locations {
-		var targets []*Resource
-		if l.Rsc != "" {
-			if r := c.resolve(l.Rsc); r != nil {
-				targets = append(targets, r)
-			} else {
-				c.warnf("rsc_location %s: resource %s is not configured", l.ID, l.Rsc)
-			}
-		} else if l.RscPattern != "" {
+		var targets []locationTarget
+		if l.RscPattern != "" && l.Rsc == "" && len(l.Sets) == 0 {
 			re, err := regexp.Compile(l.RscPattern)
 			if err != nil {
 				c.warnf("rsc_location %s: invalid rsc-pattern: %v", l.ID, err)
@@ -88,14 +82,17 @@ func (c *Cluster) applyLocations() {
 			for _, top := range c.Resources {
 				top.Walk(func(x *Resource) {
 					if x.Instance < 0 && re.MatchString(x.ID) {
-						targets = append(targets, x)
+						targets = append(targets, locationTarget{x, l.Role})
 					}
 				})
 			}
+		} else {
+			targets = c.locationTargets(l)
 		}
-		for _, r := range targets {
+		for _, t := range targets {
+			r := t.rsc
 			// Role-specific preferences of a promotable clone feed promotion.
-			role := l.Role
+			role := t.role
 			ruleRole := ""
 			for _, rule := range l.Rules {
 				if rule.Role != "" {
@@ -209,7 +206,11 @@ func (c *Cluster) applyFailCounts() {
 }
 
 func (c *Cluster) buildColocations() {
+	var all []*cib.Colocation
 	for _, cl := range c.CIB.Colocations {
+		all = append(all, c.expandColocation(cl)...)
+	}
+	for _, cl := range all {
 		d, p := c.resolve(cl.Rsc), c.resolve(cl.WithRsc)
 		if d == nil || p == nil {
 			c.warnf("rsc_colocation %s: resource %s or %s is not configured", cl.ID, cl.Rsc, cl.WithRsc)
