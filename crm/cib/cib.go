@@ -105,9 +105,9 @@ type Resource struct {
 	// Utilization is the resource's utilization attributes.
 	Utilization []NVSet
 	Children    []*Resource
-	Parent   *Resource
-	Line     int
-	el       *etree.Element
+	Parent      *Resource
+	Line        int
+	el          *etree.Element
 }
 
 // Agent returns "class:provider:type" as Pacemaker prints it.
