@@ -9,7 +9,9 @@ import (
 
 // ParseISODuration reads an ISO 8601 duration, P[nY][nM][nW][nD][T[nH][nM][nS]]
 // (case-insensitive; the last number may have a fraction). Pacemaker
-// accepts these wherever it takes an interval or a timeout. A year counts
+// accepts these wherever it takes an interval or a timeout, and like
+// Pacemaker takes H and S before the T too ("P10S"), where they cannot be
+// mistaken for a date part. A year counts
 // 365 days and a month 30, since an interval has no calendar to count in.
 func ParseISODuration(s string) (time.Duration, error) {
 	t := strings.ToUpper(strings.TrimSpace(s))
@@ -18,7 +20,7 @@ func ParseISODuration(s string) (time.Duration, error) {
 	}
 	const day = 24 * time.Hour
 	units := map[bool]map[byte]time.Duration{
-		false: {'Y': 365 * day, 'M': 30 * day, 'W': 7 * day, 'D': day},
+		false: {'Y': 365 * day, 'M': 30 * day, 'W': 7 * day, 'D': day, 'H': time.Hour, 'S': time.Second},
 		true:  {'H': time.Hour, 'M': time.Minute, 'S': time.Second},
 	}
 	var total time.Duration

@@ -94,6 +94,9 @@ func (c *CIB) Validate() (errs, warns Errors) {
 	edgeEl := map[[2]string]*etree.Element{}
 	for _, o := range c.Orders {
 		checkSets(o.Sets)
+		if len(o.Sets) > 0 {
+			continue // loops through sets are not looked for
+		}
 		for _, id := range []string{o.First, o.Then} {
 			if id != "" && !known(id) {
 				errs = append(errs, at(o.el, "resource %q names no configured resource", id))

@@ -163,3 +163,43 @@ func TestVerify(t *testing.T) {
 		t.Errorf("warnings: %q", rep.Warnings)
 	}
 }
+
+// TestVerifyCorpus checks that baton verify accepts every corpus CIB that
+// crm_verify accepts (testdata/crm-verify-accepts.txt) and reports no
+// error for the others either, since they are valid Pacemaker inputs.
+func TestVerifyCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	accepts, err := os.ReadFile(filepath.Join("testdata", "crm-verify-accepts.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, l := range strings.Split(string(accepts), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			listed[l] = true
+		}
+	}
+	checked := 0
+	for _, set := range []string{"tests.txt", "tests-wide.txt"} {
+		names, err := os.ReadFile(filepath.Join(dir, set))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range strings.Fields(string(names)) {
+			doc, err := cib.ParseFile(filepath.Join(dir, "xml", name+".xml"))
+			if err != nil {
+				t.Errorf("%s (crm_verify accepts: %v): %v", name, listed[name], err)
+				continue
+			}
+			if rep := Verify(doc); len(rep.Errors) > 0 {
+				t.Errorf("%s (crm_verify accepts: %v): %s", name, listed[name], strings.Join(rep.Errors, "; "))
+			}
+			if listed[name] {
+				checked++
+			}
+		}
+	}
+	if checked != len(listed) {
+		t.Errorf("checked %d of the %d CIBs crm_verify accepts: a listed test is missing from the corpus", checked, len(listed))
+	}
+}
