@@ -233,16 +233,18 @@ type Expr struct {
 
 // NodeState is one node_state entry of the status section.
 type NodeState struct {
-	ID        string
-	Uname     string
-	InCCM     string
-	Crmd      string
-	Join      string
-	Expected  string
-	Shutdown  string
-	Attrs     map[string]string // transient attributes
-	Resources []*LrmResource
-	Line      int
+	ID    string
+	Uname string
+	InCCM string
+	// InCCMMissing: the entry has no in_ccm attribute at all.
+	InCCMMissing bool
+	Crmd         string
+	Join         string
+	Expected     string
+	Shutdown     string
+	Attrs        map[string]string // transient attributes
+	Resources    []*LrmResource
+	Line         int
 }
 
 // LrmResource is the operation history of one resource on one node.

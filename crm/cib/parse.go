@@ -592,7 +592,7 @@ func (p *parser) rule(el *etree.Element) *Rule {
 func (p *parser) nodeState(el *etree.Element) *NodeState {
 	n := &NodeState{ID: el.SelectAttrValue("id", ""), Uname: el.SelectAttrValue("uname", ""), InCCM: el.SelectAttrValue("in_ccm", ""),
 		Crmd: el.SelectAttrValue("crmd", ""), Join: el.SelectAttrValue("join", ""), Expected: el.SelectAttrValue("expected", ""),
-		Shutdown: el.SelectAttrValue("shutdown", ""), Attrs: map[string]string{}}
+		Shutdown: el.SelectAttrValue("shutdown", ""), Attrs: map[string]string{}, InCCMMissing: el.SelectAttr("in_ccm") == nil}
 	if ta := el.SelectElement("transient_attributes"); ta != nil {
 		for _, ia := range ta.SelectElements("instance_attributes") {
 			for _, nv := range ia.SelectElements("nvpair") {

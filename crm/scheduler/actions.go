@@ -84,6 +84,10 @@ func (c *Cluster) initPlans() {
 				return
 			}
 			next := r.Assigned
+			if c.noQuorumStop() && r.Meta["requires"] != "nothing" && next != nil && !r.runningOn(next) {
+				p.startRunnable = false
+				p.noQuorum = true
+			}
 			for _, n := range r.RunningOn {
 				if n != next || len(r.RunningOn) > 1 || r.Failed {
 					p.addStop(n)
@@ -91,6 +95,13 @@ func (c *Cluster) initPlans() {
 			}
 			if r.Orphan && !c.StopOrphans {
 				p.stopOn = nil
+			}
+			for _, n := range p.stopOn {
+				// On a fenced node the stop is implied by the fencing; on
+				// an unclean one that cannot be fenced it cannot happen.
+				if n.Unclean && !n.fenced {
+					p.stopRunnable = false
+				}
 			}
 			if next != nil && (!r.runningOn(next) || p.stopsOn(next)) {
 				p.start = true

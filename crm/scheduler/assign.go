@@ -47,7 +47,9 @@ func (c *Cluster) weightsUpTo(r, upto *Resource) []int {
 			w[i] = -inf
 		}
 	}
-	if !c.HaveQuorum && c.NoQuorumPolicy == "stop" {
+	if c.noQuorumStop() && c.activeBelow(r) {
+		// Without quorum what runs stops; what is stopped is still placed,
+		// but its start cannot run (initPlans).
 		for i := range w {
 			w[i] = -inf
 		}
@@ -388,6 +390,11 @@ func (c *Cluster) keepUnmanaged(r *Resource) bool {
 	if cur := r.Current(); cur != nil && cur.Maintenance {
 		r.Managed = false
 	}
+	if c.FencingEnabled && !c.haveDevices {
+		// Fencing is on but nothing can fence: Pacemaker leaves every
+		// resource where it is rather than risk two owners.
+		r.Managed = false
+	}
 	if r.Managed && !r.Blocked && !frozen {
 		return false
 	}
@@ -725,4 +732,21 @@ func (c *Cluster) spreadByAttr(co *colocation, dw []int) []int {
 		out[n.Index] = best
 	}
 	return out
+}
+
+// noQuorumStop: the partition lacks quorum and no-quorum-policy is stop
+// (or suicide, after its fencing).
+func (c *Cluster) noQuorumStop() bool {
+	return !c.HaveQuorum && (c.NoQuorumPolicy == "stop" || c.NoQuorumPolicy == "suicide")
+}
+
+// activeBelow reports whether r or any primitive below it is active.
+func (c *Cluster) activeBelow(r *Resource) bool {
+	active := false
+	r.top().Walk(func(x *Resource) {
+		if x.Kind == cib.Primitive && len(x.RunningOn) > 0 {
+			active = true
+		}
+	})
+	return active
 }

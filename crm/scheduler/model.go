@@ -23,13 +23,24 @@ type Node struct {
 	Standby bool
 	// Maintenance: resources here are left alone and nothing new starts.
 	Maintenance bool
-	Attrs       map[string]string
+	// Unclean: the node's state is unknown and it must be fenced before
+	// its resources may run elsewhere; FenceReason says why.
+	Unclean     bool
+	FenceReason string
+	// Pending: a member still joining; Shutdown: it asked to leave.
+	Pending  bool
+	Shutdown bool
+	// fenced: a fence of this node is part of the transition.
+	fenced bool
+	Attrs  map[string]string
 	// assigned counts resources placed here so far (load balancing on ties).
 	assigned int
 }
 
 // Available reports whether resources may be placed on the node.
-func (n *Node) Available() bool { return n.Online && !n.Standby && !n.Maintenance }
+func (n *Node) Available() bool {
+	return n.Online && !n.Standby && !n.Maintenance && !n.Unclean && !n.Pending
+}
 
 // Resource is a configured resource or a clone instance.
 type Resource struct {
@@ -149,6 +160,7 @@ type plan struct {
 	promote         bool
 	promoteRunnable bool
 	demote          bool
+	noQuorum        bool // the start cannot run for lack of quorum
 	reason          string
 }
 

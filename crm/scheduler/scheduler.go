@@ -8,7 +8,10 @@ import (
 type Result struct {
 	Cluster *Cluster
 	Summary []SummaryLine
-	Graph   *Graph
+	// Fences are the nodes to fence, before anything else of the graph
+	// that depends on them (see Graph and Action.Fence).
+	Fences []Fence
+	Graph  *Graph
 }
 
 // Schedule runs the scheduler on a parsed CIB.
@@ -17,6 +20,7 @@ func Schedule(doc *cib.CIB) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.scheduleFencing()
 	c.applyLocations()
 	c.applyFailCounts()
 	c.buildColocations()
@@ -28,7 +32,7 @@ func Schedule(doc *cib.CIB) (*Result, error) {
 	edges := c.buildOrders()
 	c.initPlans()
 	c.propagate(edges)
-	res := &Result{Cluster: c, Summary: c.Summary()}
+	res := &Result{Cluster: c, Summary: c.Summary(), Fences: c.Fences}
 	res.Graph = c.buildGraph(edges)
 	return res, nil
 }

@@ -14,9 +14,14 @@ type SummaryLine struct {
 	Rsc     string
 	Details string
 	Suffix  string // "due to ..." and/or "blocked"
+	// Fence, when set, makes this a "Fence (action) node 'reason'" line.
+	Fence *Fence
 }
 
 func (l SummaryLine) String() string {
+	if l.Fence != nil {
+		return l.Fence.String()
+	}
 	s := fmt.Sprintf("%-8s   %s   ( %s )", l.Verb, l.Rsc, l.Details)
 	if l.Suffix != "" {
 		s += "  " + l.Suffix
@@ -51,6 +56,10 @@ func needsRole(cur, next string) bool {
 // Summary returns the Transition Summary lines.
 func (c *Cluster) Summary() []SummaryLine {
 	var lines []SummaryLine
+	// Fencing comes first, latest node first, as crm_simulate lists it.
+	for i := len(c.Fences) - 1; i >= 0; i-- {
+		lines = append(lines, SummaryLine{Fence: &c.Fences[i]})
+	}
 	for _, r := range c.outputOrder() {
 		lines = append(lines, c.summarize(r)...)
 	}
@@ -178,7 +187,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	case nextRole == RolePromoted:
 		return []SummaryLine{{Verb: "Promote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: blocked(p.promoteRunnable && startRunnable)}}
 	case curRole == RoleStopped:
-		if !startRunnable && r.IsInstance() {
+		if !startRunnable && r.IsInstance() && !p.noQuorum {
 			// a clone instance that cannot start is not listed
 			return nil
 		}
@@ -197,6 +206,10 @@ func FormatSummary(lines []SummaryLine) []string {
 		detW = max(detW, len(l.Details))
 	}
 	for _, l := range lines {
+		if l.Fence != nil {
+			out = append(out, "  * "+l.Fence.String())
+			continue
+		}
 		s := fmt.Sprintf("  * %-8s   %-*s   ( %*s )", l.Verb, rscW, l.Rsc, detW, l.Details)
 		if l.Suffix != "" {
 			s += "  " + l.Suffix

@@ -34,6 +34,9 @@ type Cluster struct {
 	templates    map[string]*cib.Resource
 	cloneOf      map[string]*Resource // template id -> its clone
 	options      map[string]string
+	haveDevices  bool
+	// Fences are the fencing actions of this transition, in node order.
+	Fences []Fence
 	Warnings     []string
 	promotedLocs []promotedLoc
 	// Scores are the allocation and promotion scores computed on the way.
@@ -74,6 +77,7 @@ func NewCluster(doc *cib.CIB) (*Cluster, error) {
 	c.Maintenance = boolOpt(opt("maintenance-mode", "false"), false)
 	c.StopAll = boolOpt(opt("stop-all-resources", "false"), false)
 
+	c.haveDevices = c.haveFencingDevices()
 	c.unpackNodes()
 	for _, r := range doc.Resources {
 		res := c.buildResource(r, nil, -1)
@@ -107,7 +111,6 @@ func (c *Cluster) unpackNodes() {
 			st = c.CIB.NodeState("", n.Uname)
 		}
 		if st != nil {
-			node.Online = st.Online()
 			for k, v := range st.Attrs {
 				node.Attrs[k] = v
 			}
@@ -126,6 +129,16 @@ func (c *Cluster) unpackNodes() {
 		}
 		if s := node.Attrs["shutdown"]; s != "" && s != "0" {
 			node.Standby = true
+			node.Shutdown = true
+		}
+		switch {
+		case st != nil && c.FencingEnabled:
+			c.nodeStateWithFencing(node, st)
+		case st != nil:
+			node.Online = st.Online()
+		case c.FencingEnabled && boolOpt(c.options["startup-fencing"], true):
+			// Never seen: it may be running anything.
+			c.markUnclean(node, "node is unclean")
 		}
 		c.Nodes = append(c.Nodes, node)
 		c.nodeByID[n.ID] = node
@@ -260,7 +273,9 @@ func (c *Cluster) unpackStatus() {
 		if node == nil {
 			node = c.nodeByName[st.Uname]
 		}
-		if node == nil || !node.Online {
+		// With fencing, what an offline node last ran still counts: it
+		// may still run it, until it is fenced.
+		if node == nil || !node.Online && !c.FencingEnabled {
 			continue
 		}
 		for _, lr := range st.Resources {
@@ -432,6 +447,14 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 		}
 		// A failure.
 		onFail := c.onFail(r, task, op.Interval)
+		if onFail == "fence" && task == "stop" && !c.CanFence(node) {
+			// A stop that failed where nobody can fence: the resource
+			// stays blocked where it is.
+			onFail = "block"
+		}
+		if onFail == "fence" {
+			c.markUnclean(node, r.ID+" failed there")
+		}
 		if onFail == "ignore" {
 			if task == "start" || task == "monitor" && op.RC != 7 {
 				role = RoleStarted
@@ -493,6 +516,9 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 		if onFail == "standby" {
 			node.Standby = true
 		}
+	}
+	if role != RoleStopped && !node.Online && !node.Maintenance && r.Managed && c.FencingEnabled {
+		c.markUnclean(node, r.ID+" is thought to be active there")
 	}
 	if role != RoleStopped {
 		r.RunningOn = append(r.RunningOn, node)
