@@ -27,16 +27,16 @@ type Cluster struct {
 	Maintenance       bool
 	StopAll           bool
 
-	nodeByID     map[string]*Node
-	nodeByName   map[string]*Node
-	cfgByID      map[string]*Resource // configured id -> resource (clone children: the template's first instance is not stored)
-	byID         map[string]*Resource // every printed id -> resource
-	templates    map[string]*cib.Resource
-	cloneOf      map[string]*Resource // template id -> its clone
-	options      map[string]string
-	haveDevices  bool
+	nodeByID    map[string]*Node
+	nodeByName  map[string]*Node
+	cfgByID     map[string]*Resource // configured id -> resource (clone children: the template's first instance is not stored)
+	byID        map[string]*Resource // every printed id -> resource
+	templates   map[string]*cib.Resource
+	cloneOf     map[string]*Resource // template id -> its clone
+	options     map[string]string
+	haveDevices bool
 	// Fences are the fencing actions of this transition, in node order.
-	Fences []Fence
+	Fences       []Fence
 	Warnings     []string
 	promotedLocs []promotedLoc
 	// Scores are the allocation and promotion scores computed on the way.
