@@ -87,6 +87,7 @@ func (c *Cluster) initPlans() {
 			if c.noQuorumStop() && r.Meta["requires"] != "nothing" && next != nil && !r.runningOn(next) {
 				p.startRunnable = false
 				p.noQuorum = true
+				p.startReason = "no quorum"
 			}
 			for _, n := range r.RunningOn {
 				if n != next || len(r.RunningOn) > 1 || r.Failed {
@@ -401,6 +402,7 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 		} else if required(then, e.thenTask) {
 			for _, l := range first.Leaves() {
 				if requireTask(l, e.firstTask) {
+					l.plan.setReason(e.firstTask, "required "+actionName(then, e.thenTask))
 					changed = true
 				}
 			}
@@ -408,6 +410,7 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 	} else if !e.asymmetric && required(first, e.firstTask) {
 		for _, l := range then.Leaves() {
 			if requireTask(l, e.thenTask) {
+				l.plan.setReason(e.thenTask, "required "+actionName(first, e.firstTask))
 				changed = true
 			}
 		}
@@ -419,6 +422,7 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 				continue // nothing it has to do, nothing to hold back
 			}
 			if blockTask(l, e.thenTask) {
+				l.plan.setReason(e.thenTask, "unrunnable "+actionName(first, e.firstTask))
 				changed = true
 			}
 		}
@@ -507,4 +511,24 @@ func applyAnyOf(e orderEdge) bool {
 		}
 	}
 	return changed
+}
+
+// actionName names a resource's action the way Pacemaker's reasons do: a
+// primitive's task, or a group's or clone's completion pseudo-action
+// ("grp running" after its start).
+func actionName(r *Resource, task string) string {
+	if r.Kind == cib.Primitive {
+		return r.ID + " " + task
+	}
+	switch task {
+	case "start":
+		task = "running"
+	case "stop":
+		task = "stopped"
+	case "promote":
+		task = "promoted"
+	case "demote":
+		task = "demoted"
+	}
+	return r.ID + " " + task
 }

@@ -161,7 +161,30 @@ type plan struct {
 	promoteRunnable bool
 	demote          bool
 	noQuorum        bool // the start cannot run for lack of quorum
-	reason          string
+	// Reasons of the actions (the first one found wins, as in Pacemaker):
+	// what made them required or unrunnable.
+	startReason, stopReason, promoteReason, demoteReason string
+}
+
+// setReason records why task is required or cannot run, unless a reason
+// is known already.
+func (p *plan) setReason(task, reason string) {
+	var f *string
+	switch task {
+	case "start":
+		f = &p.startReason
+	case "stop":
+		f = &p.stopReason
+	case "promote":
+		f = &p.promoteReason
+	case "demote":
+		f = &p.demoteReason
+	default:
+		return
+	}
+	if *f == "" {
+		*f = reason
+	}
 }
 
 func (p *plan) stopsOn(n *Node) bool {

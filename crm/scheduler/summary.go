@@ -91,6 +91,28 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		}
 		return "blocked"
 	}
+	// Pacemaker gives a stop with nowhere to go its reason, else the
+	// reason of whatever required or blocked it.
+	stopReason := p.stopReason
+	if r.Assigned == nil {
+		stopReason = "node availability"
+	}
+	reasonOf := func(reason string, runnable bool) string {
+		switch {
+		case reason != "" && !runnable:
+			return "due to " + reason + " (blocked)"
+		case reason != "":
+			return "due to " + reason
+		}
+		return blocked(runnable)
+	}
+	stopSuffix := func() string {
+		reason := stopReason
+		if reason == "" {
+			reason = p.startReason
+		}
+		return reasonOf(reason, p.stopRunnable)
+	}
 	stopLines := func() []SummaryLine {
 		var out []SummaryLine
 		for _, n := range r.RunningOn {
@@ -98,7 +120,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 			if curRole == RoleUnpromoted || curRole == RolePromoted {
 				d = curRole + " " + n.Name
 			}
-			out = append(out, SummaryLine{Verb: "Stop", Rsc: r.ID, Details: d, Suffix: blocked(p.stopRunnable)})
+			out = append(out, SummaryLine{Verb: "Stop", Rsc: r.ID, Details: d, Suffix: stopSuffix()})
 		}
 		return out
 	}
@@ -132,7 +154,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		case next == nil:
 			return stopLines()
 		case !startRunnable:
-			return []SummaryLine{{Verb: "Stop", Rsc: r.ID, Details: inPlace(cur, curRole, curRole), Suffix: blocked(p.stopRunnable)}}
+			return []SummaryLine{{Verb: "Stop", Rsc: r.ID, Details: inPlace(cur, curRole, curRole), Suffix: stopSuffix()}}
 		case moving:
 			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole)}}
 		}
@@ -148,7 +170,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		switch {
 		case !p.start:
 			if p.demote && p.promote {
-				return []SummaryLine{{Verb: "Re-promote", Rsc: r.ID, Details: inPlace(next, curRole, curRole)}}
+				return []SummaryLine{{Verb: "Re-promote", Rsc: r.ID, Details: inPlace(next, curRole, curRole), Suffix: reasonOf(p.demoteReason, true)}}
 			}
 			return nil
 		case !startRunnable:
@@ -161,11 +183,11 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 			if r.Failed {
 				verb = "Recover"
 			}
-			return []SummaryLine{{Verb: verb, Rsc: r.ID, Details: moved(curRole, nextRole)}}
+			return []SummaryLine{{Verb: verb, Rsc: r.ID, Details: moved(curRole, nextRole), Suffix: reasonOf(stopReason, true)}}
 		case r.Failed:
-			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(stopReason, true)}}
 		default:
-			return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: p.reason}}
+			return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.startReason, true)}}
 		}
 	}
 	switch {
@@ -175,23 +197,23 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		return nil
 	case r.Failed && cur != nil:
 		if moving {
-			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole)}}
+			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole), Suffix: reasonOf(p.startReason, true)}}
 		}
-		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.startReason, true)}}
 	case moving:
-		return []SummaryLine{{Verb: "Move", Rsc: r.ID, Details: moved(curRole, nextRole)}}
+		return []SummaryLine{{Verb: "Move", Rsc: r.ID, Details: moved(curRole, nextRole), Suffix: reasonOf(stopReason, true)}}
 	case cur != nil && p.stopsOn(cur):
-		return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+		return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.startReason, true)}}
 	case curRole == RolePromoted:
-		return []SummaryLine{{Verb: "Demote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: blocked(p.stopRunnable)}}
+		return []SummaryLine{{Verb: "Demote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.demoteReason, p.stopRunnable)}}
 	case nextRole == RolePromoted:
-		return []SummaryLine{{Verb: "Promote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: blocked(p.promoteRunnable && startRunnable)}}
+		return []SummaryLine{{Verb: "Promote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.promoteReason, p.promoteRunnable && startRunnable)}}
 	case curRole == RoleStopped:
 		if !startRunnable && r.IsInstance() && !p.noQuorum {
 			// a clone instance that cannot start is not listed
 			return nil
 		}
-		return []SummaryLine{{Verb: "Start", Rsc: r.ID, Details: next.Name, Suffix: blocked(startRunnable)}}
+		return []SummaryLine{{Verb: "Start", Rsc: r.ID, Details: next.Name, Suffix: reasonOf(p.startReason, startRunnable)}}
 	}
 	return nil
 }
