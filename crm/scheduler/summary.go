@@ -96,6 +96,9 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	stopReason := p.stopReason
 	if r.Assigned == nil {
 		stopReason = "node availability"
+		if c.noQuorumStop() && r.Meta["requires"] != "nothing" && r.TargetRole != RoleStopped {
+			stopReason = "no quorum"
+		}
 	}
 	reasonOf := func(reason string, runnable bool) string {
 		switch {

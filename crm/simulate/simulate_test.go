@@ -114,7 +114,7 @@ func TestInjections(t *testing.T) {
 		{"node fail", Injection{NodeFail: []string{"n1"}}, "Start ip ( n2 )", ""},
 		{"monitor fails", Injection{Ops: []string{"ip_monitor_10000@n1=7"}}, "Recover ip ( n1 )", ""},
 		{"start fails: fatal", Injection{Ops: []string{"ip_start_0@n1=1"}}, "Recover ip ( n1 -> n2 )", ""},
-		{"no quorum", Injection{Quorum: new(bool)}, "Stop ip ( n1 )", ""},
+		{"no quorum", Injection{Quorum: new(bool)}, "Stop ip ( n1 ) due to no quorum", ""},
 		{"unknown node", Injection{NodeUp: []string{"n9"}}, "", `node "n9" is not in the CIB`},
 		{"bad spec", Injection{Ops: []string{"ip_monitor@n1"}}, "", "want RSC_TASK_INTERVAL@NODE=RC"},
 		{"unknown resource", Injection{Ops: []string{"nope_start_0@n1=1"}}, "", `resource "nope" is not configured`},
