@@ -44,7 +44,7 @@ func TestFencing(t *testing.T) {
 			[]Fence{{Node: "n2", Action: "reboot", Reason: "ip is thought to be active there"}},
 			[]string{"Fence (reboot) n2 'ip is thought to be active there'", "Start fd ( n1 )", "Move ip ( n2 -> n1 )"}},
 		{"without quorum an outside node is not fenced and its resource is stuck", fencingCIB(lost, "0", false),
-			nil, []string{"Start fd ( n1 ) blocked", "Stop ip ( n2 ) blocked"}},
+			nil, []string{"Start fd ( n1 ) due to no quorum (blocked)", "Stop ip ( n2 ) due to no quorum (blocked)"}},
 		{"fencing without a device leaves everything alone", fencingCIB(lost, "1", true),
 			nil, nil},
 	}
