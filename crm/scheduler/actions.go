@@ -153,6 +153,11 @@ func willRun(l *Resource, role string) bool {
 	if l.Assigned == nil {
 		return false
 	}
+	if l.Blocked && l.stopFailed {
+		// A failed resource that is blocked where it is cannot start:
+		// what must start after it waits.
+		return false
+	}
 	if l.plan.start && !l.plan.startRunnable {
 		return false
 	}

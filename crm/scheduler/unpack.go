@@ -481,6 +481,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			role = RoleStarted
 			if !c.FencingEnabled || onFail == "block" {
 				blocked = true
+				r.stopFailed = true
 			}
 		case "promote":
 			role = RolePromoted
