@@ -412,7 +412,9 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 				}
 			}
 		}
-	} else if !e.asymmetric && required(first, e.firstTask) {
+	} else if !e.asymmetric && required(first, e.firstTask) && !(e.firstTask == "start" && allMigrating(first) && moves(first)) {
+		// (a migrating first never stopped: what follows it need not
+		// restart)
 		for _, l := range then.Leaves() {
 			if requireTask(l, e.thenTask) {
 				l.plan.setReason(e.thenTask, "required "+actionName(first, e.firstTask))

@@ -71,6 +71,8 @@ type Resource struct {
 	Role      string
 	Failed    bool
 	Blocked   bool // a failed stop or on-fail=block: nothing may be done
+	// migrating: it moves by live migration (migration.go).
+	migrating bool
 	// stopFailed: its last stop failed and nobody can fence it away.
 	stopFailed bool
 	// activeOn remembers nodes whose history this instance already owns.

@@ -31,6 +31,7 @@ func Schedule(doc *cib.CIB) (*Result, error) {
 	}
 	edges := c.buildOrders()
 	c.initPlans()
+	c.decideMigrations(edges)
 	c.propagate(edges)
 	res := &Result{Cluster: c, Summary: c.Summary(), Fences: c.Fences}
 	res.Graph = c.buildGraph(edges)

@@ -181,6 +181,8 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 				return nil
 			}
 			return stopLines()
+		case moving && r.migrating && startRunnable && p.stopRunnable:
+			return []SummaryLine{{Verb: "Migrate", Rsc: r.ID, Details: moved(curRole, nextRole)}}
 		case moving:
 			verb := "Move"
 			if r.Failed {
