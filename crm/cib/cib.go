@@ -174,6 +174,9 @@ type Order struct {
 	Score       int
 	HasScore    bool
 	Symmetrical bool
+	// RequireAll=false (deprecated, like clone-min=1 on first): then may
+	// start once one instance of the first clone can.
+	RequireAll bool
 	// Sets, when present, replace First and Then: each set is ordered
 	// before the next one.
 	Sets []*ResourceSet

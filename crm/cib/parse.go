@@ -483,6 +483,14 @@ func (p *parser) constraint(c *CIB, el *etree.Element) {
 				p.fail(el, "unknown action %q: want start, stop, promote or demote", a)
 			}
 		}
+		o.RequireAll = true
+		if v := el.SelectAttrValue("require-all", ""); v != "" {
+			b, ok := ParseBool(v)
+			if !ok {
+				p.fail(el, "require-all %q is not a boolean", v)
+			}
+			o.RequireAll = b
+		}
 		o.Sets = p.resourceSets(el, "start")
 		if len(o.Sets) == 0 && (o.First == "" || o.Then == "") {
 			p.fail(el, "rsc_order needs first and then, or resource_set elements")

@@ -21,7 +21,11 @@ type orderEdge struct {
 	// anyOf (require-all=false sets): then may happen once any one of
 	// these can do firstTask; first is anyOf[0].
 	anyOf []*Resource
-	id    string
+	// minRunnable: how many of anyOf must be able to act (default 1);
+	// pseudo names the pseudo-action Pacemaker puts between them.
+	minRunnable int
+	pseudo      string
+	id          string
 }
 
 func (c *Cluster) buildOrders() []orderEdge {
@@ -44,6 +48,17 @@ func (c *Cluster) buildOrders() []orderEdge {
 		e := orderEdge{first: f, then: t, firstTask: o.FirstAction, thenTask: o.ThenAction, mandatory: o.Kind == "Mandatory", id: o.ID}
 		// Orders between clones follow the "then" clone's interleave.
 		e.interleave = f.Kind == cib.Clone && t.Kind == cib.Clone && t.Interleave
+		if min := cloneMin(f, o); min > 0 {
+			// then waits for clone-min instances of first, whichever
+			// they are; the inverse order stays as it is.
+			edges = append(edges, orderEdge{first: f, then: t, firstTask: o.FirstAction, thenTask: o.ThenAction,
+				mandatory: true, anyOf: f.Children, minRunnable: min, pseudo: "clone-one-or-more:" + o.ID, id: o.ID})
+			if o.Symmetrical {
+				edges = append(edges, orderEdge{first: t, then: f, firstTask: cib.InverseAction(o.ThenAction), thenTask: cib.InverseAction(o.FirstAction),
+					mandatory: e.mandatory, impliesFirst: true, interleave: e.interleave, id: o.ID})
+			}
+			continue
+		}
 		if o.Symmetrical {
 			add(e)
 		} else {
@@ -404,6 +419,9 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 		// ordered after it elsewhere; interleaved instances pair up.
 		if then.Kind == cib.Clone && !e.interleave {
 			// nothing
+		} else if e.thenTask == "stop" && moves(then) && allMigrating(then) {
+			// a migrating resource's stop comes after its migration:
+			// what it runs after keeps running
 		} else if required(then, e.thenTask) {
 			for _, l := range first.Leaves() {
 				if requireTask(l, e.firstTask) {
@@ -503,21 +521,55 @@ func hasBlockedStart(r *Resource, role string) bool {
 	return false
 }
 
-// applyAnyOf blocks then's action when none of the set it waits for can
-// do its action.
+// applyAnyOf blocks then's action when fewer than minRunnable (one by
+// default) of the resources it waits for can do their action.
 func applyAnyOf(e orderEdge) bool {
+	need := max(e.minRunnable, 1)
+	can := 0
 	for _, f := range e.anyOf {
-		if runnable(f, e.firstTask) && (f.Kind != cib.Primitive || willRun(f, "")) {
-			return false
+		if runnable(f, e.firstTask) && willRunAny(f) {
+			can++
 		}
+	}
+	if can >= need {
+		return false
 	}
 	changed := false
 	for _, l := range e.then.Leaves() {
 		if blockTask(l, e.thenTask) {
+			l.plan.setReason(e.thenTask, "unrunnable "+e.pseudo)
 			changed = true
 		}
 	}
 	return changed
+}
+
+// willRunAny reports whether any primitive of r will be active.
+func willRunAny(r *Resource) bool {
+	for _, l := range r.Leaves() {
+		if willRun(l, "") {
+			return true
+		}
+	}
+	return false
+}
+
+// cloneMin is how many instances of first an order's then waits for:
+// first's clone-min, or 1 for require-all=false; 0 for an ordinary order.
+func cloneMin(first *Resource, o *cib.Order) int {
+	if first.Kind != cib.Clone {
+		return 0
+	}
+	if v, ok := first.Meta["clone-min"]; ok {
+		if n, err := cib.ParseScore(v); err == nil && n > 0 {
+			return n
+		}
+		return 0
+	}
+	if !o.RequireAll {
+		return 1
+	}
+	return 0
 }
 
 // actionName names a resource's action the way Pacemaker's reasons do: a

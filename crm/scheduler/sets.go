@@ -256,7 +256,8 @@ func (c *Cluster) orderSets(set1, set2 *setOf, inverse bool, mk func(*Resource, 
 	if !requireAll {
 		// Any one member of set1 lets set2 go ahead.
 		for _, t := range set2.rscs {
-			*edges = append(*edges, orderEdge{first: set1.first(), anyOf: set1.rscs, then: t, firstTask: a1, thenTask: a2, mandatory: true, id: id})
+			*edges = append(*edges, orderEdge{first: set1.first(), anyOf: set1.rscs, then: t, firstTask: a1, thenTask: a2, mandatory: true,
+				pseudo: "one-or-more:" + set1.cfg.ID, id: id})
 		}
 		return
 	}
