@@ -81,17 +81,22 @@ func available(w []int) bool {
 
 // mergeScaled adds dep*score/INFINITY to base; like Pacemaker it leaves base
 // alone when the result would leave no node usable.
-func mergeScaled(base, dep []int, score int) []int { return merge(base, dep, score, false) }
+func mergeScaled(base, dep []int, score int) []int { return merge(base, dep, score, false, false) }
 
 // mergeWishes is mergeScaled counting only the dependent's positive
 // scores: a primary is drawn to where its dependents want to be, not
 // pushed away from where they cannot run.
-func mergeWishes(base, dep []int, score int) []int { return merge(base, dep, score, true) }
+func mergeWishes(base, dep []int, score int) []int { return merge(base, dep, score, true, false) }
 
-func merge(base, dep []int, score int, positiveOnly bool) []int {
+// mergeOnlyWishes is mergeWishes even for a mandatory colocation: a clone
+// is drawn to where its dependents want to be, but their bans do not keep
+// its instances away.
+func mergeOnlyWishes(base, dep []int, score int) []int { return merge(base, dep, score, true, true) }
+
+func merge(base, dep []int, score int, positiveOnly, noBans bool) []int {
 	// A mandatory colocation passes bans on: the primary avoids nodes where
 	// its dependent cannot run.
-	if score >= inf {
+	if score >= inf && !noBans {
 		positiveOnly = false
 	}
 	out := make([]int, len(base))
@@ -153,6 +158,10 @@ func (c *Cluster) preferenceWeights(r *Resource, depth int, seen map[*Resource]b
 			continue
 		}
 		dw := c.spreadByAttr(co, c.preferenceWeights(co.dependent, depth+1, seen))
+		if r.Kind == cib.Clone {
+			w = mergeOnlyWishes(w, dw, co.score)
+			continue
+		}
 		w = mergeWishes(w, dw, co.score)
 	}
 	delete(seen, r)
@@ -517,7 +526,7 @@ func (c *Cluster) assignClone(cl *Resource) {
 				dw[i] = max(dw[i], 0)
 			}
 		}
-		w = mergeWishes(w, dw, co.score)
+		w = mergeOnlyWishes(w, dw, co.score)
 	}
 	c.applyThisWith(cl, w)
 	c.recordScores("pcmk__clone_assign", cl, w)
