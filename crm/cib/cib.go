@@ -66,7 +66,9 @@ type Node struct {
 	Uname string
 	Type  string
 	Attrs []NVSet // instance_attributes (e.g. standby)
-	Line  int
+	// Utilization is the node's capacity (utilization attributes).
+	Utilization []NVSet
+	Line        int
 }
 
 // Kind is the kind of a configured resource.

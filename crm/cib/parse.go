@@ -92,6 +92,9 @@ func (p *parser) cib(root *etree.Element) *CIB {
 			for _, s := range n.SelectElements("instance_attributes") {
 				node.Attrs = append(node.Attrs, p.nvset(s))
 			}
+			for _, s := range n.SelectElements("utilization") {
+				node.Utilization = append(node.Utilization, p.nvset(s))
+			}
 			c.Nodes = append(c.Nodes, node)
 		}
 	}

@@ -344,6 +344,12 @@ func (c *Cluster) choose(w []int, prefer *Node) *Node {
 		switch {
 		case v > bv:
 			best = n
+		case v == bv && c.Strategy == strategyMinimal:
+			// minimal: fill nodes in name order
+		case v == bv && c.Strategy == strategyBalanced && compareCapacity(n, best) != 0:
+			if compareCapacity(n, best) < 0 {
+				best = n
+			}
 		case v == bv:
 			switch {
 			case n.assigned < best.assigned:
@@ -359,6 +365,8 @@ func (c *Cluster) choose(w []int, prefer *Node) *Node {
 func (c *Cluster) assignAll() {
 	order := append([]*Resource(nil), c.Resources...)
 	sort.SliceStable(order, func(i, j int) bool { return order[i].Priority > order[j].Priority })
+	c.assignmentOrder(order)
+	c.assignOrder = order
 	for _, r := range order {
 		c.assign(r)
 	}
@@ -423,6 +431,7 @@ func (c *Cluster) assignPrimitive(r *Resource) {
 	}
 	w := c.preferenceWeights(r, 0, map[*Resource]bool{})
 	c.applyThisWith(r, w)
+	c.banInsufficientCapacity(r, w)
 	c.recordScores("pcmk__primitive_assign", r, w)
 	r.place(c, c.choose(w, r.Current()))
 }
@@ -431,6 +440,7 @@ func (c *Cluster) assignPrimitive(r *Resource) {
 func (r *Resource) unplace() {
 	if r.Assigned != nil {
 		r.Assigned.assigned--
+		r.Assigned.release(r.util)
 	}
 	r.Assigned = nil
 	r.NextRole = ""
@@ -443,6 +453,7 @@ func (r *Resource) place(c *Cluster, n *Node) {
 		return
 	}
 	n.assigned++
+	n.consume(r.util)
 	r.NextRole = RoleStarted
 	if cl := r.clone(); cl != nil && cl.Promotable {
 		r.NextRole = RoleUnpromoted

@@ -35,6 +35,8 @@ type Node struct {
 	Attrs  map[string]string
 	// assigned counts resources placed here so far (load balancing on ties).
 	assigned int
+	// capacity and remaining: utilization attributes (placement-strategy).
+	capacity, remaining map[string]int
 }
 
 // Available reports whether resources may be placed on the node.
@@ -71,6 +73,8 @@ type Resource struct {
 	Role      string
 	Failed    bool
 	Blocked   bool // a failed stop or on-fail=block: nothing may be done
+	// util is a primitive's utilization (placement-strategy).
+	util map[string]int
 	// migrating: it moves by live migration (migration.go).
 	migrating bool
 	// stopFailed: its last stop failed and nobody can fence it away.

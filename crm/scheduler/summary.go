@@ -35,6 +35,9 @@ func (l SummaryLine) String() string {
 func (c *Cluster) outputOrder() []*Resource {
 	tops := append([]*Resource(nil), c.Resources...)
 	sort.SliceStable(tops, func(i, j int) bool { return tops[i].Priority > tops[j].Priority })
+	if c.usesCapacity() && c.assignOrder != nil {
+		tops = c.assignOrder
+	}
 	var out []*Resource
 	for _, t := range tops {
 		out = append(out, t.Leaves()...)

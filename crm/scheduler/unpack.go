@@ -26,6 +26,9 @@ type Cluster struct {
 	StartFailureFatal bool
 	Maintenance       bool
 	StopAll           bool
+	// Strategy is placement-strategy: default, utilization, minimal or
+	// balanced.
+	Strategy string
 
 	nodeByID    map[string]*Node
 	nodeByName  map[string]*Node
@@ -35,6 +38,7 @@ type Cluster struct {
 	cloneOf     map[string]*Resource // template id -> its clone
 	options     map[string]string
 	haveDevices bool
+	assignOrder []*Resource // top-level resources in assignment order
 	// Fences are the fencing actions of this transition, in node order.
 	Fences       []Fence
 	Warnings     []string
@@ -76,6 +80,13 @@ func NewCluster(doc *cib.CIB) (*Cluster, error) {
 	c.StartFailureFatal = boolOpt(opt("start-failure-is-fatal", "true"), true)
 	c.Maintenance = boolOpt(opt("maintenance-mode", "false"), false)
 	c.StopAll = boolOpt(opt("stop-all-resources", "false"), false)
+	c.Strategy = opt("placement-strategy", strategyDefault)
+	switch c.Strategy {
+	case strategyDefault, "utilization", strategyMinimal, strategyBalanced:
+	default:
+		c.warnf("placement-strategy %q unknown: using default", c.Strategy)
+		c.Strategy = strategyDefault
+	}
 
 	c.haveDevices = c.haveFencingDevices()
 	c.unpackNodes()
@@ -114,6 +125,11 @@ func (c *Cluster) unpackNodes() {
 			for k, v := range st.Attrs {
 				node.Attrs[k] = v
 			}
+		}
+		node.capacity = c.utilizationValues(n.Utilization, node.Attrs)
+		node.remaining = map[string]int{}
+		for k, v := range node.capacity {
+			node.remaining[k] = v
 		}
 		node.Attrs["#uname"] = n.Uname
 		node.Attrs["#id"] = n.ID
@@ -206,6 +222,9 @@ func (c *Cluster) buildResource(cfg *cib.Resource, parent *Resource, instance in
 		} else if !ok {
 			c.warnf("resource %s: unknown target-role %q ignored", cfg.ID, v)
 		}
+	}
+	if cfg.Kind == cib.Primitive {
+		r.util = c.utilizationValues(cfg.Utilization, nil)
 	}
 	c.byID[r.ID] = r
 	if instance < 0 {
