@@ -22,6 +22,7 @@ func Schedule(doc *cib.CIB) (*Result, error) {
 	}
 	c.scheduleFencing()
 	c.applyLocations()
+	c.applyNodeHealth()
 	c.applyFailCounts()
 	c.buildColocations()
 	c.assignAll()
