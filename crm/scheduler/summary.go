@@ -164,7 +164,13 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		case moving:
 			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole)}}
 		}
-		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: "due to being multiply active"}}
+		suffix := reasonOf(p.startReason, true)
+		if r.Meta["multiple-active"] == "stop_unexpected" {
+			// only then is the stop on the unexpected node said to be
+			// for being multiply active
+			suffix = "due to being multiply active"
+		}
+		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: suffix}}
 	}
 	if curRole == RoleStopped {
 		cur = nil
