@@ -258,7 +258,10 @@ type LrmResource struct {
 	Class    string
 	Provider string
 	Type     string
-	Ops      []*LrmOp
+	// ShutdownLock is when the resource was locked to this node by a
+	// clean shutdown (shutdown-lock), 0 if it is not.
+	ShutdownLock int64
+	Ops          []*LrmOp
 }
 
 // LrmOp is one recorded operation result.

@@ -616,6 +616,13 @@ func (p *parser) nodeState(el *etree.Element) *NodeState {
 			for _, r := range lr.SelectElements("lrm_resource") {
 				res := &LrmResource{ID: r.SelectAttrValue("id", ""), Class: r.SelectAttrValue("class", ""),
 					Provider: r.SelectAttrValue("provider", ""), Type: r.SelectAttrValue("type", "")}
+				if v := r.SelectAttrValue("shutdown-lock", ""); v != "" {
+					t, err := strconv.ParseInt(v, 10, 64)
+					if err != nil {
+						p.fail(r, "shutdown-lock %q is not seconds since the epoch", v)
+					}
+					res.ShutdownLock = t
+				}
 				for _, o := range r.SelectElements("lrm_rsc_op") {
 					res.Ops = append(res.Ops, p.lrmOp(o))
 				}

@@ -33,6 +33,13 @@ func (c *Cluster) weightsUpTo(r, upto *Resource) []int {
 		}
 		// target-role is inherited through meta attributes, so only the
 		// primitive's own (effective) value decides.
+		if x == r && x.lockedTo != nil {
+			for i := range w {
+				if i != x.lockedTo.Index {
+					w[i] = -inf
+				}
+			}
+		}
 		if x == r && x.Kind == cib.Primitive && x.TargetRole == RoleStopped {
 			for i := range w {
 				w[i] = -inf

@@ -73,6 +73,8 @@ type Resource struct {
 	Role      string
 	Failed    bool
 	Blocked   bool // a failed stop or on-fail=block: nothing may be done
+	// lockedTo: a shutdown lock keeps it on this node (shutdownlock.go).
+	lockedTo *Node
 	// util is a primitive's utilization (placement-strategy).
 	util map[string]int
 	// migrating: it moves by live migration (migration.go).

@@ -21,6 +21,7 @@ func Schedule(doc *cib.CIB) (*Result, error) {
 		return nil, err
 	}
 	c.scheduleFencing()
+	c.applyShutdownLocks()
 	c.applyLocations()
 	c.applyNodeHealth()
 	c.applyFailCounts()
