@@ -410,6 +410,9 @@ type opRecord struct {
 // unpackHistory replays one resource's operation history on one node.
 func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	r.historyOn[node] = true
+	// On a node already known to be unclean, failures need no handling:
+	// fencing it recovers everything that ran there.
+	uncleanBefore := node.Unclean
 	ops := append([]*cib.LrmOp(nil), lr.Ops...)
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].CallID < ops[j].CallID })
 	role := RoleStopped
@@ -536,6 +539,9 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 		if onFail == "standby" {
 			node.Standby = true
 		}
+	}
+	if uncleanBefore {
+		failed, blocked = false, false
 	}
 	if role != RoleStopped && !node.Online && !node.Maintenance && r.Managed && c.FencingEnabled {
 		c.markUnclean(node, r.ID+" is thought to be active there")
