@@ -92,13 +92,18 @@ func (c *Cluster) initPlans() {
 			}
 			p := &r.plan
 			*p = plan{startRunnable: true, stopRunnable: true, promoteRunnable: true}
-			if !r.Managed || r.Blocked || (!c.HaveQuorum && c.NoQuorumPolicy == "freeze") {
+			if !r.Managed || r.Blocked || c.frozen(r) {
 				p.stopRunnable = false
 				p.startRunnable = r.Current() != nil
 				p.promoteRunnable = false
 				return
 			}
 			next := r.Assigned
+			if !c.HaveQuorum && c.NoQuorumPolicy == "freeze" && r.Meta["requires"] != "nothing" && next != nil && len(r.RunningOn) == 0 {
+				p.startRunnable = false
+				p.noQuorum = true
+				p.startReason = "quorum freeze"
+			}
 			if c.noQuorumStop() && r.Meta["requires"] != "nothing" && next != nil && !r.runningOn(next) {
 				p.startRunnable = false
 				p.noQuorum = true

@@ -410,7 +410,10 @@ func (c *Cluster) assign(r *Resource) {
 }
 
 func (c *Cluster) keepUnmanaged(r *Resource) bool {
-	frozen := !c.HaveQuorum && c.NoQuorumPolicy == "freeze"
+	// Without quorum and no-quorum-policy=freeze what runs on a node of
+	// this partition stays as it is; what is stopped is placed, but its
+	// start cannot run (initPlans).
+	frozen := c.frozen(r)
 	if cur := r.Current(); cur != nil && cur.Maintenance {
 		r.Managed = false
 	}
@@ -776,4 +779,13 @@ func (c *Cluster) activeBelow(r *Resource) bool {
 		}
 	})
 	return active
+}
+
+// frozen reports whether r is kept where it is by no-quorum-policy=freeze.
+func (c *Cluster) frozen(r *Resource) bool {
+	if c.HaveQuorum || c.NoQuorumPolicy != "freeze" {
+		return false
+	}
+	cur := r.Current()
+	return cur != nil && cur.Online && !cur.Unclean
 }
