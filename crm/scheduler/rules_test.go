@@ -172,7 +172,7 @@ func TestSchedulerRules(t *testing.T) {
 			[]string{"Stop a ( n1 )"}},
 		{"no quorum freeze keeps it", testCIB{nodes: two, quorum: "0", opts: map[string]string{"no-quorum-policy": "freeze"},
 			resources: prim("a") + prim("b"), status: map[string]string{"n1": running("a", "")}},
-			nil},
+			[]string{"Start b ( n2 ) blocked"}}, // placed, but it cannot start (quorum freeze), as in Pacemaker's rec-node-8
 		{"no quorum ignore starts", testCIB{nodes: two, quorum: "0", opts: map[string]string{"no-quorum-policy": "ignore"},
 			resources: prim("a")},
 			[]string{"Start a ( n1 )"}},
