@@ -94,7 +94,7 @@ func (c *Cluster) nodeStateWithFencing(n *Node, st *cib.NodeState) {
 		return
 	}
 	switch {
-	case st.Join == "nack":
+	case st.Join == "nack" || st.Join == "banned":
 		c.markUnclean(n, "peer failed Pacemaker membership criteria")
 	case terminate:
 		if member <= 0 && online <= 0 && st.Join == "down" {
