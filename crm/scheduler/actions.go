@@ -99,6 +99,11 @@ func (c *Cluster) initPlans() {
 				return
 			}
 			next := r.Assigned
+			if next != nil && !r.runningOn(next) && c.unprobedOnPending(r) {
+				// Its probe on a pending node cannot run, and a start
+				// waits for the probes.
+				p.startRunnable = false
+			}
 			if !c.HaveQuorum && c.NoQuorumPolicy == "freeze" && r.Meta["requires"] != "nothing" && next != nil && len(r.RunningOn) == 0 {
 				p.startRunnable = false
 				p.noQuorum = true
@@ -595,4 +600,15 @@ func actionName(r *Resource, task string) string {
 		task = "demoted"
 	}
 	return r.ID + " " + task
+}
+
+// unprobedOnPending reports whether a pending node has no history of r:
+// r must be probed there before it starts anywhere.
+func (c *Cluster) unprobedOnPending(r *Resource) bool {
+	for _, n := range c.Nodes {
+		if n.Pending && !r.historyOn[n] {
+			return true
+		}
+	}
+	return false
 }
