@@ -156,6 +156,11 @@ func (c *Cluster) unpackNodes() {
 			// Never seen: it may be running anything.
 			c.markUnclean(node, "node is unclean")
 		}
+		if !c.HaveQuorum && node.Online && c.NoQuorumPolicy == "suicide" {
+			// no-quorum-policy=suicide: every node of a partition without
+			// quorum is fenced.
+			c.markUnclean(node, "cluster does not have quorum")
+		}
 		c.Nodes = append(c.Nodes, node)
 		c.nodeByID[n.ID] = node
 		c.nodeByName[n.Uname] = node
