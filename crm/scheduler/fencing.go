@@ -184,10 +184,31 @@ func (c *Cluster) scheduleFencing() {
 	if !managed {
 		return
 	}
+	unfencer := c.unfencingDevice()
 	for _, n := range c.Nodes {
-		if n.Unclean && c.CanFence(n) {
+		switch {
+		case n.Unclean && c.CanFence(n):
 			n.fenced = true
 			c.Fences = append(c.Fences, Fence{Node: n.Name, Action: c.fenceAction(), Reason: n.FenceReason})
+		case unfencer != nil && n.Online && !n.Unclean && !n.Pending && n.Attrs["#node-unfenced"] == "" && c.CanFence(n):
+			// A device that provides unfencing must have every node
+			// unfenced (its access restored) before it probes or runs
+			// anything there.
+			c.Fences = append(c.Fences, Fence{Node: n.Name, Action: "on", Reason: "required by " + unfencer.ID + " monitor"})
 		}
 	}
+}
+
+// unfencingDevice returns the first fence device that provides unfencing
+// (meta attribute provides=unfencing), or nil.
+func (c *Cluster) unfencingDevice() *Resource {
+	var dev *Resource
+	for _, top := range c.Resources {
+		top.Walk(func(r *Resource) {
+			if dev == nil && r.Kind == cib.Primitive && r.Cfg != nil && r.Cfg.Class == "stonith" && r.Meta["provides"] == "unfencing" {
+				dev = r
+			}
+		})
+	}
+	return dev
 }

@@ -158,7 +158,7 @@ func (c *Cluster) buildGraph(edges []orderEdge) *Graph {
 		}
 		var fencedFrom []*Action
 		for _, n := range p.stopOn {
-			if f := fences[n.Name]; f != nil {
+			if f := fences[n.Name]; f != nil && f.Fence.Action != "on" {
 				// The fence stops it: nothing to run there, but what
 				// waits for this stop waits for the fence.
 				fencedFrom = append(fencedFrom, f)
@@ -175,6 +175,9 @@ func (c *Cluster) buildGraph(edges []orderEdge) *Graph {
 			}
 			for _, f := range fencedFrom {
 				link(f, la.start)
+			}
+			if f := fences[r.Assigned.Name]; f != nil && f.Fence.Action == "on" {
+				link(f, la.start) // unfenced first
 			}
 		}
 		la.stops = append(la.stops, fencedFrom...)
