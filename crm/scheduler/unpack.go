@@ -472,7 +472,10 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			}
 			continue
 		}
-		// A failure.
+		// A failure, unless failure-timeout has expired it.
+		if task != "stop" && c.failureExpired(r, op) {
+			continue
+		}
 		onFail := c.onFail(r, task, op.Interval)
 		if onFail == "fence" && task == "stop" && !c.CanFence(node) {
 			// A stop that failed where nobody can fence: the resource
@@ -656,3 +659,17 @@ func naturalLess(a, b string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// failureExpired reports whether a failed operation is older than the
+// resource's failure-timeout: Pacemaker then ignores it.
+func (c *Cluster) failureExpired(r *Resource, op *cib.LrmOp) bool {
+	ft := r.Meta["failure-timeout"]
+	if ft == "" || op.LastRCChange <= 0 {
+		return false
+	}
+	d, err := cib.ParseInterval(ft)
+	if err != nil || d <= 0 {
+		return false
+	}
+	return !c.Now.Before(time.Unix(op.LastRCChange, 0).Add(d))
+}
