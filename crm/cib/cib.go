@@ -234,6 +234,8 @@ type Expr struct {
 	Start     string
 	End       string
 	Sub       *Rule
+	// Class and Provider of an rsc_expression (its type is in Value).
+	Class, Provider string
 }
 
 // NodeState is one node_state entry of the status section.

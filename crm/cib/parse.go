@@ -594,7 +594,7 @@ func (p *parser) rule(el *etree.Element) *Rule {
 			r.Exprs = append(r.Exprs, Expr{Kind: "rule", Sub: p.rule(c)})
 		case "rsc_expression", "op_expression":
 			r.Exprs = append(r.Exprs, Expr{Kind: c.Tag, ID: c.SelectAttrValue("id", ""), Attribute: c.SelectAttrValue("name", ""),
-				Value: c.SelectAttrValue("type", "")})
+				Value: c.SelectAttrValue("type", ""), Class: c.SelectAttrValue("class", ""), Provider: c.SelectAttrValue("provider", "")})
 		}
 	}
 	return r

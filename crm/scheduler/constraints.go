@@ -28,7 +28,7 @@ func (c *Cluster) resolve(id string) *Resource {
 
 // nodeScores evaluates a location constraint on every node; ok[i] tells
 // whether the constraint applies to node i.
-func (c *Cluster) locationScores(l *cib.Location, role string) (scores []int, applies []bool) {
+func (c *Cluster) locationScores(l *cib.Location, role string, r *Resource) (scores []int, applies []bool) {
 	scores = make([]int, len(c.Nodes))
 	applies = make([]bool, len(c.Nodes))
 	if len(l.Rules) == 0 {
@@ -48,7 +48,7 @@ func (c *Cluster) locationScores(l *cib.Location, role string) (scores []int, ap
 			}
 		}
 		for _, n := range c.Nodes {
-			ctx := cib.RuleContext{NodeAttrs: n.Attrs, Now: c.Now}
+			ctx := cib.RuleContext{NodeAttrs: n.Attrs, Now: c.Now, Rsc: c.rscContext(r, n.Attrs)}
 			if !rule.Eval(ctx) {
 				continue
 			}
@@ -74,14 +74,16 @@ func (c *Cluster) applyLocations() {
 	for _, l := range c.CIB.Locations {
 		var targets []locationTarget
 		if l.RscPattern != "" && l.Rsc == "" && len(l.Sets) == 0 {
-			re, err := regexp.Compile(l.RscPattern)
+			// A leading "!" inverts the match, as in Pacemaker.
+			pattern, invert := strings.CutPrefix(l.RscPattern, "!")
+			re, err := regexp.Compile(pattern)
 			if err != nil {
 				c.warnf("rsc_location %s: invalid rsc-pattern: %v", l.ID, err)
 				continue
 			}
 			for _, top := range c.Resources {
 				top.Walk(func(x *Resource) {
-					if x.Instance < 0 && re.MatchString(x.ID) {
+					if x.Instance < 0 && re.MatchString(x.ID) != invert {
 						targets = append(targets, locationTarget{x, l.Role})
 					}
 				})
@@ -103,7 +105,7 @@ func (c *Cluster) applyLocations() {
 				role = ruleRole
 			}
 			if role == RolePromoted {
-				s, ap := c.locationScores(l, RolePromoted)
+				s, ap := c.locationScores(l, RolePromoted, r)
 				for i := range s {
 					if !ap[i] {
 						s[i] = 0
@@ -112,7 +114,7 @@ func (c *Cluster) applyLocations() {
 				c.promotedLocs = append(c.promotedLocs, promotedLoc{rsc: r, score: s})
 				continue
 			}
-			s, ap := c.locationScores(l, role)
+			s, ap := c.locationScores(l, role, r)
 			r.ensureLoc(len(c.Nodes))
 			if r.allowed == nil {
 				r.allowed = make([]bool, len(c.Nodes))
@@ -223,4 +225,15 @@ func (c *Cluster) buildColocations() {
 		d.thisWith = append(d.thisWith, co)
 		p.withThis = append(p.withThis, co)
 	}
+}
+
+// rscContext describes r to rules (value-source=param/meta, rsc_expression)
+// on a node with these attributes (parameters may depend on them).
+func (c *Cluster) rscContext(r *Resource, nodeAttrs map[string]string) *cib.RscContext {
+	if r == nil || r.Cfg == nil {
+		return nil
+	}
+	rc := &cib.RscContext{Class: r.Cfg.Class, Provider: r.Cfg.Provider, Type: r.Cfg.Type, Meta: r.Meta}
+	rc.Params = cib.Values(r.Cfg.Instance, cib.RuleContext{Now: c.Now, NodeAttrs: nodeAttrs})
+	return rc
 }

@@ -170,7 +170,8 @@ func (c *Cluster) unpackNodes() {
 // meta resolves meta attributes: the resource's own, then its parents'
 // (children inherit them), then rsc_defaults.
 func (c *Cluster) meta(r *cib.Resource) map[string]string {
-	ctx := cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{}}
+	ctx := cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{},
+		Rsc: &cib.RscContext{Class: r.Class, Provider: r.Provider, Type: r.Type}}
 	m := map[string]string{}
 	for x := r; x != nil; x = x.Parent {
 		cib.MergeValues(m, x.Meta, ctx)
