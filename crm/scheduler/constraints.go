@@ -154,7 +154,11 @@ func (c *Cluster) applyFailCounts() {
 				continue
 			}
 			if i := strings.IndexByte(rest, '#'); i >= 0 {
+				op := rest[i+1:]
 				rest = rest[:i]
+				if c.failureIgnored(rest, op) {
+					continue
+				}
 			}
 			// Anonymous clone instances share one count per node, whatever
 			// instance number an older history gave them.
@@ -236,4 +240,31 @@ func (c *Cluster) rscContext(r *Resource, nodeAttrs map[string]string) *cib.RscC
 	rc := &cib.RscContext{Class: r.Cfg.Class, Provider: r.Cfg.Provider, Type: r.Cfg.Type, Meta: r.Meta}
 	rc.Params = cib.Values(r.Cfg.Instance, cib.RuleContext{Now: c.Now, NodeAttrs: nodeAttrs})
 	return rc
+}
+
+// failureIgnored reports whether the operation a fail count is kept for
+// ("monitor_10000") has on-fail=ignore: such failures do not count
+// towards migration-threshold.
+func (c *Cluster) failureIgnored(id, op string) bool {
+	base, _ := stripInstance(id)
+	cfg := c.templates[base]
+	if cfg == nil {
+		if r := c.cfgByID[base]; r != nil {
+			cfg = r.Cfg
+		}
+	}
+	i := strings.LastIndexByte(op, '_')
+	if cfg == nil || i < 0 {
+		return false
+	}
+	ms, err := strconv.ParseInt(op[i+1:], 10, 64)
+	if err != nil {
+		return false
+	}
+	for _, o := range cfg.Ops {
+		if o.Name == op[:i] && o.Interval.Milliseconds() == ms {
+			return o.OnFail == "ignore"
+		}
+	}
+	return false
 }
