@@ -73,6 +73,9 @@ type Resource struct {
 	Role      string
 	Failed    bool
 	Blocked   bool // a failed stop or on-fail=block: nothing may be done
+	// demoteOnly: a failure with on-fail=demote: it is demoted, not
+	// recovered.
+	demoteOnly bool
 	// lockedTo: a shutdown lock keeps it on this node (shutdownlock.go).
 	lockedTo *Node
 	// util is a primitive's utilization (placement-strategy).

@@ -86,6 +86,12 @@ func (c *Cluster) setRoles(cl *Resource) {
 				}
 			}
 		}
+		for _, l := range leaves {
+			if l.demoteOnly {
+				// on-fail=demote: it failed promoted and must not stay so
+				score = -inf
+			}
+		}
 		if cl.cloneWeights != nil && found {
 			score = cib.AddScores(score, cl.cloneWeights[n.Index])
 		}

@@ -486,6 +486,12 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 		if onFail == "fence" {
 			c.markUnclean(node, r.ID+" failed there")
 		}
+		if onFail == "demote" && (role == RolePromoted || op.RC == 8 || op.RC == 9) && task != "stop" && task != "start" {
+			// Demoted where it is rather than recovered.
+			role = RolePromoted
+			r.demoteOnly = true
+			continue
+		}
 		if onFail == "ignore" {
 			if task == "start" || task == "monitor" && op.RC != 7 {
 				role = RoleStarted
