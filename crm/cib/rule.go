@@ -195,7 +195,7 @@ func evalDate(e Expr, now time.Time) bool {
 		now = time.Now()
 	}
 	parse := func(s string) (time.Time, bool) {
-		for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05 Z07:00", "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
 			if t, err := time.Parse(layout, s); err == nil {
 				return t, true
 			}
