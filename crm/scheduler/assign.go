@@ -503,6 +503,12 @@ func (c *Cluster) assignGroup(g *Resource, base []int, prefer *Node) *Node {
 	ok := n != nil
 	for _, m := range g.Children {
 		if c.keepUnmanaged(m) {
+			// Later members are colocated with this one, where it stays.
+			if m.Assigned == nil || !m.Assigned.Available() {
+				ok = false
+			} else if ok {
+				n = m.Assigned
+			}
 			continue
 		}
 		if !ok {
