@@ -115,7 +115,7 @@ func (c *Cluster) initPlans() {
 				p.startReason = "no quorum"
 			}
 			for _, n := range r.RunningOn {
-				if n != next || len(r.RunningOn) > 1 || r.Failed {
+				if n != next || r.multiplyActive || r.Failed {
 					p.addStop(n)
 				}
 			}

@@ -73,6 +73,8 @@ type Resource struct {
 	Role      string
 	Failed    bool
 	Blocked   bool // a failed stop or on-fail=block: nothing may be done
+	// multiplyActive: active on more nodes than it may be (multiple-active).
+	multiplyActive bool
 	// demoteOnly: a failure with on-fail=demote: it is demoted, not
 	// recovered.
 	demoteOnly bool

@@ -150,7 +150,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	}
 	startRunnable := p.startRunnable
 	moving := cur != nil && next != nil && cur != next
-	if len(r.RunningOn) > 1 {
+	if r.multiplyActive {
 		// Multiply active: stopped everywhere and started again where it
 		// belongs. Pacemaker reports one line from the first node it is
 		// active on: a recovery, or a stop if it cannot start again.

@@ -317,6 +317,9 @@ func (c *Cluster) unpackStatus() {
 				r.Role = RoleStopped
 			}
 			if r.Kind == cib.Primitive && len(r.RunningOn) > 1 {
+				r.multiplyActive = c.multiplyActive(r)
+			}
+			if r.multiplyActive {
 				// Active on several nodes: multiple-active says what to do.
 				switch r.Meta["multiple-active"] {
 				case "block":
@@ -679,4 +682,37 @@ func (c *Cluster) failureExpired(r *Resource, op *cib.LrmOp) bool {
 		return false
 	}
 	return !c.Now.Before(time.Unix(op.LastRCChange, 0).Add(d))
+}
+
+// multiplyActive reports whether r, active on several nodes, counts as
+// multiply active. A resource that requires fencing counts every node;
+// one that does not (fence devices, requires=quorum or nothing) only the
+// clean ones, since what runs on an unclean node is stopped by fencing it.
+// The clean nodes are moved to the front of RunningOn.
+func (c *Cluster) multiplyActive(r *Resource) bool {
+	var clean, unclean []*Node
+	for _, n := range r.RunningOn {
+		if n.Unclean {
+			unclean = append(unclean, n)
+		} else {
+			clean = append(clean, n)
+		}
+	}
+	if c.requiresFencing(r) {
+		return true
+	}
+	r.RunningOn = append(clean, unclean...)
+	return len(clean) > 1
+}
+
+// requiresFencing reports whether r's requires is fencing (the default
+// with fencing enabled, except for fence devices).
+func (c *Cluster) requiresFencing(r *Resource) bool {
+	switch r.Meta["requires"] {
+	case "fencing", "unfencing":
+		return c.FencingEnabled
+	case "nothing", "quorum":
+		return false
+	}
+	return c.FencingEnabled && (r.Cfg == nil || r.Cfg.Class != "stonith")
 }
