@@ -405,7 +405,7 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 				active = true
 			}
 		})
-		if !active && !inst.Orphan {
+		if !active {
 			return memberOf(inst)
 		}
 	}
