@@ -395,6 +395,11 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 			}
 		})
 		if here {
+			if m := memberOf(inst); m != nil && m.runningOn(node) && historyActive(lr) {
+				// The same primitive is already active here: a second
+				// active copy on one node is an orphan instance.
+				return memberOf(c.newInstance(clone))
+			}
 			return memberOf(inst)
 		}
 	}
@@ -715,4 +720,29 @@ func (c *Cluster) requiresFencing(r *Resource) bool {
 		return false
 	}
 	return c.FencingEnabled && (r.Cfg == nil || r.Cfg.Class != "stonith")
+}
+
+// historyActive guesses from an operation history whether the resource is
+// active: its last completed operation started, promoted or found it
+// running.
+func historyActive(lr *cib.LrmResource) bool {
+	var last *cib.LrmOp
+	for _, op := range lr.Ops {
+		if op.OpStatus != 0 || op.Operation == "notify" {
+			continue
+		}
+		if last == nil || op.CallID > last.CallID {
+			last = op
+		}
+	}
+	if last == nil || last.Failed() && !(last.Operation == "monitor" && last.Interval == 0) {
+		return false
+	}
+	switch last.Operation {
+	case "start", "promote", "demote", "migrate_from":
+		return true
+	case "monitor":
+		return last.RC == 0 || last.RC == 8
+	}
+	return false
 }
