@@ -16,7 +16,7 @@ func (c *Cluster) canMigrate(r *Resource) bool {
 	if r.Kind != cib.Primitive || r.clone() != nil || r.Cfg == nil || r.Cfg.Class == "stonith" {
 		return false
 	}
-	if !boolOpt(r.Meta["allow-migrate"], false) || !r.Managed || r.Failed || r.Blocked {
+	if (!boolOpt(r.Meta["allow-migrate"], false) && r.partialTarget == nil) || !r.Managed || r.Failed || r.Blocked {
 		return false
 	}
 	cur, next := r.Current(), r.Assigned

@@ -82,6 +82,9 @@ type Resource struct {
 	lockedTo *Node
 	// util is a primitive's utilization (placement-strategy).
 	util map[string]int
+	// partialTarget: a migrate_to succeeded towards this node but the
+	// migrate_from has not happened yet.
+	partialTarget *Node
 	// migrating: it moves by live migration (migration.go).
 	migrating bool
 	// stopFailed: its last stop failed and nobody can fence it away.

@@ -174,6 +174,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	}
 	if curRole == RoleStopped {
 		cur = nil
+		moving = false
 	}
 	if cur == nil && len(r.RunningOn) == 0 {
 		curRole = RoleStopped

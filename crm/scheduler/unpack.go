@@ -449,8 +449,38 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			task = "start"
 		}
 		if task == "migrate_to" {
-			if ok {
+			target := c.nodeByName[op.MigrateTarget]
+			from := c.migrateFromOn(target, lr.ID)
+			switch {
+			case ok && from != nil && !from.Failed():
+				// Migrated: it runs on the target now.
 				role = RoleStopped
+			case ok && from == nil && target != nil:
+				// Partially migrated: still here; the migration may go
+				// on to the same target.
+				r.partialTarget = target
+			case ok:
+				// migrate_from failed on the target: it may be active
+				// there and still here, and must be recovered.
+				failed = true
+				if target != nil && target.Online && !c.stoppedOn(target, lr.ID) && !r.runningOn(target) {
+					r.RunningOn = append(r.RunningOn, target)
+					r.historyOn[target] = true
+					if r.Role == "" || r.Role == RoleStopped {
+						r.Role = RoleStarted
+					}
+				}
+			default:
+				// migrate_to failed: it may be active here and on the
+				// target, unless the target stopped it since.
+				failed = true
+				if target != nil && target.Online && !c.stoppedOn(target, lr.ID) && !r.runningOn(target) {
+					r.RunningOn = append(r.RunningOn, target)
+					r.historyOn[target] = true
+					if r.Role == "" || r.Role == RoleStopped {
+						r.Role = RoleStarted
+					}
+				}
 			}
 			continue
 		}
@@ -569,7 +599,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	if role != RoleStopped && !node.Online && !node.Maintenance && r.Managed && c.FencingEnabled {
 		c.markUnclean(node, r.ID+" is thought to be active there")
 	}
-	if role != RoleStopped {
+	if role != RoleStopped && !r.runningOn(node) {
 		r.RunningOn = append(r.RunningOn, node)
 		if r.Role == "" || r.Role == RoleStopped || role == RolePromoted {
 			r.Role = role
@@ -745,4 +775,54 @@ func historyActive(lr *cib.LrmResource) bool {
 		return last.RC == 0 || last.RC == 8
 	}
 	return false
+}
+
+// migrateFromOn returns the migrate_from record of resource id on node n,
+// or nil.
+func (c *Cluster) migrateFromOn(n *Node, id string) *cib.LrmOp {
+	if n == nil {
+		return nil
+	}
+	for _, lr := range c.historyOf(n, id) {
+		for _, op := range lr.Ops {
+			if op.Operation == "migrate_from" && op.OpStatus != 1 {
+				return op
+			}
+		}
+	}
+	return nil
+}
+
+// stoppedOn reports whether resource id's last operation on node n is a
+// successful stop.
+func (c *Cluster) stoppedOn(n *Node, id string) bool {
+	for _, lr := range c.historyOf(n, id) {
+		var last *cib.LrmOp
+		for _, op := range lr.Ops {
+			if last == nil || op.CallID > last.CallID {
+				last = op
+			}
+		}
+		if last != nil && last.Operation == "stop" && !last.Failed() {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Cluster) historyOf(n *Node, id string) []*cib.LrmResource {
+	st := c.CIB.NodeState(n.ID, "")
+	if st == nil {
+		st = c.CIB.NodeState("", n.Name)
+	}
+	if st == nil {
+		return nil
+	}
+	var out []*cib.LrmResource
+	for _, lr := range st.Resources {
+		if lr.ID == id {
+			out = append(out, lr)
+		}
+	}
+	return out
 }
