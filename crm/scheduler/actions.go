@@ -353,10 +353,44 @@ func (c *Cluster) propagate(edges []orderEdge) {
 				}
 			})
 		}
+		for _, top := range tops {
+			top.Walk(func(g *Resource) {
+				if g.Kind == cib.Group && c.blockStartsBeforeStuckStops(g) {
+					changed = true
+				}
+			})
+		}
 		if !changed {
 			return
 		}
 	}
+}
+
+// blockStartsBeforeStuckStops: in an ordered group a member that has to
+// stop (to restart after an earlier member starts) but cannot, keeps the
+// earlier members from starting: the group cannot get through its stop
+// phase.
+func (c *Cluster) blockStartsBeforeStuckStops(g *Resource) bool {
+	if !boolOpt(g.Meta["ordered"], true) {
+		return false
+	}
+	changed := false
+	for i, m := range g.Children {
+		if m.Kind != cib.Primitive || !m.plan.start || !m.plan.startRunnable {
+			continue
+		}
+		for _, later := range g.Children[i+1:] {
+			lp := &later.plan
+			if later.Managed && !later.Blocked && len(lp.stopOn) > 0 && !lp.stopRunnable {
+				if blockTask(m, "start") {
+					m.plan.setReason("start", "unrunnable "+later.ID+" stop")
+					changed = true
+				}
+				break
+			}
+		}
+	}
+	return changed
 }
 
 // pairs lists the (first, then) resource pairs an edge relates: the
