@@ -240,15 +240,10 @@ func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
 	}
 	r.ID = p.id(el)
 	for _, c := range el.ChildElements() {
+		if p.definitionChild(r, c) {
+			continue
+		}
 		switch c.Tag {
-		case "meta_attributes":
-			r.Meta = append(r.Meta, p.nvset(c))
-		case "instance_attributes":
-			r.Instance = append(r.Instance, p.nvset(c))
-		case "operations":
-			for _, op := range c.SelectElements("op") {
-				r.Ops = append(r.Ops, p.op(op))
-			}
 		case "primitive", "group", "clone", "master", "master_slave":
 			if r.Kind == Primitive || (r.Kind == Group && c.Tag != "primitive") {
 				p.fail(c, "<%s> cannot contain <%s>", el.Tag, c.Tag)
@@ -257,8 +252,6 @@ func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
 			if ch := p.resource(c, r); ch != nil {
 				r.Children = append(r.Children, ch)
 			}
-		case "utilization":
-			r.Utilization = append(r.Utilization, p.nvset(c))
 		case "description":
 		}
 	}
@@ -287,20 +280,30 @@ func (p *parser) template(el *etree.Element) *Resource {
 		Class: el.SelectAttrValue("class", ""), Provider: el.SelectAttrValue("provider", ""), Type: el.SelectAttrValue("type", "")}
 	p.checkAgent(el, t)
 	for _, c := range el.ChildElements() {
-		switch c.Tag {
-		case "meta_attributes":
-			t.Meta = append(t.Meta, p.nvset(c))
-		case "instance_attributes":
-			t.Instance = append(t.Instance, p.nvset(c))
-		case "utilization":
-			t.Utilization = append(t.Utilization, p.nvset(c))
-		case "operations":
-			for _, op := range c.SelectElements("op") {
-				t.Ops = append(t.Ops, p.op(op))
-			}
-		}
+		p.definitionChild(t, c)
 	}
 	return t
+}
+
+// definitionChild reads one child element that primitives and templates
+// share (attribute sets, utilization, operations); it reports whether c
+// was one.
+func (p *parser) definitionChild(r *Resource, c *etree.Element) bool {
+	switch c.Tag {
+	case "meta_attributes":
+		r.Meta = append(r.Meta, p.nvset(c))
+	case "instance_attributes":
+		r.Instance = append(r.Instance, p.nvset(c))
+	case "utilization":
+		r.Utilization = append(r.Utilization, p.nvset(c))
+	case "operations":
+		for _, op := range c.SelectElements("op") {
+			r.Ops = append(r.Ops, p.op(op))
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // applyTemplate completes a primitive derived from a template: the

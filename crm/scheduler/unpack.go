@@ -459,28 +459,12 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 				// Partially migrated: still here; the migration may go
 				// on to the same target.
 				r.partialTarget = target
-			case ok:
-				// migrate_from failed on the target: it may be active
-				// there and still here, and must be recovered.
-				failed = true
-				if target != nil && target.Online && !c.stoppedOn(target, lr.ID) && !r.runningOn(target) {
-					r.RunningOn = append(r.RunningOn, target)
-					r.historyOn[target] = true
-					if r.Role == "" || r.Role == RoleStopped {
-						r.Role = RoleStarted
-					}
-				}
 			default:
-				// migrate_to failed: it may be active here and on the
-				// target, unless the target stopped it since.
+				// migrate_to, or the migrate_from on the target, failed:
+				// it may be active here and on the target (unless the
+				// target stopped it since), and must be recovered.
 				failed = true
-				if target != nil && target.Online && !c.stoppedOn(target, lr.ID) && !r.runningOn(target) {
-					r.RunningOn = append(r.RunningOn, target)
-					r.historyOn[target] = true
-					if r.Role == "" || r.Role == RoleStopped {
-						r.Role = RoleStarted
-					}
-				}
+				c.maybeActiveOnTarget(r, target, lr.ID)
 			}
 			continue
 		}
@@ -825,4 +809,17 @@ func (c *Cluster) historyOf(n *Node, id string) []*cib.LrmResource {
 		}
 	}
 	return out
+}
+
+// maybeActiveOnTarget counts r as active on the target of a failed
+// migration, unless the target has stopped it since.
+func (c *Cluster) maybeActiveOnTarget(r *Resource, target *Node, id string) {
+	if target == nil || !target.Online || c.stoppedOn(target, id) || r.runningOn(target) {
+		return
+	}
+	r.RunningOn = append(r.RunningOn, target)
+	r.historyOn[target] = true
+	if r.Role == "" || r.Role == RoleStopped {
+		r.Role = RoleStarted
+	}
 }
