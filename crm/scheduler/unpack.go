@@ -436,6 +436,11 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 		if op.OpStatus == 1 || op.OpStatus == -1 && op.Operation != "start" {
 			continue // cancelled or still pending
 		}
+		if op.OpStatus == -1 {
+			// A start still in progress: it counts as running there.
+			role, failed = RoleStarted, false
+			continue
+		}
 		task := op.Operation
 		if task == "notify" || task == "meta-data" || task == "reload" || task == "reload-agent" {
 			continue
