@@ -238,6 +238,11 @@ func primaryNodesExact(co *colocation) map[*Node]bool {
 		if l.Assigned == nil {
 			continue
 		}
+		if l.Failed && l.Blocked && p.Kind == cib.Clone {
+			// a clone instance stuck failed where it is cannot be
+			// colocated with
+			continue
+		}
 		switch co.primaryRole {
 		case RolePromoted:
 			if l.NextRole != RolePromoted {
