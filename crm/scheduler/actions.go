@@ -109,7 +109,7 @@ func (c *Cluster) initPlans() {
 				p.noQuorum = true
 				p.startReason = "quorum freeze"
 			}
-			if c.noQuorumStop() && r.Meta["requires"] != "nothing" && next != nil && !r.runningOn(next) {
+			if c.noQuorumStop(r) && r.Meta["requires"] != "nothing" && next != nil && !r.runningOn(next) {
 				p.startRunnable = false
 				p.noQuorum = true
 				p.startReason = "no quorum"

@@ -54,7 +54,7 @@ func (c *Cluster) weightsUpTo(r, upto *Resource) []int {
 			w[i] = -inf
 		}
 	}
-	if c.noQuorumStop() && c.activeBelow(r) {
+	if c.noQuorumStop(r) && c.activeBelow(r) {
 		// Without quorum what runs stops; what is stopped is still placed,
 		// but its start cannot run (initPlans).
 		for i := range w {
@@ -775,10 +775,21 @@ func (c *Cluster) spreadByAttr(co *colocation, dw []int) []int {
 	return out
 }
 
-// noQuorumStop: the partition lacks quorum and no-quorum-policy is stop
-// (or suicide, after its fencing).
-func (c *Cluster) noQuorumStop() bool {
-	return !c.HaveQuorum && (c.NoQuorumPolicy == "stop" || c.NoQuorumPolicy == "suicide")
+// noQuorumStop: the partition lacks quorum and r must stop for it:
+// no-quorum-policy is stop (or suicide, after its fencing), or demote and
+// r is not promotable (promotable clones are only demoted).
+func (c *Cluster) noQuorumStop(r *Resource) bool {
+	if c.HaveQuorum {
+		return false
+	}
+	switch c.NoQuorumPolicy {
+	case "stop", "suicide":
+		return true
+	case "demote":
+		cl := r.clone()
+		return cl == nil || !cl.Promotable
+	}
+	return false
 }
 
 // activeBelow reports whether r or any primitive below it is active.

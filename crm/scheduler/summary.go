@@ -99,7 +99,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	stopReason := p.stopReason
 	if r.Assigned == nil {
 		stopReason = "node availability"
-		if c.noQuorumStop() && r.Meta["requires"] != "nothing" && r.TargetRole != RoleStopped {
+		if c.noQuorumStop(r) && r.Meta["requires"] != "nothing" && r.TargetRole != RoleStopped {
 			stopReason = "no quorum"
 		}
 	}
