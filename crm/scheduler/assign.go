@@ -54,9 +54,11 @@ func (c *Cluster) weightsUpTo(r, upto *Resource) []int {
 			w[i] = -inf
 		}
 	}
-	if c.noQuorumStop(r) && c.activeBelow(r) {
+	if c.noQuorumStop(r) && c.activeBelow(r) && r.clone() == nil {
 		// Without quorum what runs stops; what is stopped is still placed,
-		// but its start cannot run (initPlans).
+		// but its start cannot run (initPlans). Clone instances that run
+		// are left where they are, as Pacemaker leaves them (its corpus:
+		// unrunnable-1).
 		for i := range w {
 			w[i] = -inf
 		}
