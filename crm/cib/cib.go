@@ -205,8 +205,12 @@ type ResourceSet struct {
 	Score      int
 	HasScore   bool
 	Kind       string
-	Line       int
-	el         *etree.Element
+	// Ordering is the deprecated ordering attribute: "group" (the
+	// default) colocates each member with the one before it, "listed"
+	// each with the one after it.
+	Ordering string
+	Line     int
+	el       *etree.Element
 }
 
 // Rule is a rule element: expressions combined with and/or.

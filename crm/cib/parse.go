@@ -522,7 +522,7 @@ func (p *parser) resourceSets(el *etree.Element, dfltAction string) []*ResourceS
 			continue
 		}
 		rs := &ResourceSet{ID: p.id(se), Sequential: true, RequireAll: true, Role: p.roleAttr(se, "role"),
-			Action: se.SelectAttrValue("action", ""), Kind: se.SelectAttrValue("kind", ""), el: se}
+			Action: se.SelectAttrValue("action", ""), Kind: se.SelectAttrValue("kind", ""), Ordering: se.SelectAttrValue("ordering", ""), el: se}
 		for _, b := range []struct {
 			name string
 			v    *bool

@@ -1,6 +1,8 @@
 package scheduler
 
 import (
+	"strings"
+
 	"github.com/baton-ha/baton/crm/cib"
 )
 
@@ -150,6 +152,11 @@ func (c *Cluster) expandColocation(cl *cib.Colocation) []*cib.Colocation {
 		if score != 0 && s.cfg.Sequential {
 			for j := 1; j < len(s.rscs); j++ {
 				if score > 0 {
+					if o := strings.ToLower(s.cfg.Ordering); o != "" && o != "group" {
+						// ordering="listed": each goes with the next one
+						pair(s.rscs[j-1], s.rscs[j], score, s.cfg.Role, s.cfg.Role)
+						continue
+					}
 					pair(s.rscs[j], s.rscs[j-1], score, s.cfg.Role, s.cfg.Role)
 					continue
 				}
