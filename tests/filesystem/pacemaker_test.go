@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
@@ -13,12 +14,11 @@ import (
 // --force-stop run the agent with the CIB's parameters, then the cluster
 // itself starts the resource, monitors it at depth 20 and stops it.
 func TestUnderPacemaker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster")
-	}
+	harness.NeedRoot(t)
 	d := newDisk(t, "xfs")
 	c := pacemaker.Start(t, "Filesystem")
-	params := `<instance_attributes id="fs-params">
+	traces := t.TempDir()
+	params := `<instance_attributes id="fs-params">` + harness.TraceParams("fs", traces) + `
 	     <nvpair id="fs-dev" name="device" value="` + d.dev.Path + `"/>
 	     <nvpair id="fs-dir" name="directory" value="` + d.dir + `"/>
 	     <nvpair id="fs-type" name="fstype" value="xfs"/>
@@ -65,7 +65,13 @@ func TestUnderPacemaker(t *testing.T) {
 	if !ok {
 		t.Fatalf("fs not Started: %+v", st.Resources)
 	}
-	time.Sleep(6 * time.Second) // at least one depth-20 monitor
+	// The cluster's own recurring monitors, at depth 20, and they pass.
+	harness.WaitTraces(t, traces, "fs", "monitor", 2, 60*time.Second, func(tr harness.Trace) bool {
+		if tr.Recurring() && !tr.Succeeded() {
+			t.Fatalf("a recurring monitor failed:\n%s", tr.Text)
+		}
+		return tr.Recurring() && tr.Has("OCF_CHECK_LEVEL=20")
+	})
 	st = c.Status(t)
 	if i := st.Instances("fs"); len(i) != 1 || i[0].Failed || i[0].Role != "Started" || i[0].Agent != "ocf:baton:Filesystem" {
 		t.Fatalf("after a monitor: %+v", st.Resources)
