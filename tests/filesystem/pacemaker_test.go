@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/cibxml"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
@@ -18,20 +19,10 @@ func TestUnderPacemaker(t *testing.T) {
 	d := newDisk(t, "xfs")
 	c := pacemaker.Start(t, "Filesystem")
 	traces := t.TempDir()
-	params := `<instance_attributes id="fs-params">` + harness.TraceParams("fs", traces) + `
-	     <nvpair id="fs-dev" name="device" value="` + d.dev.Path + `"/>
-	     <nvpair id="fs-dir" name="directory" value="` + d.dir + `"/>
-	     <nvpair id="fs-type" name="fstype" value="xfs"/>
-	   </instance_attributes>`
-	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text",
-		`<primitive id="fs" class="ocf" provider="baton" type="Filesystem">`+params+`
-		   <meta_attributes id="fs-meta"><nvpair id="fs-tr" name="target-role" value="Stopped"/></meta_attributes>
-		   <operations>
-		     <op id="fs-mon" name="monitor" interval="5s" timeout="20s">
-		       <instance_attributes id="fs-mon-attrs"><nvpair id="fs-mon-depth" name="OCF_CHECK_LEVEL" value="20"/></instance_attributes>
-		     </op>
-		   </operations>
-		 </primitive>`)
+	fs := cibxml.Filesystem("fs", d.dev.Path, d.dir, "xfs",
+		cibxml.Monitor("5s", "20s", cibxml.NV{Name: "OCF_CHECK_LEVEL", Value: "20"})).
+		Traced(traces).WithMeta(cibxml.NV{Name: "target-role", Value: "Stopped"})
+	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text", fs.XML())
 
 	mountedInside := func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

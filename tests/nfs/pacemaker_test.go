@@ -2,7 +2,6 @@ package nfs_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/cibxml"
 	"github.com/baton-ha/baton/tests/harness/loopdev"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
@@ -36,34 +36,12 @@ func TestUnderPacemaker(t *testing.T) {
 
 	c := pacemaker.Start(t, "Filesystem", "nfsserver", "exportfs")
 	traces := t.TempDir()
-	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text", fmt.Sprintf(
-		`<group id="nfsgroup">
-		   <primitive id="fs" class="ocf" provider="baton" type="Filesystem">
-		     <instance_attributes id="fs-ia">
-		       <nvpair id="fs-dev" name="device" value="%s"/>
-		       <nvpair id="fs-dir" name="directory" value="%s"/>
-		       <nvpair id="fs-type" name="fstype" value="ext4"/>
-		     </instance_attributes>
-		     <operations><op id="fs-mon" name="monitor" interval="10s" timeout="40s"/></operations>
-		   </primitive>
-		   <primitive id="nfs" class="ocf" provider="baton" type="nfsserver">
-		     <instance_attributes id="nfs-ia">`+harness.TraceParams("nfs", traces)+`
-		       <nvpair id="nfs-server" name="server" value="ganesha"/>
-		       <nvpair id="nfs-info" name="nfs_shared_infodir" value="%s/nfs"/>
-		       <nvpair id="nfs-scope" name="nfs_server_scope" value="nfs.test"/>
-		     </instance_attributes>
-		     <operations><op id="nfs-mon" name="monitor" interval="5s" timeout="20s"/></operations>
-		   </primitive>
-		   <primitive id="exp" class="ocf" provider="baton" type="exportfs">
-		     <instance_attributes id="exp-ia">`+harness.TraceParams("exp", traces)+`
-		       <nvpair id="exp-dir" name="directory" value="%s/export"/>
-		       <nvpair id="exp-cl" name="clientspec" value="*"/>
-		       <nvpair id="exp-opt" name="options" value="rw,no_root_squash"/>
-		       <nvpair id="exp-fsid" name="fsid" value="1"/>
-		     </instance_attributes>
-		     <operations><op id="exp-mon" name="monitor" interval="5s" timeout="20s"/></operations>
-		   </primitive>
-		 </group>`, disk.Path, dir, dir, dir))
+	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text", cibxml.Group("nfsgroup",
+		cibxml.Filesystem("fs", disk.Path, dir, "ext4", cibxml.Monitor("10s", "40s")),
+		cibxml.NFSServer("nfs", "ganesha", dir+"/nfs", cibxml.Monitor("5s", "20s")).
+			With(cibxml.NV{Name: "nfs_server_scope", Value: "nfs.test"}).Traced(traces),
+		cibxml.Exportfs("exp", dir+"/export", "*", "rw,no_root_squash", "1", cibxml.Monitor("5s", "20s")).Traced(traces),
+	))
 
 	started := func(s *pacemaker.Status) bool {
 		for _, id := range []string{"fs", "nfs", "exp"} {
