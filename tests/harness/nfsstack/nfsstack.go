@@ -31,6 +31,13 @@ type Options struct {
 	MigrationThreshold int
 	// GraceTime overrides nfsserver's grace_time ("" keeps its default).
 	GraceTime string
+	// PingClient makes the nodes ping the client host (attribute pingd) and
+	// adds the rule that keeps the stack off a node that cannot reach it:
+	// losing the service network then moves the stack.
+	PingClient bool
+	// CrmConfig, Resources and Constraints are added to the CIB's
+	// cluster options, resources and constraints (fence devices, say).
+	CrmConfig, Resources, Constraints string
 }
 
 // Stack is the running stack's handles.
@@ -59,15 +66,20 @@ func New(t testing.TB, o Options) *Stack {
 	if o.MigrationThreshold != 0 {
 		defaults = append(defaults, fmt.Sprintf(`<nvpair id="rd-mt" name="migration-threshold" value="%d"/>`, o.MigrationThreshold))
 	}
-	cons := ""
+	cons := o.Constraints
 	if o.Prefer != 0 {
-		cons = fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
+		cons += fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
+	}
+	if o.PingClient {
+		cons += `<rsc_location id="nfs-needs-clients" rsc="nfs"><rule id="nfs-needs-clients-r" score="-INFINITY" boolean-op="or">` +
+			`<expression id="nfs-needs-clients-e1" attribute="pingd" operation="not_defined"/>` +
+			`<expression id="nfs-needs-clients-e2" attribute="pingd" operation="lte" value="0" type="number"/></rule></rsc_location>`
 	}
 	// The VIP lives on the service network, whose subnet the cluster picks.
 	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, RscDefaults: strings.Join(defaults, "\n"),
-		Constraints: cons, ResourcesFunc: func(c *cluster.Cluster) string {
+		Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient, ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
-			return s.resources(o)
+			return s.resources(o) + o.Resources
 		}})
 	s.C = c
 	return s
