@@ -300,13 +300,20 @@ func (n *Node) Start(t testing.TB) {
 }
 
 // Kill ends every process of the node at once (SIGKILL) and takes its links
-// down, as a crash or a power cut would.
+// down, as a crash or a power cut would. What the node configured at run
+// time goes with the power: each link keeps only its base address, so a VIP
+// does not come back when the node is powered on again.
 func (n *Node) Kill() {
 	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
 		if h == nil {
 			continue
 		}
-		_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", ifname(n, h), "down").Run()
+		dev := ifname(n, h)
+		_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", dev, "down").Run()
+		_ = exec.Command("ip", "-n", h.Name, "addr", "flush", "dev", dev).Run()
+		if h.Addr != "" {
+			_ = exec.Command("ip", "-n", h.Name, "addr", "add", h.Addr, "dev", dev).Run()
+		}
 	}
 	n.killAll()
 }
