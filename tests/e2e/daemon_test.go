@@ -1,0 +1,515 @@
+//go:build e2evm
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/cibxml"
+	"github.com/baton-ha/baton/tests/vm"
+)
+
+// The seed's cabling: every server has a service NIC (eth0, br0: clients
+// and the VIP), a dedicated heartbeat NIC (eth1, br1) and a dedicated DRBD
+// replication NIC (eth2, br2). The witness listens on the host side of the
+// heartbeat bridge, inside the test's namespace.
+var (
+	seedA = vm.Spec{Name: "nodea", Addrs: []string{"10.0.0.1/24", "10.0.1.1/24", "10.0.2.1/24"},
+		Nets: []string{"br0", "br1", "br2"}, DiskMB: 256}
+	seedB = vm.Spec{Name: "nodeb", Addrs: []string{"10.0.0.2/24", "10.0.1.2/24", "10.0.2.2/24"},
+		Nets: []string{"br0", "br1", "br2"}, DiskMB: 256}
+)
+
+const (
+	witnessAddr = "10.0.1.254"
+	witnessPort = "5406"
+	// tapHB is the index of the heartbeat NIC in a server's Taps.
+	tapHB = 1
+)
+
+// seedDRBD is r0 over the replication network, protocol C, with
+// resource-level fencing through Baton's handlers talking to the local
+// daemon (no --cib-file: the handler finds /etc/baton/baton.toml).
+const seedDRBD = `resource r0 {
+  device /dev/drbd0;
+  disk /dev/vda;
+  meta-disk internal;
+  disk { c-plan-ahead 0; resync-rate 100M; fencing resource-only; }
+  net { protocol C; ping-int 1; ping-timeout 5; timeout 10; connect-int 2; }
+  handlers {
+    fence-peer "/usr/sbin/baton drbd fence-peer";
+    after-resync-target "/usr/sbin/baton drbd unfence-peer";
+  }
+  on nodea { address 10.0.2.1:7789; }
+  on nodeb { address 10.0.2.2:7789; }
+}
+`
+
+// seedCIB is the CIB a Pacemaker user would write for the seed's stack.
+func seedCIB() string {
+	mon := func(interval string) []cibxml.Op {
+		return append(cibxml.StartStop("60s"), cibxml.Monitor(interval, "20s"))
+	}
+	group := cibxml.Group("nfs",
+		cibxml.Filesystem("fs_data", "/dev/drbd0", "/data", "ext4", mon("10s")...),
+		cibxml.NFSServer("nfsd", "kernel", "/data/nfs", mon("10s")...).With(
+			cibxml.NV{Name: "grace_time", Value: "10"}, cibxml.NV{Name: "lease_time", Value: "10"},
+			cibxml.NV{Name: "nfs_ip", Value: vip}, cibxml.NV{Name: "nfs_server_scope", Value: "baton-nfs"},
+			cibxml.NV{Name: "rpcpipefs_dir", Value: "/run/rpc_pipefs"}),
+		cibxml.Exportfs("export_data", "/data/export", "10.0.0.0/24", "rw,sync,no_root_squash", "1", mon("10s")...),
+		cibxml.IPaddr("vip", vip, "24", "eth0", mon("5s")...).With(cibxml.NV{Name: "tickle_dir", Value: "/data/tickle"}),
+	)
+	drbd := `<clone id="ms_drbd_r0">
+  <meta_attributes id="ms_drbd_r0-meta">
+    <nvpair id="ms_drbd_r0-promotable" name="promotable" value="true"/>
+    <nvpair id="ms_drbd_r0-notify" name="notify" value="true"/>
+    <nvpair id="ms_drbd_r0-clone-max" name="clone-max" value="2"/>
+    <nvpair id="ms_drbd_r0-promoted-max" name="promoted-max" value="1"/>
+  </meta_attributes>
+  <primitive id="drbd_r0" class="ocf" provider="baton" type="drbd">
+    <instance_attributes id="drbd_r0-ia"><nvpair id="drbd_r0-res" name="drbd_resource" value="r0"/></instance_attributes>
+    <operations>
+      <op id="drbd_r0-start-0" name="start" interval="0" timeout="240s"/>
+      <op id="drbd_r0-stop-0" name="stop" interval="0" timeout="100s"/>
+      <op id="drbd_r0-promote-0" name="promote" interval="0" timeout="90s"/>
+      <op id="drbd_r0-demote-0" name="demote" interval="0" timeout="90s"/>
+      <op id="drbd_r0-monitor-9" name="monitor" interval="9s" role="Promoted" timeout="20s"/>
+      <op id="drbd_r0-monitor-10" name="monitor" interval="10s" role="Unpromoted" timeout="20s"/>
+    </operations>
+  </primitive>
+</clone>`
+	cons := `<rsc_colocation id="nfs-with-drbd" rsc="nfs" with-rsc="ms_drbd_r0" with-rsc-role="Promoted" score="INFINITY"/>
+<rsc_order id="nfs-after-drbd" first="ms_drbd_r0" first-action="promote" then="nfs" then-action="start" kind="Mandatory"/>
+<rsc_location id="nfs-prefers-nodea" rsc="nfs" node="nodea" score="100"/>
+<rsc_location id="drbd-prefers-nodea" rsc="ms_drbd_r0" rsc-role="Promoted" node="nodea" score="100"/>`
+	return fmt.Sprintf(`<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
+        <nvpair id="opt-quorum" name="no-quorum-policy" value="stop"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes><node id="1" uname="nodea"/><node id="2" uname="nodeb"/></nodes>
+    <resources>%s
+%s</resources>
+    <constraints>%s</constraints>
+    <rsc_defaults><meta_attributes id="rsc-options"><nvpair id="rd-st" name="resource-stickiness" value="200"/></meta_attributes></rsc_defaults>
+  </configuration>
+  <status/>
+</cib>
+`, drbd, group, cons)
+}
+
+// seedConfig is /etc/baton/baton.toml of server id (1 or 2): two links,
+// heartbeat first, and the witness as the tie-breaker.
+func seedConfig(id int) string {
+	me, peer := "nodea", "nodeb"
+	pid := 2
+	if id == 2 {
+		me, peer, pid = "nodeb", "nodea", 1
+	}
+	return fmt.Sprintf(`cluster = "seed"
+node = %q
+node_id = %d
+cib = "/etc/baton/cib.xml"
+auth_key = "/etc/baton/authkey"
+
+[[link]]
+name = "heartbeat"
+address = "10.0.1.%d"
+
+[[link]]
+name = "service"
+address = "10.0.0.%d"
+
+[[peer]]
+name = %q
+node_id = %d
+addresses = ["10.0.1.%d", "10.0.0.%d"]
+
+[quorum]
+policy = "witness"
+witness = "%s:%s"
+`, me, id, id, id, peer, pid, pid, pid, witnessAddr, witnessPort)
+}
+
+// owners is what one sample saw on a server: whether it holds the VIP, has
+// /data mounted, is DRBD Primary.
+type owners struct{ vip, mnt, pri bool }
+
+// ownerProbe prints three 0/1 flags in one round trip; it reads only /proc
+// and one ip call, so a sample costs little inside a TCG guest.
+const ownerProbe = `v=0; m=0; p=0; ip -o -4 addr show dev eth0 | grep -q 'inet ` + vip + `/' && v=1; ` +
+	`grep -q ' /data ' /proc/mounts && m=1; grep -q 'ro:Primary' /proc/drbd 2>/dev/null && p=1; echo "OWN $v $m $p"`
+
+func sampleOwners(ctx context.Context, m *vm.Machine) (owners, bool) {
+	r, err := m.Run(ctx, ownerProbe)
+	if err != nil {
+		return owners{}, false // a powered-off guest holds nothing
+	}
+	for _, line := range strings.Split(r.Out, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 4 && f[0] == "OWN" {
+			return owners{f[1] == "1", f[2] == "1", f[3] == "1"}, true
+		}
+	}
+	return owners{}, false
+}
+
+// ownerWatch samples both servers every 100 ms (as often as the serial
+// round trips allow) and counts the samples where two guests held the VIP,
+// /data or the Primary role at once.
+type ownerWatch struct {
+	mu        sync.Mutex
+	samples   int
+	twoOwners []string
+	last      map[string]owners
+	maxGap    time.Duration
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+func watchOwners(ctx context.Context, ms ...*vm.Machine) *ownerWatch {
+	w := &ownerWatch{stop: make(chan struct{}), done: make(chan struct{}), last: map[string]owners{}}
+	go func() {
+		defer close(w.done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		prev := time.Now()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			got := make([]owners, len(ms))
+			var wg sync.WaitGroup
+			for i, m := range ms {
+				wg.Add(1)
+				go func(i int, m *vm.Machine) {
+					defer wg.Done()
+					got[i], _ = sampleOwners(ctx, m)
+				}(i, m)
+			}
+			wg.Wait()
+			now := time.Now()
+			var v, mn, p int
+			var desc []string
+			w.mu.Lock()
+			for i, o := range got {
+				w.last[ms[i].Spec.Name] = o
+				if o.vip {
+					v++
+				}
+				if o.mnt {
+					mn++
+				}
+				if o.pri {
+					p++
+				}
+				desc = append(desc, fmt.Sprintf("%s=%+v", ms[i].Spec.Name, o))
+			}
+			w.samples++
+			if d := now.Sub(prev); d > w.maxGap {
+				w.maxGap = d
+			}
+			prev = now
+			if v > 1 || mn > 1 || p > 1 {
+				w.twoOwners = append(w.twoOwners, now.Format("15:04:05.000")+" "+strings.Join(desc, " "))
+			}
+			w.mu.Unlock()
+		}
+	}()
+	return w
+}
+
+// Stop ends the sampling and returns the two-owner samples.
+func (w *ownerWatch) Stop() (samples int, maxGap time.Duration, bad []string) {
+	close(w.stop)
+	<-w.done
+	return w.samples, w.maxGap, w.twoOwners
+}
+
+// Last is the latest sample of a server.
+func (w *ownerWatch) Last(name string) owners {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.last[name]
+}
+
+// probeLoop appends its sequence number to /mnt/probe with fsync, and once
+// the write is acknowledged records "N TIME" locally: the longest distance
+// between two acknowledgements is the client's stall, to 0.1 s.
+const probeLoop = `( i=0; while [ ! -e /tmp/stop ]; do i=$((i+1));
+  if echo "$i" | dd of=/mnt/probe oflag=append conv=notrunc,fsync status=none; then echo "$i $(date +%s.%N)" >> /tmp/probe-acks; fi
+  sleep 0.05
+done ) >/tmp/probe.log 2>&1 &`
+
+// startWitness runs `baton witness` on the host side of the heartbeat
+// bridge, inside the VMs' namespace.
+func startWitness(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte) {
+	t.Helper()
+	if out, err := exec.CommandContext(ctx, "ip", "-n", c.Net.NS, "addr", "add", witnessAddr+"/24", "dev", "br1").CombinedOutput(); err != nil {
+		t.Fatalf("witness address on br1: %v: %s", err, out)
+	}
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "authkey")
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.Create(filepath.Join(dir, "witness.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ip", "netns", "exec", c.Net.NS, harness.Baton(t), "witness",
+		"--auth-key", keyFile, "--listen", witnessAddr+":"+witnessPort)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("witness log:\n%s", tail(string(b), 3000))
+		}
+	})
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// readProbe parses the client's probe acknowledgements.
+func readProbe(t *testing.T, ctx context.Context, cl *vm.Machine) []ack {
+	return readAcks(t, must(t, ctx, cl, "cat /tmp/probe-acks"))
+}
+
+// stallAround is the distance between the last acknowledgement at or before
+// at and the first after it: the client's stall across a fault at time at.
+func stallAround(acks []ack, at float64) (float64, bool) {
+	for i := 1; i < len(acks); i++ {
+		if acks[i-1].t <= at && acks[i].t > at {
+			return acks[i].t - acks[i-1].t, true
+		}
+	}
+	return 0, false
+}
+
+// waitAcksAfter waits until the probe has n acknowledgements after time at.
+func waitAcksAfter(t *testing.T, ctx context.Context, cl *vm.Machine, at float64, n int, within time.Duration) []ack {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		acks := readProbe(t, ctx, cl)
+		after := 0
+		for _, k := range acks {
+			if k.t > at {
+				after++
+			}
+		}
+		if after >= n {
+			return acks
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the client's probe acknowledged %d writes in the %v after the fault:\n%s", after, within,
+				must(t, ctx, cl, "tail -5 /tmp/probe.log; dmesg | grep -i nfs | tail -10"))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func guestClock(t *testing.T, ctx context.Context, m *vm.Machine) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(strings.TrimSpace(must(t, ctx, m, "date +%s.%N")), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestDaemonSeedStack runs the seed's stack under `baton daemon` in the
+// guests: DRBD 8.4 (protocol C, resource-level fencing through Baton's
+// handlers), the kernel nfsd, the kernel NFS client (NFSv3), cabled with
+// service, heartbeat and replication networks and a witness. Faults: the
+// heartbeat cable pulled (nothing may move), then a power cut of the active
+// server (the survivor takes over with the witness's vote). Throughout, at
+// most one guest holds the VIP, /data or the Primary role, and every
+// acknowledged write is read back afterwards.
+func TestDaemonSeedStack(t *testing.T) {
+	c := vm.Start(t, seedA, seedB, nfsClient)
+	a, b, cl := c.M("nodea"), c.M("nodeb"), c.M("client")
+	// TCG on a loaded 2-core host: boots, syncs and takeovers are slow.
+	ctx := ctxFor(t, 15*time.Minute)
+	key := []byte("baton-vm-seed-stack-key-0123456789")
+	startWitness(t, ctx, c, key)
+
+	// DRBD once by hand: meta-data, connect, skip the initial sync (both
+	// disks are blank), make the file system and its layout, then take it
+	// down again: from here on only the cluster manager touches it.
+	for _, m := range []*vm.Machine{a, b} {
+		writeFile(t, ctx, m, "/etc/drbd.d/r0.res", seedDRBD)
+		must(t, ctx, m, "modprobe drbd && drbdadm create-md --force r0 && drbdadm up r0 && mkdir -p /data /var/lib/baton")
+	}
+	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:Inconsistent", 60*time.Second)
+	must(t, ctx, a, "drbdadm new-current-uuid --clear-bitmap r0")
+	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 60*time.Second)
+	must(t, ctx, a, "drbdadm primary r0 && mkfs.ext4 -q -F /dev/drbd0 && mount /dev/drbd0 /data && "+
+		"mkdir -p /data/nfs /data/export /data/tickle && umount /data && drbdadm secondary r0")
+	for _, m := range []*vm.Machine{a, b} {
+		must(t, ctx, m, "drbdadm down r0")
+	}
+
+	// The cluster manager: configuration, key, CIB, daemon.
+	cib := seedCIB()
+	for i, m := range []*vm.Machine{a, b} {
+		writeFile(t, ctx, m, "/etc/baton/baton.toml", seedConfig(i+1))
+		writeFile(t, ctx, m, "/etc/baton/authkey", string(key)+"\n")
+		writeFile(t, ctx, m, "/etc/baton/cib.xml", cib)
+		must(t, ctx, m, "chmod 0600 /etc/baton/authkey && baton daemon --check")
+		must(t, ctx, m, "(baton daemon --debug >/var/log/baton-daemon.log 2>&1 &)")
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, m := range []*vm.Machine{a, b} {
+				dctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				r, _ := m.Run(dctx, "baton status 2>&1; tail -40 /var/log/baton-daemon.log; cat /proc/drbd")
+				cancel()
+				t.Logf("%s:\n%s", m.Spec.Name, r.Out)
+			}
+		}
+	})
+
+	w := watchOwners(ctx, a, b)
+	stopped := false
+	defer func() {
+		if !stopped {
+			w.Stop()
+		}
+	}()
+	started := time.Now()
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		if o := w.Last("nodea"); o.vip && o.mnt && o.pri {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stack did not come up on nodea within 5 minutes; nodea: %+v, nodeb: %+v", w.Last("nodea"), w.Last("nodeb"))
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	t.Logf("stack up on nodea %.1f s after the daemons started:\n%s", time.Since(started).Seconds(), must(t, ctx, a, "baton status"))
+	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
+
+	// The client: NFSv3 (the seed's clients), the probe and the dd loop.
+	must(t, ctx, cl, "modprobe nfsv3 && (rpcbind || true) && mkdir -p /mnt && mount -t nfs -o vers=3 "+vip+":/data/export /mnt")
+	must(t, ctx, cl, probeLoop)
+	must(t, ctx, cl, clientLoop)
+	start := guestClock(t, ctx, cl)
+	waitAcksAfter(t, ctx, cl, start, 10, 2*time.Minute)
+
+	// Fault 3: the heartbeat cable of the active server pulled. The service
+	// link keeps the peer alive: nothing may move.
+	if err := c.Net.Cut(ctx, a.Taps[tapHB]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, a, "baton status", "down", time.Minute)
+	cutAt := guestClock(t, ctx, cl)
+	// Watch for longer than the heartbeat deadtime, the witness lease and a
+	// monitor round, with the stack still on nodea throughout.
+	watchUntil := time.Now().Add(20 * time.Second)
+	for time.Now().Before(watchUntil) {
+		if o := w.Last("nodea"); !(o.vip && o.mnt && o.pri) {
+			t.Fatalf("heartbeat cable pulled: the stack left nodea: nodea %+v, nodeb %+v\n%s", o, w.Last("nodeb"), must(t, ctx, a, "baton status"))
+		}
+		if o := w.Last("nodeb"); o.vip || o.mnt || o.pri {
+			t.Fatalf("heartbeat cable pulled: nodeb took part of the stack: %+v", o)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	acks := waitAcksAfter(t, ctx, cl, cutAt, 5, time.Minute)
+	if gap, ok := stallAround(acks, cutAt); ok {
+		t.Logf("fault 3 (heartbeat cable pulled): stack stayed on nodea; client gap across the cut %.1f s", gap)
+	}
+	if err := c.Net.Join(ctx, a.Taps[tapHB], "br1"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, a, "baton status", "Quorum: yes", time.Minute)
+
+	// Fault 1: power cut of the active server.
+	must(t, ctx, a, "sync") // the tickle record and the daemon's CIB copy reach the disk
+	killAt := guestClock(t, ctx, cl)
+	a.Kill()
+	crash := time.Now()
+	deadline = time.Now().Add(5 * time.Minute)
+	for {
+		if o := w.Last("nodeb"); o.vip && o.mnt && o.pri {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the power cut of nodea, nodeb did not take over within 5 minutes: %+v\n%s", w.Last("nodeb"),
+				must(t, ctx, b, "baton status; tail -30 /var/log/baton-daemon.log"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("nodeb holds the stack %.1f s after the power cut (host clock)", time.Since(crash).Seconds())
+	acks = waitAcksAfter(t, ctx, cl, killAt, 5, 3*time.Minute)
+	stall, ok := stallAround(acks, killAt)
+	if !ok {
+		t.Fatal("no probe acknowledgement before the power cut")
+	}
+	t.Logf("fault 1 (power cut of the active server): client stall %.1f s (NFSv3, probe of small fsync'ed writes)", stall)
+	if f := os.Getenv("BATON_SEED_STALL_FILE"); f != "" {
+		_ = os.WriteFile(f, []byte(fmt.Sprintf("%.1f\n", stall)), 0o644)
+	}
+
+	samples, maxGap, bad := w.Stop()
+	stopped = true
+	t.Logf("owner samples: %d, longest distance between samples %v", samples, maxGap.Round(time.Millisecond))
+	if len(bad) > 0 {
+		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+
+	// Every acknowledged write reads back.
+	must(t, ctx, cl, "touch /tmp/stop; wait; sync")
+	missing := must(t, ctx, cl, `awk 'NR==FNR{seen[$1]=1; next} !($1 in seen){print $1}' /mnt/probe /tmp/probe-acks`)
+	if strings.TrimSpace(missing) != "" {
+		t.Errorf("acknowledged probe writes missing after the failover: %s", strings.Join(strings.Fields(missing), " "))
+	}
+	files := readAcks(t, must(t, ctx, cl, "cat /tmp/acks"))
+	var ns []string
+	for _, k := range files {
+		ns = append(ns, strconv.Itoa(k.n))
+	}
+	sort.Strings(ns)
+	if len(ns) == 0 {
+		t.Fatal("the dd loop acknowledged no file")
+	}
+	dmg := must(t, ctx, cl, fmt.Sprintf("for i in %s; do s=$(stat -c %%s /mnt/test$i 2>&1); "+
+		"if [ \"$s\" != %d ] || ! cmp -s -n %d /mnt/test$i /dev/zero; then echo \"test$i: $s\"; fi; done",
+		strings.Join(ns, " "), fileBytes, fileBytes))
+	if strings.TrimSpace(dmg) != "" {
+		t.Errorf("acknowledged 10 MB files damaged or missing:\n%s", dmg)
+	}
+	t.Logf("read back: %d probe writes and %d files of 10 MB, all acknowledged ones intact", len(acks), len(ns))
+}
