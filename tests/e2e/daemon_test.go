@@ -433,7 +433,8 @@ func TestDaemonSeedStack(t *testing.T) {
 	if err := c.Net.Cut(ctx, a.Taps[tapHB]); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, a, "baton status", "down", time.Minute)
+	// Link states are listed in link order: heartbeat, service.
+	waitFor(t, ctx, a, "baton status", "nodeb: down, up", time.Minute)
 	cutAt := guestClock(t, ctx, cl)
 	// Watch for longer than the heartbeat deadtime, the witness lease and a
 	// monitor round, with the stack still on nodea throughout.
@@ -454,7 +455,7 @@ func TestDaemonSeedStack(t *testing.T) {
 	if err := c.Net.Join(ctx, a.Taps[tapHB], "br1"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, a, "baton status", "Quorum: yes", time.Minute)
+	waitFor(t, ctx, a, "baton status", "nodeb: up, up", time.Minute)
 
 	// Fault 1: power cut of the active server.
 	must(t, ctx, a, "sync") // the tickle record and the daemon's CIB copy reach the disk
