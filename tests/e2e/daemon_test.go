@@ -422,7 +422,7 @@ func TestDaemonSeedStack(t *testing.T) {
 	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
 
 	// The client: NFSv3 (the seed's clients), the probe and the dd loop.
-	must(t, ctx, cl, "modprobe nfsv3 && (rpcbind || true) && mkdir -p /mnt && mount -t nfs -o vers=3 "+vip+":/data/export /mnt")
+	must(t, ctx, cl, "modprobe nfsv3 && (rpcbind; rpc.statd; true) && mkdir -p /mnt && mount -t nfs -o vers=3 "+vip+":/data/export /mnt")
 	must(t, ctx, cl, probeLoop)
 	must(t, ctx, cl, clientLoop)
 	start := guestClock(t, ctx, cl)
