@@ -506,10 +506,7 @@ func TestDaemonSeedStack(t *testing.T) {
 	if len(ns) == 0 {
 		t.Fatal("the dd loop acknowledged no file")
 	}
-	dmg := must(t, ctx, cl, fmt.Sprintf("for i in %s; do s=$(stat -c %%s /mnt/test$i 2>&1); "+
-		"if [ \"$s\" != %d ] || ! cmp -s -n %d /mnt/test$i /dev/zero; then echo \"test$i: $s\"; fi; done",
-		strings.Join(ns, " "), fileBytes, fileBytes))
-	if strings.TrimSpace(dmg) != "" {
+	if dmg := damagedFiles(t, ctx, cl, ns); dmg != "" {
 		t.Errorf("acknowledged 10 MB files damaged or missing:\n%s", dmg)
 	}
 	t.Logf("read back: %d probe writes and %d files of 10 MB, all acknowledged ones intact", len(acks), len(ns))

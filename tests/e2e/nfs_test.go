@@ -235,11 +235,17 @@ func TestNFSFailover(t *testing.T) {
 	if len(before) == 0 {
 		t.Fatal("no file acknowledged before the crash")
 	}
-	bad := must(t, ctx, cl, fmt.Sprintf("for i in %s; do s=$(stat -c %%s /mnt/test$i 2>&1); "+
-		"if [ \"$s\" != %d ] || ! cmp -s -n %d /mnt/test$i /dev/zero; then echo \"test$i: $s\"; fi; done",
-		strings.Join(before, " "), fileBytes, fileBytes))
-	if strings.TrimSpace(bad) != "" {
+	if bad := damagedFiles(t, ctx, cl, before); bad != "" {
 		t.Fatalf("files acknowledged before the crash are damaged or missing:\n%s", bad)
 	}
 	t.Logf("%d files acknowledged before the crash: all intact", len(before))
+}
+
+// damagedFiles checks the client loop's files numbered ns on cl: each must
+// hold fileBytes zeros. It returns one line per file that does not.
+func damagedFiles(t *testing.T, ctx context.Context, cl *vm.Machine, ns []string) string {
+	t.Helper()
+	return strings.TrimSpace(must(t, ctx, cl, fmt.Sprintf("for i in %s; do s=$(stat -c %%s /mnt/test$i 2>&1); "+
+		"if [ \"$s\" != %d ] || ! cmp -s -n %d /mnt/test$i /dev/zero; then echo \"test$i: $s\"; fi; done",
+		strings.Join(ns, " "), fileBytes, fileBytes)))
 }
