@@ -8,7 +8,6 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/netns"
+	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
 // Options shape a cluster.
@@ -407,29 +407,47 @@ func (c *Cluster) dumpLogs() {
 	}
 }
 
-// Status is what `baton status --output-as=json` reports.
+// Status is what `baton status --output-as=xml` reports, read with the
+// parser the Pacemaker tests use for crm_mon's XML.
 type Status struct {
-	DC        string           `json:"dc"`
-	Quorate   bool             `json:"quorate"`
-	Members   []string         `json:"members"`
-	Resources []ResourceStatus `json:"resources"`
+	DC        string
+	Quorate   bool
+	Members   []string // the nodes the answering node sees online
+	Resources []ResourceStatus
 }
 
 // ResourceStatus is one primitive (instance) in Status.
 type ResourceStatus struct {
-	ID    string   `json:"id"`
-	Role  string   `json:"role"`
-	Nodes []string `json:"nodes"`
+	ID    string
+	Role  string
+	Nodes []string
 }
 
 // Status asks the node's daemon for its view; false when it does not answer.
 func (n *Node) Status() (Status, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, code := n.Baton(ctx, "status", "--output-as=json")
+	out, code := n.Baton(ctx, "status", "--output-as=xml")
 	var st Status
-	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+	if code != 0 {
 		return st, false
+	}
+	m, err := pacemaker.ParseStatus([]byte(out))
+	if err != nil {
+		return st, false
+	}
+	st.DC, st.Quorate = m.DC, m.WithQuorum
+	for _, node := range m.Nodes {
+		if node.Online {
+			st.Members = append(st.Members, node.Name)
+		}
+	}
+	for _, r := range m.Resources {
+		rs := ResourceStatus{ID: r.ID, Role: r.Role}
+		for _, x := range r.Nodes {
+			rs.Nodes = append(rs.Nodes, x.Name)
+		}
+		st.Resources = append(st.Resources, rs)
 	}
 	return st, true
 }
