@@ -23,6 +23,10 @@ func FromCIB(doc *cib.CIB, now time.Time) (*View, error) {
 		LastChange:  Change{Time: doc.LastWritten, User: doc.UpdateUser, Client: doc.UpdateClient, Origin: doc.UpdateOrigin},
 		Constraints: len(doc.Locations) + len(doc.Colocations) + len(doc.Orders)}
 	opts := cib.Values(doc.CrmConfig, cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{}})
+	startupFencing := true
+	if v, ok := cib.ParseBool(opts["startup-fencing"]); ok {
+		startupFencing = v
+	}
 	v.Options = ClusterOptions{StonithEnabled: c.FencingEnabled, Symmetric: c.Symmetric, NoQuorumPolicy: c.NoQuorumPolicy,
 		Maintenance: c.Maintenance, StopAll: c.StopAll,
 		StonithTimeoutMS:       durationOption(opts["stonith-timeout"], 60*time.Second).Milliseconds(),
@@ -48,7 +52,11 @@ func FromCIB(doc *cib.CIB, now time.Time) (*View, error) {
 		if s := n.Attrs["shutdown"]; s != "" && s != "0" {
 			node.Shutdown = true
 		}
-		if st != nil {
+		if st == nil {
+			// Never seen since the cluster started: with fencing on, its
+			// state is unknown until it is fenced (startup-fencing).
+			node.Unclean = c.FencingEnabled && startupFencing
+		} else {
 			node.ExpectedUp = st.Expected == "member"
 			inCCM := st.InCCM == "true" || isNumber(st.InCCM)
 			crmd := st.Crmd == "online" || isNumber(st.Crmd)
@@ -62,12 +70,19 @@ func FromCIB(doc *cib.CIB, now time.Time) (*View, error) {
 		}
 		v.Nodes = append(v.Nodes, node)
 		if n.Online {
-			b.history(v, n, st)
 			if attrs := shownAttrs(n.Attrs, st); len(attrs) > 0 {
 				if v.NodeAttrs == nil {
 					v.NodeAttrs = map[string]map[string]string{}
 				}
 				v.NodeAttrs[n.Name] = attrs
+			}
+		}
+	}
+	// The history in the order of the status section, as crm_mon lists it.
+	for _, st := range doc.Status {
+		for _, n := range c.Nodes {
+			if n.Online && (n.ID == st.ID || st.ID == "" && n.Name == st.Uname) {
+				b.history(v, n, st)
 			}
 		}
 	}
