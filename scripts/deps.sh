@@ -20,6 +20,9 @@ PACKAGES=(
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
   # benchmarks
   hyperfine time strace
+  # baton status --watch is tested in a terminal multiplexer; promtool (in
+  # Debian's prometheus package) checks the daemon's /metrics
+  tmux prometheus
 )
 if [[ -n "${BATON_EXTRA_PACKAGES:-}" ]]; then
   # shellcheck disable=SC2206

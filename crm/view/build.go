@@ -22,6 +22,11 @@ func FromCIB(doc *cib.CIB, now time.Time) (*View, error) {
 	v := &View{LastUpdate: now, Quorate: doc.HaveQuorum,
 		LastChange:  Change{Time: doc.LastWritten, User: doc.UpdateUser, Client: doc.UpdateClient, Origin: doc.UpdateOrigin},
 		Constraints: len(doc.Locations) + len(doc.Colocations) + len(doc.Orders)}
+	for _, l := range doc.Locations {
+		if l.Node != "" && l.HasScore && l.Rsc != "" {
+			v.Locations = append(v.Locations, Location{ID: l.ID, Resource: l.Rsc, Node: l.Node, Role: l.Role, Score: l.Score})
+		}
+	}
 	opts := cib.Values(doc.CrmConfig, cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{}})
 	startupFencing := true
 	if v, ok := cib.ParseBool(opts["startup-fencing"]); ok {

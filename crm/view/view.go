@@ -25,6 +25,9 @@ type View struct {
 	LastChange  Change         `json:"last_change"`
 	Options     ClusterOptions `json:"cluster_options"`
 	Constraints int            `json:"constraints"`
+	// Locations are the location constraints that name a node and a
+	// score (bans, preferences, --move's and --ban's).
+	Locations []Location `json:"locations,omitempty"`
 
 	Nodes     []Node        `json:"nodes"`
 	Resources []Resource    `json:"resources"`
@@ -38,6 +41,15 @@ type View struct {
 	// Links is Baton's own: the state of each heartbeat link to each peer,
 	// as the answering node sees it.
 	Links []Link `json:"links,omitempty"`
+}
+
+// Location is a location constraint with a node and a score.
+type Location struct {
+	ID       string `json:"id"`
+	Resource string `json:"resource"`
+	Node     string `json:"node"`
+	Role     string `json:"role,omitempty"`
+	Score    int    `json:"score"`
 }
 
 // Change says when and by whom the configuration last changed.
