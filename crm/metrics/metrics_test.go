@@ -30,8 +30,8 @@ type fakeSource struct {
 	vote  bool
 }
 
-func (f *fakeSource) View() (*view.View, error)           { return f.v, f.err }
-func (f *fakeSource) Peers() []membership.PeerState       { return f.peers }
+func (f *fakeSource) View() (*view.View, error)            { return f.v, f.err }
+func (f *fakeSource) Peers() []membership.PeerState        { return f.peers }
 func (f *fakeSource) WitnessVote() (held, configured bool) { return f.vote, true }
 
 func cluster() *view.View {
