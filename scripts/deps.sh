@@ -22,7 +22,7 @@ PACKAGES=(
   hyperfine time strace
   # baton status --watch is tested in a terminal multiplexer; promtool (in
   # Debian's prometheus package) checks the daemon's /metrics
-  tmux prometheus
+  tmux prometheus curl
 )
 if [[ -n "${BATON_EXTRA_PACKAGES:-}" ]]; then
   # shellcheck disable=SC2206

@@ -46,7 +46,13 @@ type Options struct {
 	PingClient bool
 	// Agents lists the agent names to install as ocf:baton:NAME.
 	Agents []string
+	// Metrics serves Prometheus metrics on every node at MetricsPort,
+	// configured without a host (so on the node's 127.0.0.1).
+	Metrics bool
 }
+
+// MetricsPort is where Options.Metrics serves /metrics inside each node.
+const MetricsPort = 9664
 
 // Cluster is a running test cluster.
 type Cluster struct {
@@ -210,6 +216,9 @@ func (c *Cluster) config(n *Node, o Options, witness string) string {
 	}
 	if o.PingClient {
 		fmt.Fprintf(&b, "[ping]\nhosts = [%q]\nmultiplier = 100\ninterval = \"1s\"\ntimeout = \"500ms\"\n\n", fmt.Sprintf("10.214.%d.100", c.Subnet))
+	}
+	if o.Metrics {
+		fmt.Fprintf(&b, "[metrics]\nlisten = \":%d\"\n\n", MetricsPort)
 	}
 	fmt.Fprintf(&b, "[quorum]\npolicy = %q\n", o.Policy)
 	if witness != "" {
