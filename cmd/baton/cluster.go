@@ -62,6 +62,8 @@ func loadClusterCIB(c *cli.Context) (*cibdoc.Doc, error) {
 
 // saveCIB writes a changed CIB back where it came from.
 func saveCIB(c *cli.Context, d *cibdoc.Doc) error {
+	host, _ := os.Hostname()
+	d.Stamp("baton", host, time.Now())
 	if f := c.String("cib"); f != "" {
 		d.ConfigChanged()
 		if err := daemon.Verify(d); err != nil {
@@ -272,6 +274,8 @@ func cibCommand() *cli.Command {
 					if err := daemon.Verify(d); err != nil {
 						return cli.Exit(err.Error(), 2)
 					}
+					host, _ := os.Hostname()
+					d.Stamp("baton", host, time.Now())
 					return admin(c, "cib-replace", string(d.Bytes()), nil)
 				}},
 		},
