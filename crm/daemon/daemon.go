@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/config"
@@ -102,7 +103,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	for i, l := range cfg.Links {
 		linkNames[i] = l.Name
 	}
-	exporter := metrics.New(&metricsSource{ctl: ctl, mem: mem, q: quorum}, linkNames)
+	msrc := &metricsSource{ctl: ctl, mem: mem, q: quorum}
+	exporter := metrics.New(msrc, linkNames)
 
 	peerSrv := &wire.Server{Key: key, Log: log}
 	ctl.Register(peerSrv)
@@ -148,6 +150,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 			return fmt.Errorf("metrics.listen %s: %w", cfg.Metrics.Listen, err)
 		}
 		run(func() error { return exporter.Serve(ctx, ml, log.With("part", "metrics")) })
+		clock := &metrics.FailoverClock{Source: msrc, Recorder: exporter, Interval: 250 * time.Millisecond}
+		run(func() error { return clock.Run(ctx) })
 	}
 	run(func() error { return mem.Run(ctx) })
 	if len(cfg.Ping.Hosts) > 0 {

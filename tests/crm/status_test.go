@@ -99,6 +99,39 @@ func TestWatchingTheCluster(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 
+	// A failover: node1 back online takes the group back (its
+	// preference); killing it moves the group to node2, and node2's
+	// metrics time it from node1's last heartbeat.
+	if out, code := n1.Exec(ctx, c.Bin, "node", "online", "--config", filepath.Join(n1.Dir, "baton.toml"), "node1"); code != 0 {
+		t.Fatalf("baton node online: exit %d\n%s", code, out)
+	}
+	tm.waitScreen(t, 30*time.Second, "the group back on node1", func(s string) bool {
+		return strings.Contains(s, "Online: [ node1 node2 ]") && regexpLine(s, "d2", "Started node1")
+	})
+	n1.Kill()
+	tm.waitScreen(t, 30*time.Second, "node1 offline and the group on node2", func(s string) bool {
+		return strings.Contains(s, "OFFLINE: [ node1 ]") && regexpLine(s, "d1", "Started node2") && regexpLine(s, "d2", "Started node2")
+	})
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		m := scrapeMetrics(t, ctx, n2)
+		if took := prom.Values(m, "baton_last_failover_duration_seconds", nil); len(took) == 1 {
+			// At least the deadtime (2 s), at most what the screen took.
+			if took[0] < 2 || took[0] > 30 {
+				t.Errorf("failover took %v s by the metrics", took[0])
+			}
+			t.Logf("failover measured by node2: %.2f s", took[0])
+			if v := prom.Value(t, m, "baton_peer_alive", map[string]string{"peer": "node1"}); v != 0 {
+				t.Errorf("node1 alive = %v after it was killed", v)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no baton_last_failover_duration_seconds after the failover")
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+
 	// Off the loopback, nothing answers: a host-less listen is local.
 	if out, code := n2.Exec(ctx, "curl", "-s", "--max-time", "2", fmt.Sprintf("http://%s:%d/metrics", n2.HBAddr, cluster.MetricsPort)); code == 0 {
 		t.Errorf("metrics answer on %s:\n%.200s", n2.HBAddr, out)
