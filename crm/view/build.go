@@ -74,6 +74,9 @@ func FromCIB(doc *cib.CIB, now time.Time) (*View, error) {
 			v.DC, v.DCID = n.Name, n.ID
 		}
 		v.Nodes = append(v.Nodes, node)
+		if node.Online {
+			v.Members = append(v.Members, node.Name)
+		}
 		if n.Online {
 			if attrs := shownAttrs(n.Attrs, st); len(attrs) > 0 {
 				if v.NodeAttrs == nil {

@@ -29,7 +29,9 @@ type View struct {
 	// score (bans, preferences, --move's and --ban's).
 	Locations []Location `json:"locations,omitempty"`
 
-	Nodes     []Node        `json:"nodes"`
+	Nodes []Node `json:"nodes"`
+	// Members names the nodes online, as the answering node sees them.
+	Members   []string      `json:"members"`
 	Resources []Resource    `json:"resources"`
 	History   []NodeHistory `json:"node_history,omitempty"`
 	Failures  []Failure     `json:"failures,omitempty"`
