@@ -20,9 +20,7 @@ import (
 )
 
 func TestDummyAndStatefulUnderPacemaker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster")
-	}
+	harness.NeedRoot(t)
 	c := pacemaker.Start(t, "Dummy", "Stateful")
 
 	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text",
