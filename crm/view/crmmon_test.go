@@ -169,6 +169,9 @@ func TestMatchesCrmMon(t *testing.T) {
 	}
 	dir := corpusDir(t)
 	cases := crmMonCases
+	if testing.Short() {
+		cases = cases[:2] // crm_mon takes a few tenths of a second per CIB
+	}
 	if os.Getenv("BATON_CRMMON_ALL") != "" {
 		// The whole corpus (about two minutes): to measure, not to gate.
 		all, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
