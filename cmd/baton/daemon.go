@@ -49,8 +49,12 @@ func daemonCommand() *cli.Command {
 				fmt.Fprintf(c.App.Writer, "configuration %s is valid\n", c.String("config"))
 				return nil
 			}
+			// The first SIGTERM or SIGINT stops the resources running here,
+			// then the daemon; a second one ends the daemon at once (the
+			// signal's default action), leaving the resources as they are.
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			go func() { <-ctx.Done(); stop() }()
 			return daemon.Run(ctx, cfg, logger(c))
 		},
 	}
