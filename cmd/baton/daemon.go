@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/urfave/cli/v2"
 
 	"github.com/baton-ha/baton/crm/config"
@@ -84,6 +85,10 @@ func witnessCommand() *cli.Command {
 			defer stop()
 			log := logger(c)
 			log.Info("baton witness listening", "addr", conn.LocalAddr().String(), "lease", c.Duration("lease"))
+			// baton-witness.service is Type=notify: ready once the socket is bound.
+			if _, err := sd.SdNotify(false, sd.SdNotifyReady); err != nil {
+				log.Warn("notifying systemd", "err", err)
+			}
 			w := &quorum.Witness{Key: key, Lease: c.Duration("lease"), Log: log}
 			return w.Serve(ctx, conn)
 		},

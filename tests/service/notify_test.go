@@ -244,3 +244,28 @@ func TestDaemonUnderSystemdProtocol(t *testing.T) {
 		t.Error("d1 still runs (state file present) after the daemon stopped")
 	}
 }
+
+// The witness tells systemd READY=1 once its socket is bound.
+func TestWitnessNotifiesReady(t *testing.T) {
+	bin := harness.Baton(t)
+	key := filepath.Join(t.TempDir(), "authkey")
+	if out, err := exec.Command(bin, "keygen", key).CombinedOutput(); err != nil {
+		t.Fatalf("keygen: %v\n%s", err, out)
+	}
+	m := newManager(t)
+	cmd := exec.Command(bin, "witness", "--listen", "127.0.0.1:0", "--auth-key", key)
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+m.path)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("witness output:\n%s", out.String())
+		}
+	}()
+	m.waitFor(t, "READY=1", 10*time.Second)
+}
