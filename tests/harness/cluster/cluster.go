@@ -77,6 +77,7 @@ type Node struct {
 	holderPid int
 	mntNS     string
 	daemon    *exec.Cmd
+	exited    chan struct{} // closed when the daemon has exited
 	c         *Cluster
 }
 
@@ -268,8 +269,13 @@ func (n *Node) Start(t testing.TB) {
 	n.daemon = n.Command(context.Background(), n.c.Bin, "daemon", "--debug", "--config", filepath.Join(n.Dir, "baton.toml"))
 	n.daemon.Stdout, n.daemon.Stderr = log, log
 	must(t, n.daemon.Start())
-	go func() { _ = n.daemon.Wait(); log.Close() }()
+	exited, d := make(chan struct{}), n.daemon
+	n.exited = exited
+	go func() { _ = d.Wait(); log.Close(); close(exited) }()
 }
+
+// DaemonExited is closed once the daemon last started has exited.
+func (n *Node) DaemonExited() <-chan struct{} { return n.exited }
 
 // Kill ends every process of the node at once (SIGKILL) and takes its links
 // down, as a crash or a power cut would.
