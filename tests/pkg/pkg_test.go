@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/agents"
+	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/tests/harness"
 )
 
@@ -351,5 +352,15 @@ func TestManPagesRender(t *testing.T) {
 		if !names["ocf_baton_"+a.Name+".7"] {
 			t.Errorf("agent %s has no page ocf_baton_%s.7", a.Name, a.Name)
 		}
+	}
+}
+
+// The example the packages install as /etc/baton/baton.toml is a valid
+// configuration once the administrator has filled it in: every key it sets
+// is known and well-formed.
+func TestExampleConfigLoads(t *testing.T) {
+	path := filepath.Join(harness.RepoRoot(), "packaging", "baton.toml")
+	if _, err := config.Load(path); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }

@@ -13,6 +13,13 @@ import (
 // "baton agent list" and so on, in the order the CLI lists them.
 func Commands(app *cli.App) []string {
 	var out []string
+	eachCommand(app, func(name string, _ *cli.Command) { out = append(out, name) })
+	return out
+}
+
+// eachCommand calls f for every visible command, depth first, with its full
+// name.
+func eachCommand(app *cli.App, f func(name string, c *cli.Command)) {
 	var walk func(prefix string, cmds []*cli.Command)
 	walk = func(prefix string, cmds []*cli.Command) {
 		for _, c := range cmds {
@@ -20,12 +27,11 @@ func Commands(app *cli.App) []string {
 				continue
 			}
 			name := prefix + " " + c.Name
-			out = append(out, name)
+			f(name, c)
 			walk(name, c.Subcommands)
 		}
 	}
 	walk(app.Name, app.Commands)
-	return out
 }
 
 // Baton renders baton(8): every visible command with its flags, then the
@@ -48,28 +54,19 @@ func Baton(app *cli.App, agents []*ocf.Agent, m Meta) []byte {
 		"it is that resource agent and takes an OCF action as its argument.")
 
 	p.section("COMMANDS")
-	var walk func(prefix string, cmds []*cli.Command)
-	walk = func(prefix string, cmds []*cli.Command) {
-		for _, c := range cmds {
-			if c.Hidden {
-				continue
-			}
-			name := prefix + " " + c.Name
-			head := name
-			if c.ArgsUsage != "" {
-				head += " " + c.ArgsUsage
-			}
-			p.subsection(head)
-			p.para(sentence(c.Usage))
-			p.para(c.Description)
-			if len(c.Aliases) > 0 {
-				p.para("Also called " + strings.Join(c.Aliases, ", ") + ".")
-			}
-			flags(&p, c.Flags)
-			walk(name, c.Subcommands)
+	eachCommand(app, func(name string, c *cli.Command) {
+		head := name
+		if c.ArgsUsage != "" {
+			head += " " + c.ArgsUsage
 		}
-	}
-	walk(app.Name, app.Commands)
+		p.subsection(head)
+		p.para(sentence(c.Usage))
+		p.para(c.Description)
+		if len(c.Aliases) > 0 {
+			p.para("Also called " + strings.Join(c.Aliases, ", ") + ".")
+		}
+		flags(&p, c.Flags)
+	})
 	if len(app.Flags) > 0 {
 		p.section("GLOBAL OPTIONS")
 		flags(&p, app.Flags)

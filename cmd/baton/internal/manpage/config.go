@@ -152,8 +152,8 @@ func Config(m Meta) []byte {
 		p.item(bold(k.Name)+" ("+escape(k.Type)+")", doc)
 	}
 	p.section("EXAMPLE")
-	p.para("Node 1 of two, with a heartbeat network, the service network and a witness on a third host:")
-	p.example(strings.Split(strings.TrimSpace(ExampleConfig), "\n")...)
+	p.para("The packages install a commented example for node 1 of two as /etc/baton/baton.toml: " +
+		"two links (a heartbeat network and the service network), one peer, and quorum by a witness on a third host.")
 	p.section("FILES")
 	p.item(bold("/etc/baton/baton.toml"), "This file.")
 	p.item(bold("/etc/baton/authkey"), "The key file named by auth_key.")
@@ -161,30 +161,3 @@ func Config(m Meta) []byte {
 	p.line(bold("baton") + "(8), " + bold("systemd.service") + "(5)")
 	return p.bytes()
 }
-
-// ExampleConfig is the example of the page; the package ships the same text
-// as /etc/baton/baton.toml (a test keeps the two equal and valid).
-const ExampleConfig = `
-cluster = "nfs"
-node = "node1"
-node_id = 1
-cib = "/etc/baton/cib.xml"
-auth_key = "/etc/baton/authkey"
-
-[[link]]
-name = "hb"
-address = "10.0.1.1"
-
-[[link]]
-name = "svc"
-address = "10.0.0.1"
-
-[[peer]]
-name = "node2"
-node_id = 2
-addresses = ["10.0.1.2", "10.0.0.2"]
-
-[quorum]
-policy = "witness"
-witness = "10.0.2.3:5406"
-`
