@@ -247,6 +247,7 @@ func TestDaemonUnderSystemdProtocol(t *testing.T) {
 
 // The witness tells systemd READY=1 once its socket is bound.
 func TestWitnessNotifiesReady(t *testing.T) {
+	harness.NeedRoot(t)
 	bin := harness.Baton(t)
 	key := filepath.Join(t.TempDir(), "authkey")
 	if out, err := exec.Command(bin, "keygen", key).CombinedOutput(); err != nil {
