@@ -14,7 +14,7 @@ TEST_TIMEOUT ?= 45m
 # before the release in dpkg and rpm).
 PKG_VERSION ?= 0.1.0-git$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
 
-.PHONY: all build install man deb rpm metadata deps test test-unit bench demo e2e-vm vet clean
+.PHONY: all build install man deb rpm metadata deps test test-unit bench demo e2e-vm faults vet clean
 
 all: build
 
@@ -69,6 +69,13 @@ test-unit:
 
 bench: deps build
 	$(GO) test ./tests/bench -run '^$$' -bench . -benchtime 1x -timeout 90m -v
+
+# The long fault campaign (tests/faults): N iterations, faults drawn with
+# SEED; prints a line per iteration and a table per fault.
+N    ?= 300
+SEED ?= 1
+faults: deps
+	BATON_FAULTS_N=$(N) BATON_FAULTS_SEED=$(SEED) $(GO) test -count=1 -timeout 12h -run '^TestFaultCampaign$$' -v ./tests/faults
 
 demo: deps build
 	@scripts/demo.sh

@@ -26,9 +26,7 @@ func TestStoppedDaemonHandsOverFirst(t *testing.T) {
 	}
 
 	n1.StopDaemon()
-	select {
-	case <-n1.DaemonExited():
-	case <-time.After(60 * time.Second):
+	if !n1.WaitDaemonExit(60 * time.Second) {
 		t.Fatal("node1's daemon did not exit within 60s of SIGTERM")
 	}
 	for _, f := range []string{"/run/Dummy-d1.state", "/run/Dummy-d2.state"} {
