@@ -62,6 +62,9 @@ test: deps
 	$(GO) test -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./...
 	# The cgo binding to Pacemaker's libcib, behind its build tag.
 	$(GO) test -count=1 -tags pacemaker -timeout 10m ./crm/cib/live
+	@# Once, during development, /dev/null ended up a plain file; make any
+	@# test that does that fail the run instead of the next apt-get.
+	@test -c /dev/null || { echo "make test: /dev/null is no longer a character device: a test replaced it" >&2; exit 1; }
 
 # Unit tests only: no root, no daemons.
 test-unit:
