@@ -1,7 +1,10 @@
 package faults
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +69,7 @@ func NewRig(t testing.TB, opts Options) *Rig {
 		}
 	}
 	if _, err := r.settled(90 * time.Second); err != nil {
+		r.dumpPacemaker()
 		t.Fatalf("the NFS cluster did not come up: %v", err)
 	}
 	p, err := newARPProbe(r.S.C.Client.Name, "eth0", r.S.VIP)
@@ -75,6 +79,24 @@ func NewRig(t testing.TB, opts Options) *Rig {
 	t.Cleanup(p.close)
 	r.arp = p
 	return r
+}
+
+// dumpPacemaker logs what Pacemaker shows and the end of its log on each
+// node, when the rig runs it: its reasons are there, not in daemon.log.
+func (r *Rig) dumpPacemaker() {
+	if !r.Pacemaker {
+		return
+	}
+	for _, n := range r.S.C.Nodes {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		out, _ := n.Exec(ctx, "crm_mon", "-1", "-r", "-f")
+		cancel()
+		log, _ := os.ReadFile(filepath.Join(n.Dir, "pcmk", "var", "log", "pacemaker.log"))
+		if len(log) > 12000 {
+			log = log[len(log)-12000:]
+		}
+		r.t.Logf("--- %s: crm_mon ---\n%s\n--- %s: pacemaker.log (tail) ---\n%s", n.Name, out, n.Name, log)
+	}
 }
 
 // pingClone is ocf:pacemaker:ping on every node, pinging the client: under
