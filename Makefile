@@ -74,11 +74,13 @@ bench: deps build
 	$(GO) test ./tests/bench -run '^$$' -bench . -benchtime 1x -timeout 90m -v
 
 # The long fault campaign (tests/faults): N iterations, faults drawn with
-# SEED; prints a line per iteration and a table per fault.
-N    ?= 300
-SEED ?= 1
+# SEED; prints a line per iteration and a table per fault. MANAGER=pacemaker
+# runs the same campaign under Corosync and Pacemaker, for comparison.
+N       ?= 300
+SEED    ?= 1
+MANAGER ?= baton
 faults: deps
-	BATON_FAULTS_N=$(N) BATON_FAULTS_SEED=$(SEED) $(GO) test -count=1 -timeout 12h -run '^TestFaultCampaign$$' -v ./tests/faults
+	BATON_FAULTS_N=$(N) BATON_FAULTS_SEED=$(SEED) BATON_FAULTS_MANAGER=$(MANAGER) $(GO) test -count=1 -timeout 12h -run '^TestFaultCampaign$$' -v ./tests/faults
 
 demo: deps build
 	@scripts/demo.sh

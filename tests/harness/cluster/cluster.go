@@ -69,6 +69,7 @@ type Cluster struct {
 	ocfRoot     string
 	witness     *exec.Cmd
 	witnessDone chan struct{}
+	pacemaker   bool // StartPacemaker ran: nodes run Corosync and Pacemaker, not baton daemon
 }
 
 // Node is one cluster node.
@@ -338,7 +339,8 @@ func ifname(n *Node, h *netns.Host) string {
 }
 
 // Restart brings a killed node back: links up, a fresh mount namespace, and
-// its daemon (which starts from its saved copy of the CIB).
+// its cluster manager (baton daemon, or Corosync and Pacemaker after
+// StartPacemaker), which starts from its saved copy of the CIB.
 func (n *Node) Restart(t testing.TB) {
 	t.Helper()
 	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
@@ -347,6 +349,10 @@ func (n *Node) Restart(t testing.TB) {
 		}
 	}
 	n.startHolder(t)
+	if n.c.pacemaker {
+		n.startPacemaker(t)
+		return
+	}
 	n.Start(t)
 }
 
