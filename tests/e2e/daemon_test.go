@@ -422,12 +422,11 @@ func TestDaemonSeedStack(t *testing.T) {
 	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
 
 	// The client: NFSv3 (the seed's clients), the probe and the dd loop.
-	// NFSv3 locking needs rpc.statd, which registers with rpcbind: start
-	// each only once the one before answers (bounded waits).
-	must(t, ctx, cl, "modprobe nfsv3 && mkdir -p /mnt && rpcbind -w && "+
-		"for i in $(seq 100); do rpcinfo -p >/dev/null 2>&1 && break; sleep 0.1; done && "+
-		"rpc.statd --no-notify && for i in $(seq 100); do rpcinfo -p | grep -q status && break; sleep 0.1; done && "+
-		"mount -t nfs -o vers=3 "+vip+":/data/export /mnt")
+	// NFSv3 with the kernel's default timeouts. nolock: rpc.statd would not
+	// start in the client guest (it exits 1 silently, no syslog there), and
+	// the probe and the dd loop take no locks, so their write path is the
+	// same.
+	must(t, ctx, cl, "modprobe nfsv3 && mkdir -p /mnt && mount -t nfs -o vers=3,nolock "+vip+":/data/export /mnt")
 	must(t, ctx, cl, probeLoop)
 	must(t, ctx, cl, clientLoop)
 	start := guestClock(t, ctx, cl)
