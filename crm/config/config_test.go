@@ -73,7 +73,10 @@ func TestLoadBad(t *testing.T) {
 		{"addr count", strings.Replace(good, `addresses = ["10.0.1.2", "10.0.0.2"]`, `addresses = ["10.0.1.2"]`, 1), "1 given for 2 links"},
 		{"policy", strings.Replace(good, `policy = "witness"`, `policy = "majority"`, 1), "not one of fence, witness, ignore, stop"},
 		{"witness addr", strings.Replace(good, `witness = "10.0.0.3:5406"`, `witness = "10.0.0.3"`, 1), "quorum.witness"},
-		{"fence without command", strings.Replace(good, `policy = "witness"`, `policy = "fence"`, 1), "needs fencing.command"},
+		{"old fence hook", good + "\n[fencing]\ncommand = [\"fence_ipmilan\", \"--plug={node}\"]\n", "fencing.command and fencing.timeout are no longer used"},
+		{"watchdog timeout in ms", good + "\n[watchdog]\ndevice = \"/dev/watchdog\"\ntimeout = \"1500ms\"\n", "watchdog.timeout: 1.5s"},
+		{"watchdog relative", good + "\n[watchdog]\ndevice = \"watchdog\"\n", "watchdog.device"},
+		{"watchdog timeout alone", good + "\n[watchdog]\ntimeout = \"5s\"\n", "watchdog.device is not"},
 		{"no node", strings.Replace(good, `node = "node1"`, ``, 1), "node: this node's name is required"},
 		{"syntax", good + "\n[[[", "config"},
 	}

@@ -16,11 +16,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/status"
 	"github.com/baton-ha/baton/crm/wire"
@@ -43,14 +46,17 @@ type Members interface {
 
 // Config wires a controller.
 type Config struct {
-	Cluster    string
-	Node       string
-	NodeID     int
-	Peers      []Peer
-	Key        membership.Key
-	Members    Members
-	Exec       *executor.Executor
-	Quorum     *Quorum
+	Cluster string
+	Node    string
+	NodeID  int
+	Peers   []Peer
+	Key     membership.Key
+	Members Members
+	Exec    *executor.Executor
+	Quorum  *Quorum
+	// Fencer fences lost and failed nodes; nil means nothing can be fenced
+	// (lost nodes stay unclean unless stonith-enabled=false).
+	Fencer     fencer.Fencer
 	CIBPath    string // where this node keeps its copy of the CIB
 	WaitForAll bool
 	Log        *slog.Logger
@@ -79,6 +85,11 @@ type Controller struct {
 
 	kick       chan struct{}
 	transition int
+
+	fence     *fencing
+	lastView  View
+	fenceErrs string // the fencing setup's errors, as last logged
+	holding   string // why recovery waits (unclean nodes), as last logged
 }
 
 // New returns a controller starting from doc (the CIB read at start).
@@ -96,6 +107,7 @@ func New(cfg Config, doc *cibdoc.Doc) *Controller {
 		cluster:  status.New(),
 		monitors: executor.NewMonitors(cfg.Exec),
 		kick:     make(chan struct{}, 1),
+		fence:    newFencing(),
 	}
 	c.local.SetMember(strconv.Itoa(cfg.NodeID), cfg.Node, true)
 	c.doc.EnsureNode(strconv.Itoa(cfg.NodeID), cfg.Node)
@@ -142,6 +154,10 @@ type State struct {
 	Members []string            `json:"members"`
 	Links   map[string][]string `json:"links"` // peer -> state per link
 	CIB     string              `json:"cib"`
+	Fencing FenceState          `json:"fencing"`
+	// Holding says why the DC runs no transition now (recovery waits for
+	// the fencing of a lost node).
+	Holding string `json:"holding,omitempty"`
 }
 
 // Snapshot returns the node's view for status output.
@@ -155,6 +171,15 @@ func (c *Controller) Snapshot() State {
 		}
 	}
 	st.CIB = string(c.fullDoc().Bytes())
+	v, holding := c.lastView, c.holding
+	st.Holding = holding
+	c.mu.Unlock()
+	s, _ := c.fencingSetup()
+	st.Fencing = c.fenceState(s, v, c.cfg.Quorum.Policy)
+	if why := noFencingReason(s); why != "" && st.Fencing.Unsafe == "" {
+		st.Holding = strings.TrimPrefix(strings.Join([]string{st.Holding, why}, "; "), "; ")
+	}
+	c.mu.Lock()
 	return st
 }
 
@@ -205,6 +230,13 @@ func (c *Controller) step(ctx context.Context) {
 	for _, m := range v.Members {
 		c.seen[m] = true
 	}
+	c.fence.observe(v, time.Now())
+	setup, errs := c.fencingSetup()
+	if e := fmt.Sprint(errs); len(errs) > 0 && e != c.fenceErrs {
+		c.log.Error("fencing configuration has errors; the usable part is used", "errors", e)
+		c.fenceErrs = e
+	}
+	v.Fenced = c.fence.fencedNodes(v)
 	quorate, reason := false, ""
 	if c.cfg.WaitForAll && len(c.seen) < len(v.All) {
 		reason = fmt.Sprintf("waiting for all nodes at first start (seen %d of %d; wait_for_all)", len(c.seen), len(v.All))
@@ -226,6 +258,38 @@ func (c *Controller) step(ctx context.Context) {
 		c.log.Info("designated controller", "dc", dc)
 	}
 	c.dc, c.quorate, c.reason = dc, quorate, reason
+	c.lastView = v
+	c.mu.Unlock()
+	c.fence.mu.Lock()
+	if !quorate {
+		c.fence.quorate = time.Time{}
+	} else if c.fence.quorate.IsZero() {
+		c.fence.quorate = time.Now()
+	}
+	c.fence.mu.Unlock()
+	var unclean []string
+	if setup.Options.Enabled {
+		unclean = c.fence.unclean(v)
+	}
+	// The DC of a partition that may run resources fences the nodes it
+	// lost; under the fence policy the fencing itself decides the race.
+	mayFence := quorate || c.cfg.Quorum.Policy == config.QuorumFence
+	if dc == c.cfg.Node && mayFence && len(unclean) > 0 && c.cfg.Fencer != nil {
+		c.fenceLost(ctx, setup, unclean)
+	}
+	holding := ""
+	if quorate && len(unclean) > 0 {
+		holding = "recovery waits for the fencing of " + strings.Join(unclean, ", ")
+	}
+	c.mu.Lock()
+	if holding != c.holding {
+		if holding != "" {
+			c.log.Warn("holding resources", "why", holding)
+		} else {
+			c.log.Info("every lost node is fenced; recovery may proceed")
+		}
+	}
+	c.holding = holding
 	c.mu.Unlock()
 	if dc != c.cfg.Node {
 		c.mu.Lock()
@@ -243,6 +307,11 @@ func (c *Controller) step(ctx context.Context) {
 	c.mu.Lock()
 	c.pulledFrom = ""
 	c.mu.Unlock()
+	if holding != "" {
+		// A lost node may still run what it ran: starting it here could
+		// make two owners. Nothing is scheduled until it is fenced.
+		return
+	}
 	if err := c.runTransition(ctx, v, quorate); err != nil {
 		c.log.Warn("transition incomplete; retrying", "err", err)
 		// Back off a little so that a resource failing at once does not

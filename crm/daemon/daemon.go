@@ -18,6 +18,7 @@ import (
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/controller"
 	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
@@ -89,8 +90,9 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	ctl := controller.New(controller.Config{
 		Cluster: cfg.Cluster, Node: cfg.Node, NodeID: cfg.NodeID, Peers: cpeers, Key: key, Members: mem, Exec: exec,
 		Quorum: &controller.Quorum{Policy: cfg.Quorum.Policy, Witness: cfg.Quorum.Witness, Key: key, Cluster: cfg.Cluster,
-			AskTimeout: cfg.Quorum.Timeout.Duration, FenceCommand: cfg.Fencing.Command, FenceTimeout: cfg.Fencing.Timeout.Duration,
-			Log: log.With("part", "quorum")},
+			AskTimeout: cfg.Quorum.Timeout.Duration, Log: log.With("part", "quorum")},
+		Fencer: &fencer.Devices{Self: cfg.Node, Log: log.With("part", "fencer"),
+			Runner: &fencer.Programs{Dirs: cfg.Fencing.AgentDirs, Env: []string{"PATH=" + os.Getenv("PATH")}}},
 		CIBPath: cfg.LocalCIB(), WaitForAll: *cfg.WaitForAll, Log: log.With("part", "controller"),
 	}, doc)
 
@@ -194,6 +196,12 @@ func (a *attrStore) DeleteAttr(node, name string, l ocf.Lifetime) error {
 	return nil
 }
 
+// FenceRequest is the admin socket's "fence" call (`baton fence`).
+type FenceRequest struct {
+	Target string `json:"target"`
+	Action string `json:"action"` // off, reboot, on; empty: stonith-action
+}
+
 // registerAdmin installs the CLI's methods.
 func registerAdmin(s *wire.Server, ctl *controller.Controller) {
 	s.Handle("status", func(context.Context, string, json.RawMessage) (any, error) {
@@ -216,6 +224,13 @@ func registerAdmin(s *wire.Server, ctl *controller.Controller) {
 		}
 		ctl.ReplaceCIB(d)
 		return nil, nil
+	})
+	s.Handle("fence", func(ctx context.Context, _ string, body json.RawMessage) (any, error) {
+		var req FenceRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			return nil, err
+		}
+		return ctl.FenceNode(ctx, req.Target, req.Action)
 	})
 	s.Handle("cleanup", func(ctx context.Context, _ string, body json.RawMessage) (any, error) {
 		var rsc string
