@@ -90,6 +90,7 @@ type Controller struct {
 	lastView  View
 	fenceErrs string // the fencing setup's errors, as last logged
 	holding   string // why recovery waits (unclean nodes), as last logged
+	devices   map[string]bool // stonith resources started on this node
 }
 
 // New returns a controller starting from doc (the CIB read at start).
@@ -176,7 +177,7 @@ func (c *Controller) Snapshot() State {
 	c.mu.Unlock()
 	s, _ := c.fencingSetup()
 	st.Fencing = c.fenceState(s, v, c.cfg.Quorum.Policy)
-	if why := noFencingReason(s); why != "" && st.Fencing.Unsafe == "" {
+	if why := noFencingReason(s); why != "" {
 		st.Holding = strings.TrimPrefix(strings.Join([]string{st.Holding, why}, "; "), "; ")
 	}
 	c.mu.Lock()
@@ -344,7 +345,12 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 		// Monitors for the old role would report the change as a failure.
 		c.monitors.Cancel(op.Resource, "")
 	}
-	res := c.cfg.Exec.Run(ctx, op)
+	var res executor.Result
+	if op.Class == "stonith" {
+		res = c.execStonith(ctx, op, req.Probe)
+	} else {
+		res = c.cfg.Exec.Run(ctx, op)
+	}
 	target := req.TargetRC
 	if req.Probe {
 		switch res.RC {
@@ -359,7 +365,9 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 		// last real operation must keep telling the resource's state.
 		c.record(op, res, target, req.Transition)
 	}
-	if op.Interval > 0 && int(res.RC) == target {
+	// Stonith devices are checked when started and when used; their
+	// recurring monitors are not run by the executor.
+	if op.Interval > 0 && int(res.RC) == target && op.Class != "stonith" {
 		c.monitors.Start(op, res, func(r executor.Result) {
 			c.log.Warn("recurring monitor result changed", "resource", op.Resource, "rc", int(r.RC), "reason", r.Reason)
 			c.record(op, r, target, req.Transition)

@@ -339,3 +339,22 @@ func (s *Setup) Fenceable(target string) (bool, string) {
 	}
 	return false, "no fence device can fence " + target + " and no watchdog is configured (stonith-watchdog-timeout)"
 }
+
+// Monitor checks that a device works: its agent is installed and its
+// monitor action succeeds (the device answers). It is what starting and
+// monitoring a stonith resource mean.
+func (f *Devices) Monitor(ctx context.Context, id string) error {
+	s := f.current()
+	d := s.Device(id)
+	if d == nil {
+		return fmt.Errorf("%s is not a class=\"stonith\" primitive of the CIB", id)
+	}
+	st, out, err := f.Runner.Run(ctx, d.Agent, f.args(ctx, d, "monitor", ""), s.Options.Timeout)
+	if err != nil {
+		return err
+	}
+	if st != ExitOK {
+		return fmt.Errorf("%s monitor exited %d: %s", d.Agent, st, out)
+	}
+	return nil
+}
