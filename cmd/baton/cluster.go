@@ -28,6 +28,11 @@ import (
 
 // admin calls the local daemon's admin socket.
 func admin(c *cli.Context, method string, body, out any) error {
+	return adminWithin(c, 30*time.Second, method, body, out)
+}
+
+// adminWithin is admin with a time limit for slow calls (fencing).
+func adminWithin(c *cli.Context, limit time.Duration, method string, body, out any) error {
 	cfg, err := config.Load(c.String("config"))
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
@@ -36,7 +41,7 @@ func admin(c *cli.Context, method string, body, out any) error {
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cl := &wire.Client{Key: key, From: "cli"}
 	if err := cl.CallUnix(ctx, cfg.AdminSocket(), method, body, out); err != nil {
@@ -105,6 +110,9 @@ type statusDoc struct {
 	Members []string     `xml:"members>node" json:"members"`
 	Links   []linkStatus `xml:"links>peer" json:"links"`
 	Rscs    []rscStatus  `xml:"resources>resource" json:"resources"`
+	// Fencing and Holding are the daemon's, as it reports them.
+	Fencing controller.FenceState `xml:"fencing" json:"fencing"`
+	Holding string                `xml:"holding,attr,omitempty" json:"holding,omitempty"`
 }
 
 type linkStatus struct {
@@ -124,7 +132,7 @@ func printState(w io.Writer, st controller.State, format string) error {
 	if err != nil {
 		return cli.Exit("the daemon's CIB does not parse: "+err.Error(), 1)
 	}
-	sd := statusDoc{Node: st.Node, DC: st.DC, Quorate: st.Quorate, Reason: st.Reason, Members: st.Members}
+	sd := statusDoc{Node: st.Node, DC: st.DC, Quorate: st.Quorate, Reason: st.Reason, Members: st.Members, Fencing: st.Fencing, Holding: st.Holding}
 	peers := make([]string, 0, len(st.Links))
 	for p := range st.Links {
 		peers = append(peers, p)
@@ -188,6 +196,7 @@ func printState(w io.Writer, st controller.State, format string) error {
 	for _, r := range sd.Rscs {
 		fmt.Fprintf(w, "  * %s\t(%s):\t %s %s\n", r.ID, r.Agent, r.Role, strings.Join(r.Nodes, " "))
 	}
+	printFencing(w, st)
 	return nil
 }
 

@@ -52,7 +52,7 @@ func commands() []*cli.Command {
 		versionCommand(),
 		daemonCommand(), witnessCommand(), statusCommand(), resourceCommand(), nodeCommand(), cibCommand(),
 		ipaddrAnnounceCommand(),
-		simulateCommand(), verifyCommand(),
+		simulateCommand(), verifyCommand(), fenceCommand(),
 	}
 }
 
