@@ -239,7 +239,8 @@ func (c *Controller) step(ctx context.Context) {
 	}
 	v.Fenced = c.fence.fencedNodes(v)
 	quorate, reason := false, ""
-	if c.cfg.WaitForAll && len(c.seen) < len(v.All) {
+	waiting := c.cfg.WaitForAll && len(c.seen) < len(v.All)
+	if waiting {
 		reason = fmt.Sprintf("waiting for all nodes at first start (seen %d of %d; wait_for_all)", len(c.seen), len(v.All))
 	} else {
 		quorate, reason = c.cfg.Quorum.Decide(ctx, v)
@@ -274,7 +275,9 @@ func (c *Controller) step(ctx context.Context) {
 	}
 	// The DC of a partition that may run resources fences the nodes it
 	// lost; under the fence policy the fencing itself decides the race.
-	mayFence := quorate || c.cfg.Quorum.Policy == config.QuorumFence
+	// A node still waiting for all nodes at first start fences nobody: it
+	// has not seen them, so it knows nothing they could run.
+	mayFence := quorate || (c.cfg.Quorum.Policy == config.QuorumFence && !waiting)
 	if dc == c.cfg.Node && mayFence && len(unclean) > 0 && c.cfg.Fencer != nil {
 		c.fenceLost(ctx, setup, unclean)
 	}

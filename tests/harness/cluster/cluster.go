@@ -46,6 +46,15 @@ type Options struct {
 	PingClient bool
 	// Agents lists the agent names to install as ocf:baton:NAME.
 	Agents []string
+	// Fencing enables fencing with a real device of this world: a
+	// class="stonith" primitive running fence_baton_netns, which powers a
+	// node off by taking its links down and killing its processes.
+	// Without it the CIB says stonith-enabled=false (explicitly unsafe).
+	Fencing bool
+	// FenceAgent replaces fence_baton_netns as the device's agent (a
+	// missing, failing or hanging one, for the error tests); it must be
+	// in FenceDir or absent.
+	FenceAgent string
 }
 
 // Cluster is a running test cluster.
@@ -54,6 +63,9 @@ type Cluster struct {
 	Dir     string
 	Bin     string
 	HB, SVC *netns.Network
+	// FenceDir holds the fence agents the daemons may run; FenceDevices
+	// the machine descriptions fence_baton_netns reads (one per node).
+	FenceDir, FenceDevices string
 	Mgmt    *netns.Network
 	Nodes   []*Node
 	Client  *netns.Host
@@ -108,6 +120,10 @@ func New(t testing.TB, o Options) *Cluster {
 	c.HB = netns.New(t)
 	c.SVC = netns.New(t)
 	c.ocfRoot = filepath.Join(c.Dir, "ocf")
+	c.FenceDir, c.FenceDevices = filepath.Join(c.Dir, "fence-agents"), filepath.Join(c.Dir, "fence-devices")
+	must(t, os.MkdirAll(c.FenceDevices, 0o755))
+	must(t, os.MkdirAll(c.FenceDir, 0o755))
+	must(t, os.Symlink(c.Bin, filepath.Join(c.FenceDir, "fence_baton_netns")))
 	agentDir := filepath.Join(c.ocfRoot, "resource.d", "baton")
 	must(t, os.MkdirAll(agentDir, 0o755))
 	for _, a := range o.Agents {
@@ -149,6 +165,15 @@ func New(t testing.TB, o Options) *Cluster {
 	if o.ResourcesFunc != nil {
 		o.Resources = o.ResourcesFunc(c)
 	}
+	if o.Fencing {
+		agent := o.FenceAgent
+		if agent == "" {
+			agent = "fence_baton_netns"
+		}
+		o.Resources = fmt.Sprintf(`<primitive id="fence-netns" class="stonith" type="%s">
+  <instance_attributes id="fence-netns-ia"><nvpair id="fence-netns-dir" name="devices_dir" value="%s"/></instance_attributes>
+</primitive>`, agent, c.FenceDevices) + o.Resources
+	}
 	cibXML := c.cib(o)
 	for _, n := range c.Nodes {
 		must(t, os.WriteFile(filepath.Join(n.Dir, "cib.xml"), []byte(cibXML), 0o644))
@@ -182,7 +207,8 @@ func (c *Cluster) cib(o Options) string {
   <configuration>
     <crm_config>
       <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
+        <nvpair id="opt-stonith" name="stonith-enabled" value="%v"/>
+        <nvpair id="opt-stonith-action" name="stonith-action" value="off"/>
         %s
       </cluster_property_set>
     </crm_config>
@@ -193,7 +219,7 @@ func (c *Cluster) cib(o Options) string {
   </configuration>
   <status/>
 </cib>
-`, o.CrmConfig, nodes.String(), o.Resources, o.Constraints, o.RscDefaults)
+`, o.Fencing, o.CrmConfig, nodes.String(), o.Resources, o.Constraints, o.RscDefaults)
 }
 
 func (c *Cluster) config(n *Node, o Options, witness string) string {
@@ -211,6 +237,7 @@ func (c *Cluster) config(n *Node, o Options, witness string) string {
 	if o.PingClient {
 		fmt.Fprintf(&b, "[ping]\nhosts = [%q]\nmultiplier = 100\ninterval = \"1s\"\ntimeout = \"500ms\"\n\n", fmt.Sprintf("10.214.%d.100", c.Subnet))
 	}
+	fmt.Fprintf(&b, "[fencing]\nagent_dirs = [%q]\n\n", c.FenceDir)
 	fmt.Fprintf(&b, "[quorum]\npolicy = %q\n", o.Policy)
 	if witness != "" {
 		fmt.Fprintf(&b, "witness = %q\n", witness)
@@ -235,6 +262,7 @@ func (n *Node) startHolder(t testing.TB) {
 			if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil {
 				n.mntNS = ns
 				n.holderPid = pid
+				n.describe(t)
 				return
 			}
 		}
@@ -244,6 +272,46 @@ func (n *Node) startHolder(t testing.TB) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// describe writes the node's machine description for fence_baton_netns:
+// how to reach its network namespace from any mount namespace (through
+// this test process's root), its mount namespace, and its base addresses.
+func (n *Node) describe(t testing.TB) {
+	t.Helper()
+	addrs := map[string][]string{"eth0": {n.HBAddr + "/24"}, "eth1": {n.SvcAddr + "/24"}}
+	if n.mgmt != nil {
+		addrs["eth2"] = []string{n.mgmt.Addr}
+	}
+	b, err := json.Marshal(map[string]any{
+		"netns":     fmt.Sprintf("/proc/%d/root/run/netns/%s", os.Getpid(), n.NS),
+		"mntns":     n.mntNS,
+		"addresses": addrs,
+	})
+	must(t, err)
+	f := filepath.Join(n.c.FenceDevices, n.Name+".json")
+	must(t, os.WriteFile(f+".tmp", b, 0o644))
+	must(t, os.Rename(f+".tmp", f))
+}
+
+// Signal sends sig to the node's daemon (nsenter execs it: same pid).
+func (n *Node) Signal(sig syscall.Signal) error {
+	if n.daemon == nil || n.daemon.Process == nil {
+		return fmt.Errorf("node %s: no daemon started", n.Name)
+	}
+	return n.daemon.Process.Signal(sig)
+}
+
+// DaemonPid is the pid of the node's daemon (0 when none was started).
+func (n *Node) DaemonPid() int {
+	if n.daemon == nil || n.daemon.Process == nil {
+		return 0
+	}
+	return n.daemon.Process.Pid
+}
+
+// PoweredOn reports whether any process of the node still runs: false
+// once it was killed or fenced.
+func (n *Node) PoweredOn() bool { return n.mntNS != "" && len(n.processes()) > 0 }
 
 // Command returns a command that runs inside the node's namespaces.
 func (n *Node) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
@@ -413,6 +481,25 @@ type Status struct {
 	Quorate   bool             `json:"quorate"`
 	Members   []string         `json:"members"`
 	Resources []ResourceStatus `json:"resources"`
+	Holding   string           `json:"holding"`
+	Fencing   struct {
+		Enabled bool   `json:"enabled"`
+		Unsafe  string `json:"unsafe"`
+		Unclean []struct {
+			Node    string `json:"node"`
+			Fencing bool   `json:"fencing"`
+			Error   string `json:"error"`
+		} `json:"unclean"`
+		History []struct {
+			Target    string    `json:"target"`
+			Action    string    `json:"action"`
+			OK        bool      `json:"ok"`
+			Error     string    `json:"error"`
+			Executor  string    `json:"executor"`
+			Devices   []string  `json:"devices"`
+			Completed time.Time `json:"completed"`
+		} `json:"history"`
+	} `json:"fencing"`
 }
 
 // ResourceStatus is one primitive (instance) in Status.
