@@ -88,8 +88,8 @@ type Controller struct {
 
 	fence     *fencing
 	lastView  View
-	fenceErrs string // the fencing setup's errors, as last logged
-	holding   string // why recovery waits (unclean nodes), as last logged
+	fenceErrs string          // the fencing setup's errors, as last logged
+	holding   string          // why recovery waits (unclean nodes), as last logged
 	devices   map[string]bool // stonith resources started on this node
 }
 

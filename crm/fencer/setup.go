@@ -36,7 +36,7 @@ type Options struct {
 // Setup is everything the fencer reads from the CIB.
 type Setup struct {
 	Options  Options
-	Devices  []*Device         // in configuration order
+	Devices  []*Device          // in configuration order
 	Topology map[string][]Level // target -> levels by index
 	// Patterns are levels whose target is a pattern or node attribute;
 	// they are resolved per target by Levels.

@@ -66,9 +66,9 @@ type Cluster struct {
 	// FenceDir holds the fence agents the daemons may run; FenceDevices
 	// the machine descriptions fence_baton_netns reads (one per node).
 	FenceDir, FenceDevices string
-	Mgmt    *netns.Network
-	Nodes   []*Node
-	Client  *netns.Host
+	Mgmt                   *netns.Network
+	Nodes                  []*Node
+	Client                 *netns.Host
 	// WitnessHost runs `baton witness` when Options.Witness.
 	WitnessHost *netns.Host
 	Subnet      int // the third octet shared by the test's networks
