@@ -26,6 +26,7 @@ import (
 	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/status"
+	"github.com/baton-ha/baton/crm/watchdog"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -60,6 +61,9 @@ type Config struct {
 	CIBPath    string // where this node keeps its copy of the CIB
 	WaitForAll bool
 	Log        *slog.Logger
+	// WatchdogTimeout is this node's watchdog timeout (0: none); a negative
+	// stonith-watchdog-timeout means twice it.
+	WatchdogTimeout time.Duration
 }
 
 // Controller runs one node.
@@ -91,6 +95,14 @@ type Controller struct {
 	fenceErrs string          // the fencing setup's errors, as last logged
 	holding   string          // why recovery waits (unclean nodes), as last logged
 	devices   map[string]bool // stonith resources started on this node
+
+	// Health, for the watchdog: when the loop last moved, until when a
+	// running operation may keep it busy, and what this node may run.
+	lastProgress time.Time
+	opDeadline   time.Time
+	active       map[string]bool
+	activeOrder  []string
+	watchdog     func() watchdog.State
 }
 
 // New returns a controller starting from doc (the CIB read at start).
@@ -131,6 +143,7 @@ func (c *Controller) Kick() {
 // with Pacemaker's maintenance mode).
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.monitors.Stop()
+	c.progress(time.Time{})
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	c.Kick()
@@ -142,7 +155,9 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-c.kick:
 		case <-tick.C:
 		}
+		c.progress(time.Time{})
 		c.step(ctx)
+		c.progress(time.Time{})
 	}
 }
 
@@ -159,6 +174,15 @@ type State struct {
 	// Holding says why the DC runs no transition now (recovery waits for
 	// the fencing of a lost node).
 	Holding string `json:"holding,omitempty"`
+	// Watchdog is this node's self-fencing watchdog, when it has one.
+	Watchdog *watchdog.State `json:"watchdog,omitempty"`
+}
+
+// SetWatchdogState lets the status show the watchdog.
+func (c *Controller) SetWatchdogState(f func() watchdog.State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.watchdog = f
 }
 
 // Snapshot returns the node's view for status output.
@@ -174,6 +198,10 @@ func (c *Controller) Snapshot() State {
 	st.CIB = string(c.fullDoc().Bytes())
 	v, holding := c.lastView, c.holding
 	st.Holding = holding
+	if c.watchdog != nil {
+		w := c.watchdog()
+		st.Watchdog = &w
+	}
 	c.mu.Unlock()
 	s, _ := c.fencingSetup()
 	st.Fencing = c.fenceState(s, v, c.cfg.Quorum.Policy)
@@ -311,12 +339,9 @@ func (c *Controller) step(ctx context.Context) {
 	c.mu.Lock()
 	c.pulledFrom = ""
 	c.mu.Unlock()
-	if holding != "" {
-		// A lost node may still run what it ran: starting it here could
-		// make two owners. Nothing is scheduled until it is fenced.
-		return
-	}
-	if err := c.runTransition(ctx, v, quorate); err != nil {
+	// While a lost node is unclean it may still run what it ran: starts of
+	// resources that require fencing wait (heldByFencing).
+	if err := c.runTransition(ctx, v, quorate, holding != ""); err != nil {
 		c.log.Warn("transition incomplete; retrying", "err", err)
 		// Back off a little so that a resource failing at once does not
 		// spin the loop.
@@ -348,6 +373,11 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 		// Monitors for the old role would report the change as a failure.
 		c.monitors.Cancel(op.Resource, "")
 	}
+	timeout := op.Timeout
+	if timeout <= 0 {
+		timeout = ocf.DefaultTimeout
+	}
+	c.progress(time.Now().Add(timeout + 5*time.Second)) // the timeout, the kill grace, slack
 	var res executor.Result
 	if op.Class == "stonith" {
 		res = c.execStonith(ctx, op, req.Probe)
@@ -363,6 +393,8 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 			target = int(ocf.NotRunning)
 		}
 	}
+	c.noteActive(op, res.RC)
+	c.progress(time.Time{})
 	if op.Action != ocf.ActionNotify {
 		// Notifications are not part of the history, as in Pacemaker: the
 		// last real operation must keep telling the resource's state.
@@ -423,6 +455,7 @@ func (c *Controller) execOn(ctx context.Context, node string, req ExecRequest) (
 	}
 	var rep ExecReply
 	// The agent's timeout plus the kill grace and some slack for the wire.
+	c.progress(time.Now().Add(req.Op.Timeout + 5*time.Second))
 	cctx, cancel := context.WithTimeout(ctx, req.Op.Timeout+5*time.Second)
 	defer cancel()
 	err := c.client.Call(cctx, c.peerAddrs(node), "exec", req, &rep)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/scheduler"
 )
@@ -99,6 +100,9 @@ func (c *Controller) fencingSetup() (*fencer.Setup, []error) {
 	doc := c.doc.Clone()
 	c.mu.Unlock()
 	s, errs := fencer.Load(doc)
+	if s.Options.WatchdogTimeout < 0 {
+		s.Options.WatchdogTimeout = 2 * c.cfg.WatchdogTimeout
+	}
 	if r, ok := c.cfg.Fencer.(setupReceiver); ok {
 		r.SetSetup(s)
 	}
@@ -265,4 +269,39 @@ func noFencingReason(s *fencer.Setup) string {
 	}
 	return "fencing is enabled but no fence device (class=\"stonith\" primitive) and no watchdog (stonith-watchdog-timeout) is configured: " +
 		"a lost node's resources are never recovered elsewhere. Configure one, or set stonith-enabled=false to accept split brain"
+}
+
+// requires returns a primitive's requires meta attribute (its own, its
+// parents', then rsc_defaults), with Pacemaker's defaults: "quorum" for
+// stonith devices, "fencing" otherwise.
+func requires(doc *cib.CIB, prim *cib.Resource) string {
+	for r := prim; r != nil; r = r.Parent {
+		if v, ok := firstValues(r.Meta)["requires"]; ok {
+			return v
+		}
+	}
+	if v, ok := firstValues(doc.RscDefaults)["requires"]; ok {
+		return v
+	}
+	if prim.Class == "stonith" {
+		return "quorum"
+	}
+	return "fencing"
+}
+
+// heldByFencing reports whether an action must wait while a lost node is
+// unclean: starting or promoting a resource that requires fencing (or
+// unfencing) could make a second owner. Stops, demotes and monitors run,
+// and so does everything of a resource that requires only quorum or
+// nothing.
+func heldByFencing(doc *cib.CIB, a *scheduler.Action) bool {
+	switch a.Task {
+	case "stop", "demote", "monitor", "notify", "cancel":
+		return false
+	}
+	switch requires(doc, a.Primitive) {
+	case "nothing", "quorum":
+		return false
+	}
+	return true
 }

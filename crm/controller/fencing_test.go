@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/scheduler"
 )
 
 // aloneMembers is a membership in which this node ("a") lost its peer.
@@ -114,3 +116,26 @@ func TestSafeByDefaultWithoutDevices(t *testing.T) {
 type errFake string
 
 func (e errFake) Error() string { return string(e) }
+
+func TestRequiresDecidesWhatWaitsForFencing(t *testing.T) {
+	x := fencingCIB("", fakeDevice+`
+<primitive id="dflt" class="ocf" provider="baton" type="Dummy"/>
+<primitive id="dq" class="ocf" provider="baton" type="Dummy"><meta_attributes id="dq-m"><nvpair id="dq-r" name="requires" value="quorum"/></meta_attributes></primitive>
+<group id="g"><meta_attributes id="g-m"><nvpair id="g-r" name="requires" value="nothing"/></meta_attributes><primitive id="gd" class="ocf" provider="baton" type="Dummy"/></group>`)
+	doc, err := cib.Parse([]byte(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		rsc, task string
+		held      bool
+	}{
+		{"dflt", "start", true}, {"dflt", "promote", true}, {"dflt", "stop", false}, {"dflt", "monitor", false},
+		{"dq", "start", false}, {"gd", "start", false}, {"fd", "start", false},
+	} {
+		a := &scheduler.Action{Task: tc.task, Primitive: doc.FindResource(tc.rsc)}
+		if got := heldByFencing(doc, a); got != tc.held {
+			t.Errorf("%s %s held = %v, want %v", tc.rsc, tc.task, got, tc.held)
+		}
+	}
+}

@@ -84,6 +84,9 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := CheckTiming(cfg, doc); err != nil {
+		return fmt.Errorf("watchdog fencing: %w", err)
+	}
 	attrSock := cfg.AttrSocket()
 	exec := &executor.Executor{OCFRoot: cfg.OCFRoot, Node: cfg.Node,
 		Env: []string{ocf.AttributesSocketVar + "=" + attrSock, "PATH=" + os.Getenv("PATH")}}
@@ -94,7 +97,20 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Fencer: &fencer.Devices{Self: cfg.Node, Log: log.With("part", "fencer"),
 			Runner: &fencer.Programs{Dirs: cfg.Fencing.AgentDirs, Env: []string{"PATH=" + os.Getenv("PATH")}}},
 		CIBPath: cfg.LocalCIB(), WaitForAll: *cfg.WaitForAll, Log: log.With("part", "controller"),
+		WatchdogTimeout: watchdogTimeout(cfg),
 	}, doc)
+	guard, err := armWatchdog(cfg, ctl, log)
+	if err != nil {
+		return err
+	}
+	// The guard outlives the other parts: it keeps petting while the
+	// shutdown stops the resources, and only then is disarmed.
+	guardCtx, stopGuard := context.WithCancel(context.Background())
+	defer stopGuard()
+	if guard != nil {
+		ctl.SetWatchdogState(guard.State)
+		go guard.Run(guardCtx)
+	}
 
 	peerSrv := &wire.Server{Key: key, Log: log}
 	ctl.Register(peerSrv)
@@ -143,6 +159,10 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	log.Info("baton daemon running", "node", cfg.Node, "links", len(links), "peers", len(peers))
 	<-ctx.Done()
 	wg.Wait()
+	if guard != nil {
+		shutdownWatchdog(ctl, guard, log)
+		stopGuard()
+	}
 	select {
 	case err := <-errc:
 		return err
