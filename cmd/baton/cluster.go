@@ -22,6 +22,7 @@ import (
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/simulate"
+	"github.com/baton-ha/baton/crm/watchdog"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -111,8 +112,9 @@ type statusDoc struct {
 	Links   []linkStatus `xml:"links>peer" json:"links"`
 	Rscs    []rscStatus  `xml:"resources>resource" json:"resources"`
 	// Fencing and Holding are the daemon's, as it reports them.
-	Fencing controller.FenceState `xml:"fencing" json:"fencing"`
-	Holding string                `xml:"holding,attr,omitempty" json:"holding,omitempty"`
+	Fencing  controller.FenceState `xml:"fencing" json:"fencing"`
+	Holding  string                `xml:"holding,attr,omitempty" json:"holding,omitempty"`
+	Watchdog *watchdog.State       `xml:"watchdog,omitempty" json:"watchdog,omitempty"`
 }
 
 type linkStatus struct {
@@ -132,7 +134,7 @@ func printState(w io.Writer, st controller.State, format string) error {
 	if err != nil {
 		return cli.Exit("the daemon's CIB does not parse: "+err.Error(), 1)
 	}
-	sd := statusDoc{Node: st.Node, DC: st.DC, Quorate: st.Quorate, Reason: st.Reason, Members: st.Members, Fencing: st.Fencing, Holding: st.Holding}
+	sd := statusDoc{Node: st.Node, DC: st.DC, Quorate: st.Quorate, Reason: st.Reason, Members: st.Members, Fencing: st.Fencing, Holding: st.Holding, Watchdog: st.Watchdog}
 	peers := make([]string, 0, len(st.Links))
 	for p := range st.Links {
 		peers = append(peers, p)

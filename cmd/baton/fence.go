@@ -86,6 +86,13 @@ func printFencing(w io.Writer, st controller.State) {
 	if st.Holding != "" {
 		fmt.Fprintf(w, "  * No failover: %s\n", st.Holding)
 	}
+	if wd := st.Watchdog; wd != nil {
+		state := "petted"
+		if !wd.Petting {
+			state = "NOT petted (" + wd.Reason + "): this node resets when it expires"
+		}
+		fmt.Fprintf(w, "  * Watchdog %s (timeout %v): %s, last pet %s\n", wd.Device, wd.Timeout, state, wd.LastPet.Format("15:04:05.000"))
+	}
 	if len(f.History) == 0 {
 		return
 	}

@@ -218,3 +218,30 @@ func TestDeviceDelayStaysInRange(t *testing.T) {
 		}
 	}
 }
+
+func TestVerify(t *testing.T) {
+	for _, tc := range []struct{ name, opts, resources, wantErr, wantWarn string }{
+		{"safe by default: no device", "", "", "no fence device", ""},
+		{"explicitly unsafe", `<nvpair id="o1" name="stonith-enabled" value="false"/>`, "", "", "stonith-enabled=false"},
+		{"watchdog only", `<nvpair id="o1" name="stonith-watchdog-timeout" value="10s"/>`, "", "", ""},
+		{"device", "", `<primitive id="f" class="stonith" type="fence_x"><instance_attributes id="f-ia"><nvpair id="f1" name="pcmk_host_list" value="node9"/></instance_attributes></primitive>`, "", `names "node9"`},
+		{"bad requires", `<nvpair id="o1" name="stonith-enabled" value="false"/>`, `<primitive id="d" class="ocf" provider="baton" type="Dummy"><meta_attributes id="d-m"><nvpair id="d-r" name="requires" value="always"/></meta_attributes></primitive>`, `requires "always"`, "stonith-enabled=false"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := `<cib><configuration><crm_config><cluster_property_set id="o">` + tc.opts + `</cluster_property_set></crm_config>
+<nodes><node id="1" uname="node1"/></nodes><resources>` + tc.resources + `</resources><constraints/></configuration></cib>`
+			d, err := cibdoc.Parse([]byte(x))
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs, warns := Verify(d)
+			check := func(kind string, got []string, want string) {
+				if want == "" && len(got) > 0 || want != "" && !strings.Contains(strings.Join(got, "\n"), want) {
+					t.Errorf("%s %q, want %q", kind, got, want)
+				}
+			}
+			check("errors", errs, tc.wantErr)
+			check("warnings", warns, tc.wantWarn)
+		})
+	}
+}
