@@ -21,7 +21,7 @@ const failoverRuns = 5
 // longest gap between acknowledged NFSv3 writes. The same namespaces,
 // agents and CIB run under (a) baton daemon and (b) Corosync + Pacemaker.
 func BenchmarkFailoverStall(b *testing.B) {
-	for _, mgr := range []string{"baton", "pacemaker"} {
+	for _, mgr := range []string{"baton", "baton-fenced", "pacemaker"} {
 		var stalls []time.Duration
 		for r := 1; r <= failoverRuns; r++ {
 			// One sub-benchmark per kill: each gets fresh namespaces, disk
@@ -44,8 +44,11 @@ func BenchmarkFailoverStall(b *testing.B) {
 }
 
 func oneFailover(b *testing.B, mgr string) time.Duration {
-	s := nfsstack.New(b, nfsstack.Options{Prefer: 100, Witness: mgr == "baton"})
-	if mgr == "baton" {
+	// baton-fenced: the same with a fence_baton_netns stonith device and
+	// fencing enabled: the survivor fences the lost node before it starts.
+	fenced := mgr == "baton-fenced"
+	s := nfsstack.New(b, nfsstack.Options{Prefer: 100, Witness: mgr != "pacemaker", Fencing: fenced})
+	if mgr != "pacemaker" {
 		for _, n := range s.C.Nodes {
 			n.Start(b)
 		}

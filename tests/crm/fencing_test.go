@@ -133,3 +133,53 @@ func writeAgent(t *testing.T, c *cluster.Cluster, name, script string) {
 		t.Fatal(err)
 	}
 }
+
+// TestDaemonRestartReconciles: the daemon on the active node is killed and
+// started again at once (faster than the peer's deadtime, so nobody fences
+// the node). The new daemon probes, finds the group running and leaves it
+// alone: no second start, no stop/start flap, no fence.
+func TestDaemonRestartReconciles(t *testing.T) {
+	c := fencedCluster(t, cluster.Options{})
+	n1, n2 := c.Nodes[0], c.Nodes[1]
+	inode := func() uint64 {
+		b, err := n1.Stat("/run/Dummy-d1.state")
+		if err != nil {
+			return 0
+		}
+		return b
+	}
+	before := inode()
+	if before == 0 {
+		t.Fatal("no state file of d1 on node1")
+	}
+	old := n1.DaemonPid()
+	n1.RestartDaemon(t)
+	if n1.DaemonPid() == old {
+		t.Fatal("the daemon was not restarted")
+	}
+	// Watch until the new daemon has probed and settled: its status shows
+	// the group on node1 with both nodes, from its own history.
+	deadline := time.Now().Add(30 * time.Second)
+	settled := 0
+	for settled < 10 {
+		if in := inode(); in != before {
+			t.Fatalf("d1's state file changed (inode %d -> %d): the group was stopped or started again", before, in)
+		}
+		if st, ok := n1.Status(); ok && st.Quorate && len(st.Members) == 2 && where(st)["d1"] == "node1" && where(st)["d2"] == "node1" {
+			settled++
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted daemon did not settle with the group on node1")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	st, _ := n2.Status()
+	if len(st.Fencing.History) > 0 {
+		t.Errorf("node1 was fenced although its daemon came back in time: %+v", st.Fencing.History)
+	}
+	log, _ := os.ReadFile(filepath.Join(n1.Dir, "daemon.log"))
+	if i := strings.LastIndex(string(log), "baton daemon running"); i < 0 || strings.Contains(string(log[i:]), `action="d1 start`) ||
+		strings.Contains(string(log[i:]), `action="d1 stop`) || !strings.Contains(string(log[i:]), "op=d1_monitor_0 rc=0") {
+		t.Errorf("after the restart node1 must probe d1 (rc 0) and neither start nor stop it:\n%s", log[max(0, i):])
+	}
+}

@@ -309,6 +309,43 @@ func (n *Node) DaemonPid() int {
 	return n.daemon.Process.Pid
 }
 
+// RestartDaemon kills the node's daemon (SIGKILL), waits for it to be gone
+// and starts a new one: the resources it started keep running.
+func (n *Node) RestartDaemon(t testing.TB) {
+	t.Helper()
+	pid := n.DaemonPid()
+	if pid == 0 {
+		t.Fatalf("node %s: no daemon to restart", n.Name)
+	}
+	_ = n.Signal(syscall.SIGKILL)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		// Gone, or a zombie not yet reaped by Start's waiter.
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s: daemon %d survived SIGKILL", n.Name, pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n.Start(t)
+}
+
+// Stat returns the inode of a path as the node sees it: a file that was
+// removed and made again has a new one.
+func (n *Node) Stat(path string) (uint64, error) {
+	if n.holder == nil {
+		return 0, fmt.Errorf("node %s is down", n.Name)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(fmt.Sprintf("/proc/%d/root", n.holderPid), path), &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
+}
+
 // PoweredOn reports whether any process of the node still runs: false
 // once it was killed or fenced.
 func (n *Node) PoweredOn() bool { return n.mntNS != "" && len(n.processes()) > 0 }

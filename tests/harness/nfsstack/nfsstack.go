@@ -22,6 +22,8 @@ import (
 // Options shape the stack.
 type Options struct {
 	Witness bool
+	// Fencing adds a fence_baton_netns stonith device and enables fencing.
+	Fencing bool
 	// Prefer places a location preference of this score for node1 (0: none).
 	Prefer int
 	// Stickiness is resource-stickiness in rsc_defaults (0: none).
@@ -63,7 +65,7 @@ func New(t testing.TB, o Options) *Stack {
 		cons = fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
 	}
 	// The VIP lives on the service network, whose subnet the cluster picks.
-	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, RscDefaults: strings.Join(defaults, "\n"),
+	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, Fencing: o.Fencing, RscDefaults: strings.Join(defaults, "\n"),
 		Constraints: cons, ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
 			return s.resources(o)

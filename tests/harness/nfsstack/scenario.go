@@ -70,6 +70,13 @@ func (s *Stack) WaitRunning(t testing.TB, from int, node string, limit time.Dura
 // nil, gets the timeline as it happens.
 func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 	t.Helper()
+	return s.Failover(t, out, "node1 killed: every process SIGKILLed, links down", s.C.Nodes[0].Kill)
+}
+
+// Failover is KillFailover with another fault of node1: fault runs at the
+// moment the stall is measured from, and what describes it.
+func (s *Stack) Failover(t testing.TB, out io.Writer, what string, fault func()) *Timeline {
+	t.Helper()
 	tl := &Timeline{Start: time.Now()}
 	tl.add(out, "cluster up: the NFS stack runs on node1, VIP %s", s.VIP)
 	w := nfswriter.Start(t, s.C.Client, s.VIP, s.Export, "demo.dat")
@@ -116,8 +123,8 @@ func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 	}()
 
 	tl.Killed = time.Now()
-	s.C.Nodes[0].Kill()
-	tl.add(out, "node1 killed: every process SIGKILLed, links down")
+	fault()
+	tl.add(out, "%s", what)
 	seenVIP, seenMount := false, false
 	deadline = time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
