@@ -111,7 +111,7 @@ func TestNFSDaemonFailureIsFenced(t *testing.T) {
 				if err := n1.Signal(sig); err != nil {
 					t.Error(err)
 				}
-			})
+			}, "node2")
 			for _, e := range tl.Events {
 				t.Log(e)
 			}
@@ -124,7 +124,10 @@ func TestNFSDaemonFailureIsFenced(t *testing.T) {
 			if n1.PoweredOn() {
 				t.Errorf("node1 still runs processes (Ganesha: %v): it was not fenced", n1.Pids("ganesha.nfsd"))
 			}
-			t.Logf("client-visible stall with fencing: %.2f s", tl.Stall.Seconds())
+			if !s.WaitRunning(t, 1, "node2", 10*time.Second) {
+				t.Error("node2 does not report the stack as running there")
+			}
+			t.Logf("takeover by node2 after node1 was fenced; longest client stall: %.2f s", tl.Stall.Seconds())
 		})
 	}
 }
