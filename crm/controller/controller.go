@@ -513,6 +513,14 @@ func (c *Controller) Register(s *wire.Server) {
 		defer c.mu.Unlock()
 		return string(c.fullDoc().Bytes()), nil
 	})
+	s.Handle("fence", func(ctx context.Context, from string, body json.RawMessage) (any, error) {
+		// A peer whose own stop failed asks for its fence.
+		var target string
+		if err := json.Unmarshal(body, &target); err != nil {
+			return nil, err
+		}
+		return c.FenceNode(ctx, target, "")
+	})
 	s.Handle("forget", func(_ context.Context, _ string, body json.RawMessage) (any, error) {
 		var rsc string
 		if err := json.Unmarshal(body, &rsc); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/scheduler"
+	"github.com/baton-ha/baton/crm/status"
 )
 
 // aloneMembers is a membership in which this node ("a") lost its peer.
@@ -137,5 +138,32 @@ func TestRequiresDecidesWhatWaitsForFencing(t *testing.T) {
 		if got := heldByFencing(doc, a); got != tc.held {
 			t.Errorf("%s %s held = %v, want %v", tc.rsc, tc.task, got, tc.held)
 		}
+	}
+}
+
+func TestFailedStopCallsForFencing(t *testing.T) {
+	x := fencingCIB("", fakeDevice+`
+<primitive id="d" class="ocf" provider="baton" type="Dummy"/>
+<primitive id="blk" class="ocf" provider="baton" type="Dummy"><operations><op id="blk-stop" name="stop" interval="0" on-fail="block"/></operations></primitive>
+<primitive id="mon" class="ocf" provider="baton" type="Dummy"><operations><op id="mon-m" name="monitor" interval="5s" on-fail="fence"/></operations></primitive>`)
+	c := newFencingController(t, x, "stop", &fencer.Fake{Self: "a"})
+	doc, err := cib.Parse([]byte(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(node, rsc, op string, iv time.Duration, rc int) {
+		c.cluster.Record(node, status.Resource{ID: rsc, Class: "ocf", Provider: "baton", Type: "Dummy"},
+			status.Op{Operation: op, Interval: iv, RC: rc, TargetRC: 0})
+	}
+	rec("a", "d", "start", 0, 0)
+	rec("b", "blk", "stop", 0, 1)
+	if got := c.failureFencing(doc, []string{"a", "b"}); len(got) != 0 {
+		t.Errorf("no failure calls for fencing yet (blk's stop is on-fail=block): %v", got)
+	}
+	rec("a", "d", "stop", 0, 1)
+	rec("b", "mon", "monitor", 5*time.Second, 7)
+	got := c.failureFencing(doc, []string{"a", "b"})
+	if !strings.Contains(got["a"], "d stop failed") || !strings.Contains(got["b"], "mon monitor failed") {
+		t.Errorf("failed stop of d on a and on-fail=fence monitor of mon on b: %v", got)
 	}
 }

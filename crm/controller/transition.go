@@ -129,6 +129,11 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 			return err
 		}
 	}
+	if setup, _ := c.fencingSetup(); setup.Options.Enabled && quorate {
+		if targets := c.failureFencing(doc, v.Members); len(targets) > 0 {
+			c.fenceFailed(ctx, targets)
+		}
+	}
 	res, err := scheduler.Schedule(doc)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
