@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,8 +27,10 @@ const (
 // Contract: Run starts the named agent with args written to its stdin as
 // name=value lines (then EOF), waits at most timeout (then kills it and
 // every process it started in its group) and returns its exit status and
-// output. err is set only when the agent could not be run or finish (not
-// found, timed out); a non-zero exit is a status, not an error.
+// output: its standard output when it succeeded (a list to parse), its
+// whole output otherwise (for the error). err is set only when the agent
+// could not be run or finish (not found, timed out); a non-zero exit is a
+// status, not an error.
 type AgentRunner interface {
 	Run(ctx context.Context, agent string, args map[string]string, timeout time.Duration) (status int, output string, err error)
 	// Metadata returns the names of the agent's parameters (from
@@ -84,7 +87,11 @@ func (p *Programs) Run(ctx context.Context, agent string, args map[string]string
 		}
 		fmt.Fprintf(&in, "%s=%s\n", k, v)
 	}
-	return p.run(ctx, path, nil, &in, timeout)
+	st, out, stdout, err := p.run(ctx, path, nil, &in, timeout)
+	if st == ExitOK {
+		return st, string(stdout), err
+	}
+	return st, out, err
 }
 
 // Metadata implements AgentRunner.
@@ -93,28 +100,31 @@ func (p *Programs) Metadata(ctx context.Context, agent string) (map[string]bool,
 	if err != nil {
 		return nil, err
 	}
-	st, out, err := p.run(ctx, path, []string{"-o", "metadata"}, nil, 20*time.Second)
+	st, out, stdout, err := p.run(ctx, path, []string{"-o", "metadata"}, nil, 20*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	if st != ExitOK {
-		return nil, fmt.Errorf("%s -o metadata exited %d", agent, st)
+		return nil, fmt.Errorf("%s -o metadata exited %d: %s", agent, st, out)
 	}
-	return ParseMetadata([]byte(out))
+	// Only stdout: agents print warnings (Python's among them) on stderr.
+	return ParseMetadata(stdout)
 }
 
-func (p *Programs) run(ctx context.Context, path string, argv []string, stdin *bytes.Buffer, timeout time.Duration) (int, string, error) {
+// run runs an agent and returns its exit status, the tail of its whole
+// output (for errors) and its standard output alone.
+func (p *Programs) run(ctx context.Context, path string, argv []string, stdin *bytes.Buffer, timeout time.Duration) (int, string, []byte, error) {
 	cmd := exec.Command(path, argv...)
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
 	cmd.Env = p.Env
 	cmd.Dir = "/"
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var all, stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(&all, &stdout), &all
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return -1, "", fmt.Errorf("cannot run %s: %w", path, err)
+		return -1, "", nil, fmt.Errorf("cannot run %s: %w", path, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -126,20 +136,20 @@ func (p *Programs) run(ctx context.Context, path string, argv []string, stdin *b
 	case <-timer.C:
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
-		return -1, tail(out.String()), fmt.Errorf("%s timed out after %v (stonith-timeout) and was killed", filepath.Base(path), timeout)
+		return -1, tail(all.String()), nil, fmt.Errorf("%s timed out after %v (stonith-timeout) and was killed", filepath.Base(path), timeout)
 	case <-ctx.Done():
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
-		return -1, tail(out.String()), fmt.Errorf("%s cancelled: %w", filepath.Base(path), ctx.Err())
+		return -1, tail(all.String()), nil, fmt.Errorf("%s cancelled: %w", filepath.Base(path), ctx.Err())
 	}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return 0, tail(out.String()), nil
+		return 0, tail(all.String()), stdout.Bytes(), nil
 	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return ee.ExitCode(), tail(out.String()), nil
+		return ee.ExitCode(), tail(all.String()), stdout.Bytes(), nil
 	default:
-		return -1, tail(out.String()), fmt.Errorf("%s died: %w", filepath.Base(path), err)
+		return -1, tail(all.String()), nil, fmt.Errorf("%s died: %w", filepath.Base(path), err)
 	}
 }
 

@@ -55,3 +55,21 @@ func TestProgramsHangFailMissing(t *testing.T) {
 		t.Error("a path must not be accepted as an agent name")
 	}
 }
+
+// TestDebianAgentMetadata reads a real fence agent's metadata (Debian's
+// fence-agents, installed by scripts/deps.sh): today's agents take plug.
+func TestDebianAgentMetadata(t *testing.T) {
+	p := &Programs{}
+	if _, err := p.Path("fence_ipmilan"); err != nil {
+		t.Skip("fence-agents is not installed:", err)
+	}
+	params, err := p.Metadata(context.Background(), "fence_ipmilan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"plug", "port", "ip", "username", "password", "action"} {
+		if !params[want] {
+			t.Errorf("fence_ipmilan metadata lacks %q: %v", want, params)
+		}
+	}
+}
