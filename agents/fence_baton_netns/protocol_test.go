@@ -97,3 +97,12 @@ func TestErrorsAreClear(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: no stdin or argument list panics the option reader.
+func FuzzParse(f *testing.F) {
+	f.Add("action=off\nplug=node1\n", "")
+	f.Add("", "-o status -n node1")
+	f.Fuzz(func(t *testing.T, stdin, args string) {
+		_, _ = parse(strings.Fields(args), strings.NewReader(stdin))
+	})
+}
