@@ -115,6 +115,21 @@ func (c *Controller) fencingSetup() (*fencer.Setup, []error) {
 func (c *Controller) fenceLost(ctx context.Context, s *fencer.Setup, nodes []string) {
 	f := c.fence
 	now := time.Now()
+	f.mu.Lock()
+	known := len(f.priority) > 0
+	f.mu.Unlock()
+	if s.Options.PriorityDelay > 0 && !known {
+		// This node was not DC before the loss: the replicated CIB's status
+		// (the old DC's) says who ran what.
+		c.mu.Lock()
+		b := c.doc.Bytes()
+		c.mu.Unlock()
+		if doc, err := cib.Parse(b); err == nil {
+			if res, err := scheduler.Schedule(doc); err == nil {
+				c.notePriorities(res)
+			}
+		}
+	}
 	for _, n := range nodes {
 		if ok, why := s.Fenceable(n); !ok {
 			f.mu.Lock()

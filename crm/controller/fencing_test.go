@@ -167,3 +167,17 @@ func TestFailedStopCallsForFencing(t *testing.T) {
 		t.Errorf("failed stop of d on a and on-fail=fence monitor of mon on b: %v", got)
 	}
 }
+
+func TestPriorityFencingDelaySparesTheImportantNode(t *testing.T) {
+	x := fencingCIB(`<nvpair id="o1" name="priority-fencing-delay" value="200ms"/>`, fakeDevice+`
+<primitive id="imp" class="ocf" provider="baton" type="Dummy"><meta_attributes id="imp-m"><nvpair id="imp-p" name="priority" value="10"/></meta_attributes></primitive>`)
+	x = strings.Replace(x, "<status/>", `<status><node_state id="2" uname="b" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="2"><lrm_resources>
+<lrm_resource id="imp" type="Dummy" class="ocf" provider="baton"><lrm_rsc_op id="imp_last_0" operation_key="imp_start_0" operation="start" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="1" rc-code="0" op-status="0" interval="0"/></lrm_resource>
+</lrm_resources></lrm></node_state></status>`, 1)
+	f := &fencer.Fake{Self: "a"}
+	c := newFencingController(t, x, "fence", f)
+	stepUntil(t, c, 2*time.Second, "b fenced", func(st State) bool { return st.Quorate })
+	if calls := f.Calls(); len(calls) != 1 || calls[0].Delay != 200*time.Millisecond {
+		t.Errorf("b ran the priority-10 resource: its fencing must wait priority-fencing-delay; requests %+v", calls)
+	}
+}
