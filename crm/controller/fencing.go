@@ -157,21 +157,27 @@ func (c *Controller) fenceLost(ctx context.Context, s *fencer.Setup, nodes []str
 		req := fencer.Request{Target: n, Origin: c.cfg.Node, LastSeen: since, Delay: delay}
 		c.log.Warn("fencing lost node", "target", n, "priority_delay", delay)
 		go func() {
-			res := c.cfg.Fencer.Fence(ctx, req)
-			f.mu.Lock()
-			delete(f.running, n)
-			if res.OK {
-				f.fenced[n] = res.Completed
-				delete(f.lastErr, n)
-			} else {
-				f.lastErr[n] = res.Error
-				f.retryAt[n] = time.Now().Add(fenceRetry)
-				time.AfterFunc(fenceRetry, c.Kick)
-			}
-			f.mu.Unlock()
-			c.Kick()
+			c.fenceDone(n, c.cfg.Fencer.Fence(ctx, req))
 		}()
 	}
+}
+
+// fenceDone records the end of a fence the controller started: confirmed,
+// or failed and to be retried after fenceRetry.
+func (c *Controller) fenceDone(n string, res fencer.Result) {
+	f := c.fence
+	f.mu.Lock()
+	delete(f.running, n)
+	if res.OK {
+		f.fenced[n] = res.Completed
+		delete(f.lastErr, n)
+	} else {
+		f.lastErr[n] = res.Error
+		f.retryAt[n] = time.Now().Add(fenceRetry)
+		time.AfterFunc(fenceRetry, c.Kick)
+	}
+	f.mu.Unlock()
+	c.Kick()
 }
 
 // FenceNode is `baton fence NODE`: fence a node now with this node's
@@ -373,17 +379,7 @@ func (c *Controller) fenceFailed(ctx context.Context, targets map[string]string)
 			} else {
 				res = c.cfg.Fencer.Fence(ctx, fencer.Request{Target: n, Origin: c.cfg.Node})
 			}
-			f.mu.Lock()
-			delete(f.running, n)
-			if res.OK {
-				f.fenced[n] = res.Completed
-			} else {
-				f.lastErr[n] = res.Error
-				f.retryAt[n] = time.Now().Add(fenceRetry)
-				time.AfterFunc(fenceRetry, c.Kick)
-			}
-			f.mu.Unlock()
-			c.Kick()
+			c.fenceDone(n, res)
 		}()
 	}
 }

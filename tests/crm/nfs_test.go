@@ -24,15 +24,7 @@ func TestNFSStackFailover(t *testing.T) {
 		t.Fatal("the NFS stack did not start on node1 with both nodes joined")
 	}
 	tl := s.KillFailover(t, nil)
-	for _, e := range tl.Events {
-		t.Log(e)
-	}
-	if len(tl.Violations) > 0 {
-		t.Errorf("two nodes held the VIP or the mount at once: %v", tl.Violations)
-	}
-	if !tl.Intact || tl.Bytes == 0 {
-		t.Errorf("acknowledged writes lost: intact=%v bytes=%d", tl.Intact, tl.Bytes)
-	}
+	checkTimeline(t, tl)
 	if !s.WaitRunning(t, 1, "node2", 10*time.Second) {
 		t.Error("node2 does not report the stack as running there")
 	}
@@ -112,15 +104,7 @@ func TestNFSDaemonFailureIsFenced(t *testing.T) {
 					t.Error(err)
 				}
 			}, "node2")
-			for _, e := range tl.Events {
-				t.Log(e)
-			}
-			if len(tl.Violations) > 0 {
-				t.Errorf("two nodes held the VIP or the mount at once: %v", tl.Violations)
-			}
-			if !tl.Intact || tl.Bytes == 0 {
-				t.Errorf("acknowledged writes lost: intact=%v bytes=%d", tl.Intact, tl.Bytes)
-			}
+			checkTimeline(t, tl)
 			if n1.PoweredOn() {
 				t.Errorf("node1 still runs processes (Ganesha: %v): it was not fenced", n1.Pids("ganesha.nfsd"))
 			}
@@ -129,5 +113,20 @@ func TestNFSDaemonFailureIsFenced(t *testing.T) {
 			}
 			t.Logf("takeover by node2 after node1 was fenced; longest client stall: %.2f s", tl.Stall.Seconds())
 		})
+	}
+}
+
+// checkTimeline logs a failover's timeline and fails the test if two nodes
+// ever held the VIP or the mount, or an acknowledged write was lost.
+func checkTimeline(t *testing.T, tl *nfsstack.Timeline) {
+	t.Helper()
+	for _, e := range tl.Events {
+		t.Log(e)
+	}
+	if len(tl.Violations) > 0 {
+		t.Errorf("two nodes held the VIP or the mount at once: %v", tl.Violations)
+	}
+	if !tl.Intact || tl.Bytes == 0 {
+		t.Errorf("acknowledged writes lost: intact=%v bytes=%d", tl.Intact, tl.Bytes)
 	}
 }
