@@ -147,6 +147,12 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 	c.notePriorities(res)
 	held := false
 	for _, a := range ordered {
+		if a.Runnable && isFenceAction(a) {
+			// The scheduler's fence actions (Pacemaker's "stonith" task) go
+			// to the same fencer as the controller's own decisions.
+			c.fenceFailed(ctx, map[string]string{a.Node: "the scheduler asked for it"})
+			continue
+		}
 		if !a.Runnable || a.Primitive == nil {
 			continue
 		}
