@@ -1,6 +1,9 @@
 package controller
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +53,46 @@ func TestHealthForTheWatchdog(t *testing.T) {
 	c.mu.Unlock()
 	if err := c.Healthy(); err != nil {
 		t.Errorf("a long operation within its timeout is progress: %v", err)
+	}
+}
+
+// TestStopLocalBeforeDisarm: a clean shutdown under a watchdog stops what
+// the node runs, newest first, and reports a stop that failed (the daemon
+// then leaves the watchdog armed).
+func TestStopLocalBeforeDisarm(t *testing.T) {
+	c := newFencingController(t, fencingCIB(`<nvpair id="o1" name="stonith-enabled" value="false"/>`, `
+<primitive id="first" class="ocf" provider="test" type="ok"/>
+<primitive id="second" class="ocf" provider="test" type="ok"/>
+<primitive id="stuck" class="ocf" provider="test" type="fails"/>`), "stop", nil)
+	dir := filepath.Join(c.cfg.Exec.OCFRoot, "resource.d", "test")
+	log := filepath.Join(t.TempDir(), "stops")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, script string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ok", "#!/bin/sh\necho \"$OCF_RESOURCE_INSTANCE $1\" >> "+log+"\nexit 0\n")
+	write("fails", "#!/bin/sh\nexit 1\n")
+	op := func(rsc string) executor.Operation {
+		return executor.Operation{Resource: rsc, Class: "ocf", Action: ocf.ActionStart}
+	}
+	c.noteActive(op("first"), ocf.Success)
+	c.noteActive(op("second"), ocf.Success)
+	if err := c.StopLocal(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(log)
+	if string(b) != "second stop\nfirst stop\n" {
+		t.Errorf("stops ran as %q, want second then first", b)
+	}
+	if err := c.Healthy(); err != nil || len(c.activeOrder) != 0 {
+		t.Errorf("after the stops nothing runs: %v %v", err, c.activeOrder)
+	}
+	c.noteActive(op("stuck"), ocf.Success)
+	if err := c.StopLocal(context.Background()); err == nil || !strings.Contains(err.Error(), "could not stop stuck") {
+		t.Errorf("a failing stop must be reported: %v", err)
 	}
 }
