@@ -269,23 +269,38 @@ func (f *Devices) canFence(ctx context.Context, s *Setup, d *Device, target stri
 	f.mu.Lock()
 	lc, ok := f.lists[d.ID]
 	f.mu.Unlock()
-	if !ok || time.Since(lc.at) > listTTL {
-		st, out, err := f.Runner.Run(ctx, d.Agent, f.args(ctx, d, "list", target), s.Options.Timeout)
-		if err != nil {
-			return false, err
+	if ok && (lc.plugs[d.Plug(target)] || lc.plugs[target]) {
+		// A device that listed the target recently can fence it; asking
+		// again would only delay the fence.
+		if time.Since(lc.at) > listTTL {
+			go func() { _, _ = f.refreshList(context.Background(), s, d) }()
 		}
-		if st != ExitOK {
-			return false, fmt.Errorf("list exited %d (set pcmk_host_list or pcmk_host_map if the agent cannot list): %s", st, out)
-		}
-		lc = listCache{plugs: parseList(out), at: time.Now()}
-		f.mu.Lock()
-		if f.lists == nil {
-			f.lists = map[string]listCache{}
-		}
-		f.lists[d.ID] = lc
-		f.mu.Unlock()
+		return true, nil
+	}
+	lc, err := f.refreshList(ctx, s, d)
+	if err != nil {
+		return false, err
 	}
 	return lc.plugs[d.Plug(target)] || lc.plugs[target], nil
+}
+
+// refreshList runs a device's list action and caches its plugs.
+func (f *Devices) refreshList(ctx context.Context, s *Setup, d *Device) (listCache, error) {
+	st, out, err := f.Runner.Run(ctx, d.Agent, f.args(ctx, d, "list", ""), s.Options.Timeout)
+	if err != nil {
+		return listCache{}, err
+	}
+	if st != ExitOK {
+		return listCache{}, fmt.Errorf("list exited %d (set pcmk_host_list or pcmk_host_map if the agent cannot list): %s", st, out)
+	}
+	lc := listCache{plugs: parseList(out), at: time.Now()}
+	f.mu.Lock()
+	if f.lists == nil {
+		f.lists = map[string]listCache{}
+	}
+	f.lists[d.ID] = lc
+	f.mu.Unlock()
+	return lc, nil
 }
 
 // parseList reads a list action's output: one "plug,alias" per line.
@@ -355,6 +370,14 @@ func (f *Devices) Monitor(ctx context.Context, id string) error {
 	}
 	if st != ExitOK {
 		return fmt.Errorf("%s monitor exited %d: %s", d.Agent, st, out)
+	}
+	// Learn now what a fence will need, so that fencing does not wait for
+	// it: the agent's parameters and, for dynamic-list devices, its plugs.
+	f.metadata(ctx, d.Agent)
+	if d.HostCheck == CheckDynamic {
+		if _, err := f.refreshList(ctx, s, d); err != nil {
+			f.log().Warn("fence device cannot list its plugs", "device", d.ID, "err", err)
+		}
 	}
 	return nil
 }
