@@ -1,6 +1,7 @@
 package crm_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,5 +182,22 @@ func TestDaemonRestartReconciles(t *testing.T) {
 	if i := strings.LastIndex(string(log), "baton daemon running"); i < 0 || strings.Contains(string(log[i:]), `action="d1 start`) ||
 		strings.Contains(string(log[i:]), `action="d1 stop`) || !strings.Contains(string(log[i:]), "op=d1_monitor_0 rc=0") {
 		t.Errorf("after the restart node1 must probe d1 (rc 0) and neither start nor stop it:\n%s", log[max(0, i):])
+	}
+
+	// stonith_admin's part: fence node1 by hand from node2; the group
+	// then moves, and node2's status shows the fence in its history.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, code := n2.Baton(ctx, "fence", "node1"); code != 0 || !strings.Contains(out, "Node node1 fenced (off) by node2") {
+		t.Fatalf("baton fence node1: exit %d\n%s", code, out)
+	}
+	if n1.PoweredOn() {
+		t.Error("node1 runs processes after baton fence")
+	}
+	waitFor(t, n2, 30*time.Second, "the group on node2 after the manual fence", func(st clusterState) bool {
+		return where(st)["d1"] == "node2" && where(st)["d2"] == "node2"
+	})
+	if out, _ := n2.Baton(ctx, "status"); !strings.Contains(out, "Fencing History:") || !strings.Contains(out, "off of node1 successful: delegate=node2") {
+		t.Errorf("baton status lacks the fence history:\n%s", out)
 	}
 }
