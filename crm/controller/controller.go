@@ -144,6 +144,7 @@ func (c *Controller) Kick() {
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.monitors.Stop()
 	c.progress(time.Time{})
+	c.probeLocal(ctx)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	c.Kick()
@@ -339,6 +340,11 @@ func (c *Controller) step(ctx context.Context) {
 	c.mu.Lock()
 	c.pulledFrom = ""
 	c.mu.Unlock()
+	if waiting {
+		// Not yet joined at first start: no decision is made without the
+		// cluster (what the start-up probe found is left as it is).
+		return
+	}
 	// While a lost node is unclean it may still run what it ran: starts of
 	// resources that require fencing wait (heldByFencing).
 	if err := c.runTransition(ctx, v, quorate, holding != ""); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/status"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -124,4 +125,30 @@ func (c *Controller) StopLocal(ctx context.Context) error {
 		return fmt.Errorf("could not stop %s", strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// probeLocal probes, when the daemon starts, every resource the CIB
+// configures on this node, before the node takes part in anything: a
+// daemon restarted on a node that was not fenced learns what still runs
+// here (its resources kept running) and reconciles instead of starting it
+// twice; the watchdog then knows this node is not idle.
+func (c *Controller) probeLocal(ctx context.Context) {
+	c.mu.Lock()
+	raw := c.doc.Clone()
+	c.mu.Unlock()
+	doc, err := cib.Parse(raw.Bytes())
+	if err != nil {
+		c.log.Error("cannot probe at start: the CIB does not parse", "err", err)
+		return
+	}
+	nodes := 1 + len(c.cfg.Peers)
+	for _, p := range primitives(doc) {
+		hid := historyID(p, p.ID)
+		if hid != p.ID || c.local.Known(c.cfg.Node, hid) {
+			continue // unique clone instances are not probed, as by the DC
+		}
+		op, _ := buildOperation(raw, p, p.ID, ocf.ActionMonitor, 0, nodes)
+		key := status.TransitionKey(0, 0, int(ocf.NotRunning), daemonUUID())
+		c.execLocal(ctx, ExecRequest{Op: op, Probe: true, Transition: key})
+	}
 }
