@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -120,7 +121,10 @@ func (p *Programs) run(ctx context.Context, path string, argv []string, stdin *b
 	}
 	cmd.Env = p.Env
 	cmd.Dir = "/"
-	var all, stdout bytes.Buffer
+	// stdout and stderr are copied by two goroutines: the shared buffer
+	// takes them one write at a time.
+	var all lockedBuffer
+	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(&all, &stdout), &all
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -151,6 +155,24 @@ func (p *Programs) run(ctx context.Context, path string, argv []string, stdin *b
 	default:
 		return -1, tail(all.String()), nil, fmt.Errorf("%s died: %w", filepath.Base(path), err)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // tail keeps the end of an agent's output: where its error is.
