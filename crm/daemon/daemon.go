@@ -115,7 +115,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	peerSrv := &wire.Server{Key: key, Log: log}
 	ctl.Register(peerSrv)
 	admin := &wire.Server{Key: key, Log: log}
-	registerAdmin(admin, ctl)
+	registerAdmin(admin, ctl, cfg)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -223,7 +223,7 @@ type FenceRequest struct {
 }
 
 // registerAdmin installs the CLI's methods.
-func registerAdmin(s *wire.Server, ctl *controller.Controller) {
+func registerAdmin(s *wire.Server, ctl *controller.Controller, cfg *config.Config) {
 	s.Handle("status", func(context.Context, string, json.RawMessage) (any, error) {
 		return ctl.Snapshot(), nil
 	})
@@ -241,6 +241,9 @@ func registerAdmin(s *wire.Server, ctl *controller.Controller) {
 		}
 		if err := Verify(d); err != nil {
 			return nil, err
+		}
+		if err := CheckTiming(cfg, d); err != nil {
+			return nil, fmt.Errorf("CIB rejected: watchdog fencing: %w", err)
 		}
 		ctl.ReplaceCIB(d)
 		return nil, nil
