@@ -68,4 +68,3 @@ func noFencingReason(s *fencer.Setup) string {
 	return "fencing is enabled but no fence device (class=\"stonith\" primitive) and no watchdog (stonith-watchdog-timeout) is configured: " +
 		"a lost node's resources are never recovered elsewhere. Configure one, or set stonith-enabled=false to accept split brain"
 }
-

@@ -228,4 +228,3 @@ func (c *Controller) notePriorities(res *scheduler.Result) {
 	c.fence.priority = sum
 	c.fence.mu.Unlock()
 }
-

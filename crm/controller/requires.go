@@ -39,4 +39,3 @@ func heldByFencing(doc *cib.CIB, a *scheduler.Action) bool {
 	}
 	return true
 }
-
