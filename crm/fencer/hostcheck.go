@@ -75,4 +75,3 @@ func parseList(out string) map[string]bool {
 	}
 	return plugs
 }
-
