@@ -188,7 +188,9 @@ func TestDaemonRestartReconciles(t *testing.T) {
 	// then moves, and node2's status shows the fence in its history.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if out, code := n2.Baton(ctx, "fence", "node1"); code != 0 || !strings.Contains(out, "Node node1 fenced (off) by node2") {
+	// Flags after NODE would be arguments to urfave/cli: the config comes
+	// from the environment.
+	if out, code := n2.Exec(ctx, "env", "BATON_CONFIG="+filepath.Join(n2.Dir, "baton.toml"), c.Bin, "fence", "node1"); code != 0 || !strings.Contains(out, "Node node1 fenced (off) by node2") {
 		t.Fatalf("baton fence node1: exit %d\n%s", code, out)
 	}
 	if n1.PoweredOn() {
