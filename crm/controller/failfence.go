@@ -94,10 +94,11 @@ func (c *Controller) askPeerToFence(ctx context.Context, target string) fencer.R
 	return fencer.Result{Target: target, Origin: c.cfg.Node, Error: strings.Join(errs, "; ")}
 }
 
-// isFenceAction reports whether a scheduler action fences its node
-// (Pacemaker's stonith pseudo-resource task). The controller decides
-// lost-node and failure fencing itself today; this is the seam through
-// which the scheduler's fence actions reach the fencer.
+// isFenceAction reports whether a scheduler action fences its node (the
+// scheduler's Fence, Pacemaker's stonith task). The controller decides
+// lost-node and failure fencing itself; this is the seam through which the
+// scheduler's fence actions reach the same fencer. Unfencing ("on") is not
+// run yet.
 func isFenceAction(a *scheduler.Action) bool {
-	return a.Primitive == nil && (a.Task == "stonith" || a.Task == "fence" || a.Task == "off" || a.Task == "reboot")
+	return a.Fence != nil && a.Fence.Action != "on"
 }

@@ -150,7 +150,7 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 		if a.Runnable && isFenceAction(a) {
 			// The scheduler's fence actions (Pacemaker's "stonith" task) go
 			// to the same fencer as the controller's own decisions.
-			c.fenceFailed(ctx, map[string]string{a.Node: "the scheduler asked for it"})
+			c.fenceFailed(ctx, map[string]string{a.Node: "the scheduler: " + a.Fence.Reason})
 			continue
 		}
 		if !a.Runnable || a.Primitive == nil {
