@@ -38,6 +38,14 @@ type Config struct {
 	Quorum    Quorum    `toml:"quorum"`
 	Fencing   Fencing   `toml:"fencing"`
 	Watchdog  Watchdog  `toml:"watchdog"`
+	Metrics   Metrics   `toml:"metrics"`
+}
+
+// Metrics serves Prometheus metrics over HTTP at /metrics. Off unless
+// Listen is set; a Listen without a host (":9664") means 127.0.0.1, since
+// the metrics lay out the cluster: other interfaces only when named.
+type Metrics struct {
+	Listen string `toml:"listen"` // host:port, e.g. "127.0.0.1:9664" (ha_cluster_exporter's port)
 }
 
 // Heartbeat holds the failure-detection timing.
@@ -287,6 +295,14 @@ func (c *Config) Validate() error {
 		}
 	} else if w.Timeout.Duration != 0 {
 		bad("watchdog.timeout is set but watchdog.device is not; set the device (e.g. /dev/watchdog) to enable self-fencing")
+	}
+	if m := &c.Metrics; m.Listen != "" {
+		host, port, err := net.SplitHostPort(m.Listen)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+			bad("metrics.listen: %q is not host:port (e.g. 127.0.0.1:9664)", m.Listen)
+		} else if host == "" {
+			m.Listen = net.JoinHostPort("127.0.0.1", port)
+		}
 	}
 	return errors.Join(errs...)
 }

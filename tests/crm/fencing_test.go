@@ -66,11 +66,12 @@ func TestDaemonFailureIsFencedBeforeTakeover(t *testing.T) {
 			if err := n1.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			st := waitFor(t, n2, 40*time.Second, "the group on node2", func(st clusterState) bool {
+			waitFor(t, n2, 40*time.Second, "the group on node2", func(st clusterState) bool {
 				w := where(st)
 				return w["d1"] == "node2" && w["d2"] == "node2"
 			})
 			took := time.Since(failed)
+			st, _ := n2.FenceStatus()
 			close(stop)
 			if bad := <-owners; len(bad) > 0 {
 				t.Errorf("both nodes ran the group at samples %v", bad)
@@ -115,7 +116,7 @@ func TestBrokenFenceDeviceStartsNothing(t *testing.T) {
 			if err := n1.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
-			st := waitFor(t, n2, 30*time.Second, "node2 to report the failed fence", func(st clusterState) bool {
+			st := waitFence(t, n2, 30*time.Second, "node2 to report the failed fence", func(st cluster.FenceStatus) bool {
 				return len(st.Fencing.Unclean) == 1 && strings.Contains(st.Fencing.Unclean[0].Error, tc.want)
 			})
 			if !strings.Contains(st.Holding, "recovery waits for the fencing of node1") {
@@ -174,7 +175,7 @@ func TestDaemonRestartReconciles(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	st, _ := n2.Status()
+	st, _ := n2.FenceStatus()
 	if len(st.Fencing.History) > 0 {
 		t.Errorf("node1 was fenced although its daemon came back in time: %+v", st.Fencing.History)
 	}
@@ -199,7 +200,25 @@ func TestDaemonRestartReconciles(t *testing.T) {
 	waitFor(t, n2, 30*time.Second, "the group on node2 after the manual fence", func(st clusterState) bool {
 		return where(st)["d1"] == "node2" && where(st)["d2"] == "node2"
 	})
-	if out, _ := n2.Baton(ctx, "status"); !strings.Contains(out, "Fencing History:") || !strings.Contains(out, "off of node1 successful: delegate=node2") {
+	if out, _ := n2.Baton(ctx, "status"); !strings.Contains(out, "Fencing History:") || !strings.Contains(out, "off of node1 success: origin=node2 (baton fence)") {
 		t.Errorf("baton status lacks the fence history:\n%s", out)
 	}
+}
+
+// waitFence waits until a node's fencing state satisfies cond.
+func waitFence(t *testing.T, n *cluster.Node, limit time.Duration, what string, cond func(cluster.FenceStatus) bool) cluster.FenceStatus {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var last cluster.FenceStatus
+	for time.Now().Before(deadline) {
+		if st, ok := n.FenceStatus(); ok {
+			last = st
+			if cond(st) {
+				return st
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s; last fencing state %+v", what, last)
+	return last
 }

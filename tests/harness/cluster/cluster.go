@@ -21,6 +21,7 @@ import (
 
 	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/netns"
+	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
 // Options shape a cluster.
@@ -55,7 +56,13 @@ type Options struct {
 	// missing, failing or hanging one, for the error tests); it must be
 	// in FenceDir or absent.
 	FenceAgent string
+	// Metrics serves Prometheus metrics on every node at MetricsPort,
+	// configured without a host (so on the node's 127.0.0.1).
+	Metrics bool
 }
+
+// MetricsPort is where Options.Metrics serves /metrics inside each node.
+const MetricsPort = 9664
 
 // Cluster is a running test cluster.
 type Cluster struct {
@@ -75,6 +82,7 @@ type Cluster struct {
 	ocfRoot     string
 	witness     *exec.Cmd
 	witnessDone chan struct{}
+	pacemaker   bool // StartPacemaker ran: nodes run Corosync and Pacemaker, not baton daemon
 }
 
 // Node is one cluster node.
@@ -264,6 +272,9 @@ func (c *Cluster) config(n *Node, o Options, witness string) string {
 		fmt.Fprintf(&b, "[ping]\nhosts = [%q]\nmultiplier = 100\ninterval = \"1s\"\ntimeout = \"500ms\"\n\n", fmt.Sprintf("10.214.%d.100", c.Subnet))
 	}
 	fmt.Fprintf(&b, "[fencing]\nagent_dirs = [%q]\n\n", c.FenceDir)
+	if o.Metrics {
+		fmt.Fprintf(&b, "[metrics]\nlisten = \":%d\"\n\n", MetricsPort)
+	}
 	fmt.Fprintf(&b, "[quorum]\npolicy = %q\n", o.Policy)
 	if witness != "" {
 		fmt.Fprintf(&b, "witness = %q\n", witness)
@@ -434,7 +445,8 @@ func ifname(n *Node, h *netns.Host) string {
 }
 
 // Restart brings a killed node back: links up, a fresh mount namespace, and
-// its daemon (which starts from its saved copy of the CIB).
+// its cluster manager (baton daemon, or Corosync and Pacemaker after
+// StartPacemaker), which starts from its saved copy of the CIB.
 func (n *Node) Restart(t testing.TB) {
 	t.Helper()
 	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
@@ -443,6 +455,10 @@ func (n *Node) Restart(t testing.TB) {
 		}
 	}
 	n.startHolder(t)
+	if n.c.pacemaker {
+		n.startPacemaker(t)
+		return
+	}
 	n.Start(t)
 }
 
@@ -562,8 +578,8 @@ func (n *Node) WaitDaemonExit(limit time.Duration) bool {
 	}
 }
 
-// StopDaemon stops the daemon gracefully (SIGTERM) without touching the
-// resources it started.
+// StopDaemon stops the daemon gracefully (SIGTERM): it has the cluster stop
+// or move the resources running on the node, then exits.
 func (n *Node) StopDaemon() {
 	if n.daemon != nil && n.daemon.Process != nil {
 		_ = n.daemon.Process.Signal(syscall.SIGTERM)
@@ -595,14 +611,20 @@ func (c *Cluster) dumpLogs() {
 	}
 }
 
-// Status is what `baton status --output-as=json` reports.
+// Status is what `baton status --output-as=xml` reports, read with the
+// parser the Pacemaker tests use for crm_mon's XML.
 type Status struct {
-	DC        string           `json:"dc"`
-	Quorate   bool             `json:"quorate"`
-	Members   []string         `json:"members"`
-	Resources []ResourceStatus `json:"resources"`
-	Holding   string           `json:"holding"`
-	Fencing   struct {
+	DC        string
+	Quorate   bool
+	Members   []string // the nodes the answering node sees online
+	Resources []ResourceStatus
+}
+
+// FenceStatus is the fencing part of `baton status --output-as=json`:
+// Baton's own, beside crm_mon's XML.
+type FenceStatus struct {
+	Holding string `json:"holding"`
+	Fencing struct {
 		Enabled bool   `json:"enabled"`
 		Unsafe  string `json:"unsafe"`
 		Unclean []struct {
@@ -622,21 +644,51 @@ type Status struct {
 	} `json:"fencing"`
 }
 
+// FenceStatus asks the node's daemon for its fencing state; false when it
+// does not answer.
+func (n *Node) FenceStatus() (FenceStatus, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, code := n.Baton(ctx, "status", "--output-as=json")
+	var st FenceStatus
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+		return st, false
+	}
+	return st, true
+}
+
 // ResourceStatus is one primitive (instance) in Status.
 type ResourceStatus struct {
-	ID    string   `json:"id"`
-	Role  string   `json:"role"`
-	Nodes []string `json:"nodes"`
+	ID    string
+	Role  string
+	Nodes []string
 }
 
 // Status asks the node's daemon for its view; false when it does not answer.
 func (n *Node) Status() (Status, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, code := n.Baton(ctx, "status", "--output-as=json")
+	out, code := n.Baton(ctx, "status", "--output-as=xml")
 	var st Status
-	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+	if code != 0 {
 		return st, false
+	}
+	m, err := pacemaker.ParseStatus([]byte(out))
+	if err != nil {
+		return st, false
+	}
+	st.DC, st.Quorate = m.DC, m.WithQuorum
+	for _, node := range m.Nodes {
+		if node.Online {
+			st.Members = append(st.Members, node.Name)
+		}
+	}
+	for _, r := range m.Resources {
+		rs := ResourceStatus{ID: r.ID, Role: r.Role}
+		for _, x := range r.Nodes {
+			rs.Nodes = append(rs.Nodes, x.Name)
+		}
+		st.Resources = append(st.Resources, rs)
 	}
 	return st, true
 }

@@ -37,17 +37,22 @@ type Options struct {
 	// adds the rule that keeps the stack off a node that cannot reach it:
 	// losing the service network then moves the stack.
 	PingClient bool
-	// CrmConfig, Resources and Constraints are added to the CIB's
-	// cluster options, resources and constraints (fence devices, say).
-	CrmConfig, Resources, Constraints string
+	// CrmConfig and Constraints are added to the CIB's cluster options and
+	// constraints; MoreResources, when set, adds resources once the
+	// cluster's addresses are known (fence devices, a ping clone).
+	CrmConfig, Constraints string
+	MoreResources          func(*cluster.Cluster) string
 }
 
 // Stack is the running stack's handles.
 type Stack struct {
-	C      *cluster.Cluster
-	Disk   *loopdev.Device
-	VIP    string
-	Export string // the export's path on /data, also its NFSv3 mount path
+	C    *cluster.Cluster
+	Disk *loopdev.Device
+	VIP  string
+	// ServiceNet is the service network, the export's clientspec (a
+	// network, as in the seed's /data 192.168.0.0/24 export).
+	ServiceNet string
+	Export     string // the export's path on /data, also its NFSv3 mount path
 }
 
 // Agents are the agents the stack needs.
@@ -81,7 +86,12 @@ func New(t testing.TB, o Options) *Stack {
 	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, Fencing: o.Fencing, RscDefaults: strings.Join(defaults, "\n"),
 		Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient, ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
-			return s.resources(o) + o.Resources
+			s.ServiceNet = fmt.Sprintf("10.214.%d.0/24", c.Subnet)
+			more := ""
+			if o.MoreResources != nil {
+				more = o.MoreResources(c)
+			}
+			return s.resources(o) + more
 		}})
 	s.C = c
 	return s
@@ -116,7 +126,7 @@ func (s *Stack) resources(o Options) string {
 	return cibxml.Group("nfs",
 		cibxml.Filesystem("fs", s.Disk.Path, "/data", "ext4", append(cibxml.StartStop("60s"), cibxml.Monitor("5s", "20s"))...),
 		nfsd,
-		cibxml.Exportfs("exp", s.Export, "*", "rw,no_root_squash,sync", "1", cibxml.Monitor("5s", "20s")).
+		cibxml.Exportfs("exp", s.Export, s.ServiceNet, "rw,no_root_squash,sync", "1", cibxml.Monitor("5s", "20s")).
 			With(cibxml.NV{Name: "server", Value: "ganesha"}),
 		cibxml.IPaddr("vip", s.VIP, "24", "eth1", cibxml.Monitor("2s", "20s")).
 			With(cibxml.NV{Name: "tickle_dir", Value: "/data/.tickle"}),
