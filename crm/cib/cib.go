@@ -282,6 +282,16 @@ type LrmOp struct {
 	TransitionKey string
 	LastRCChange  int64
 	Digest        string
+	// RestartDigest and ForceRestart: the digest of the parameters that
+	// need a restart to change, and their names (space separated); an
+	// agent that records them supports reload.
+	RestartDigest string
+	ForceRestart  string
+	// SecureDigest: the digest without the private parameters listed in
+	// SecureParams (what a sanitized CIB can still be compared with).
+	SecureDigest string
+	SecureParams string
+	FeatureSet   string
 	MigrateSource string
 	MigrateTarget string
 	Line          int

@@ -652,6 +652,9 @@ func (p *parser) lrmOp(el *etree.Element) *LrmOp {
 	o := &LrmOp{ID: el.SelectAttrValue("id", ""), Operation: el.SelectAttrValue("operation", ""),
 		RC: atoi("rc-code", 0), OpStatus: atoi("op-status", 0), CallID: atoi("call-id", 0),
 		TransitionKey: el.SelectAttrValue("transition-key", ""), Digest: el.SelectAttrValue("op-digest", ""),
+		RestartDigest: el.SelectAttrValue("op-restart-digest", ""), ForceRestart: el.SelectAttrValue("op-force-restart", ""),
+		SecureDigest: el.SelectAttrValue("op-secure-digest", ""), SecureParams: el.SelectAttrValue("op-secure-params", ""),
+		FeatureSet: el.SelectAttrValue("crm_feature_set", ""),
 		MigrateSource: el.SelectAttrValue("migrate_source", ""), MigrateTarget: el.SelectAttrValue("migrate_target", "")}
 	o.Interval = time.Duration(atoi("interval", 0)) * time.Millisecond
 	o.LastRCChange = int64(atoi("last-rc-change", 0))

@@ -119,6 +119,11 @@ func (c *Cluster) initPlans() {
 					p.addStop(n)
 				}
 			}
+			for n, d := range r.defChanges {
+				if r.runningOn(n) && p.addStop(n) && n == next && d.reason != "" {
+					p.setReason("start", d.reason)
+				}
+			}
 			if r.Orphan && !c.StopOrphans {
 				p.stopOn = nil
 			}

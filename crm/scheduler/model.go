@@ -91,6 +91,10 @@ type Resource struct {
 	stopFailed bool
 	// activeOn remembers nodes whose history this instance already owns.
 	historyOn map[*Node]bool
+	// histories are its lrm_resource entries, node by node.
+	histories []nodeHistory
+	// defChanges: nodes where a changed definition restarts it (digest.go).
+	defChanges map[*Node]definitionChange
 
 	// Placement.
 	loc          []int // location score per node index (rules, constraints, bans)

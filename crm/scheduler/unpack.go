@@ -319,6 +319,9 @@ func (c *Cluster) unpackStatus() {
 			if r.Kind == cib.Primitive && len(r.RunningOn) > 1 {
 				r.multiplyActive = c.multiplyActive(r)
 			}
+			if r.Kind == cib.Primitive {
+				c.checkDefinitions(r)
+			}
 			if r.multiplyActive {
 				// Active on several nodes: multiple-active says what to do.
 				switch r.Meta["multiple-active"] {
@@ -424,6 +427,7 @@ type opRecord struct {
 // unpackHistory replays one resource's operation history on one node.
 func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	r.historyOn[node] = true
+	r.histories = append(r.histories, nodeHistory{node, lr})
 	// On a node already known to be unclean, failures need no handling:
 	// fencing it recovers everything that ran there.
 	uncleanBefore := node.Unclean
