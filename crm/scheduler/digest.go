@@ -148,7 +148,14 @@ func (c *Cluster) checkDefinition(r *Resource, n *Node, lr *cib.LrmResource) def
 				return definitionChange{restart: true, reason: "resource definition change"}
 			}
 		}
-		if op.Digest != "" && (paramsDigest(params) == op.Digest || c.onlyPrivateChanged(r, params, op)) {
+		if op.Digest == "" {
+			// Pacemaker restarts when the digest is missing, since its
+			// executor always records one. Baton's controller records
+			// none yet: without a digest nothing is known to have
+			// changed, and restarting on every transition would be worse.
+			continue
+		}
+		if paramsDigest(params) == op.Digest || c.onlyPrivateChanged(r, params, op) {
 			continue
 		}
 		switch {
