@@ -65,10 +65,17 @@ func escapeAttr(v string) string {
 }
 
 // digestParams are the parameters a one-time operation's digest covers on
-// a node: the resource's instance attributes (rules evaluated there).
-// Meta attributes (CRM_meta_*) are left out of one-time operations.
+// a node: the resource's instance attributes (rules evaluated there) and
+// those of the groups and clones containing it, which it inherits unless
+// it sets them itself. Meta attributes (CRM_meta_*) are left out of
+// one-time operations.
 func (c *Cluster) digestParams(r *Resource, n *Node) map[string]string {
-	return cib.Values(r.Cfg.Instance, cib.RuleContext{Now: c.Now, NodeAttrs: n.Attrs})
+	ctx := cib.RuleContext{Now: c.Now, NodeAttrs: n.Attrs}
+	out := map[string]string{}
+	for cfg := r.Cfg; cfg != nil; cfg = cfg.Parent {
+		cib.MergeValues(out, cfg.Instance, ctx)
+	}
+	return out
 }
 
 // definitionChange says how a resource must react on a node to a changed
