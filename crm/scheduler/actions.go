@@ -124,6 +124,13 @@ func (c *Cluster) initPlans() {
 					p.setReason("start", d.reason)
 				}
 			}
+			for _, n := range r.RunningOn {
+				if c.reunfenced[n] && c.requiresUnfencing(r) && p.addStop(n) && n == next {
+					// Stopped before the node is unfenced again,
+					// started after.
+					p.setReason("start", "required stonith")
+				}
+			}
 			if r.Orphan && !c.StopOrphans {
 				p.stopOn = nil
 			}

@@ -83,6 +83,7 @@ func (c *Cluster) digestParams(r *Resource, n *Node) map[string]string {
 type definitionChange struct {
 	restart bool
 	reason  string
+	agent   bool // the agent itself changed
 }
 
 // checkDefinition compares a primitive's history on a node where it is
@@ -93,7 +94,7 @@ func (c *Cluster) checkDefinition(r *Resource, n *Node, lr *cib.LrmResource) def
 	}
 	if lr.Type != "" && (lr.Type != r.Cfg.Type || lr.Class != r.Cfg.Class || lr.Provider != r.Cfg.Provider) {
 		// Another agent: the old one is stopped and the new one started.
-		return definitionChange{restart: true}
+		return definitionChange{restart: true, agent: true}
 	}
 	ops := append([]*cib.LrmOp(nil), lr.Ops...)
 	sort.SliceStable(ops, func(i, j int) bool {
@@ -197,6 +198,19 @@ func (c *Cluster) checkDefinitions(r *Resource) {
 				r.defChanges = map[*Node]definitionChange{}
 			}
 			r.defChanges[n] = d
+			if r.Cfg.Class == "stonith" && c.unfencingDevice() != nil {
+				// Nodes unfenced by the old definition are unfenced
+				// again by the new one.
+				if c.deviceChanged == nil {
+					c.deviceChanged = map[*Node]string{}
+				}
+				if _, ok := c.deviceChanged[n]; !ok {
+					c.deviceChanged[n] = "Device parameters changed"
+					if d.agent {
+						c.deviceChanged[n] = "Device definition changed"
+					}
+				}
+			}
 		}
 	}
 }

@@ -17,6 +17,11 @@ type Cluster struct {
 	Resources []*Resource // top-level, configuration order
 	Orphans   []*Resource
 	Now       time.Time
+	// deviceChanged: nodes to unfence again because a fence device's
+	// definition changed, with the reason (digest.go).
+	deviceChanged map[*Node]string
+	// reunfenced: nodes unfenced again in this transition.
+	reunfenced map[*Node]bool
 
 	Symmetric         bool
 	FencingEnabled    bool
@@ -475,6 +480,12 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 				failed = true
 				c.maybeActiveOnTarget(r, target, lr.ID)
 			}
+			continue
+		}
+		if ok && op.RC == 7 && task != "monitor" {
+			// "Not running", as expected: whatever the task, it is
+			// stopped there.
+			role, failed = RoleStopped, false
 			continue
 		}
 		if ok {
