@@ -289,9 +289,9 @@ type LrmOp struct {
 	ForceRestart  string
 	// SecureDigest: the digest without the private parameters listed in
 	// SecureParams (what a sanitized CIB can still be compared with).
-	SecureDigest string
-	SecureParams string
-	FeatureSet   string
+	SecureDigest  string
+	SecureParams  string
+	FeatureSet    string
 	MigrateSource string
 	MigrateTarget string
 	Line          int

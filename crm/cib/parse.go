@@ -654,7 +654,7 @@ func (p *parser) lrmOp(el *etree.Element) *LrmOp {
 		TransitionKey: el.SelectAttrValue("transition-key", ""), Digest: el.SelectAttrValue("op-digest", ""),
 		RestartDigest: el.SelectAttrValue("op-restart-digest", ""), ForceRestart: el.SelectAttrValue("op-force-restart", ""),
 		SecureDigest: el.SelectAttrValue("op-secure-digest", ""), SecureParams: el.SelectAttrValue("op-secure-params", ""),
-		FeatureSet: el.SelectAttrValue("crm_feature_set", ""),
+		FeatureSet:    el.SelectAttrValue("crm_feature_set", ""),
 		MigrateSource: el.SelectAttrValue("migrate_source", ""), MigrateTarget: el.SelectAttrValue("migrate_target", "")}
 	o.Interval = time.Duration(atoi("interval", 0)) * time.Millisecond
 	o.LastRCChange = int64(atoi("last-rc-change", 0))
