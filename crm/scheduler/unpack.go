@@ -395,6 +395,7 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 	// Anonymous clone: the instance already active on this node (for a
 	// cloned group, any of its members), else the first instance active
 	// nowhere. Inactive history does not claim an instance.
+	duplicate := false
 	for _, inst := range clone.Children {
 		here := false
 		inst.Walk(func(x *Resource) {
@@ -405,11 +406,16 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 		if here {
 			if m := memberOf(inst); m != nil && m.runningOn(node) && historyActive(lr) {
 				// The same primitive is already active here: a second
-				// active copy on one node is an orphan instance.
-				return memberOf(c.newInstance(clone))
+				// active copy on one node belongs to another instance
+				// here (another member's orphan copy), or a new one.
+				duplicate = true
+				continue
 			}
 			return memberOf(inst)
 		}
+	}
+	if duplicate {
+		return memberOf(c.newInstance(clone))
 	}
 	for _, inst := range clone.Children {
 		active := false
