@@ -254,8 +254,11 @@ type NodeState struct {
 	Expected     string
 	Shutdown     string
 	Attrs        map[string]string // transient attributes
-	Resources    []*LrmResource
-	Line         int
+	// Utilization: transient utilization attributes (configured node
+	// utilization wins over them).
+	Utilization []NVSet
+	Resources   []*LrmResource
+	Line        int
 }
 
 // LrmResource is the operation history of one resource on one node.

@@ -613,6 +613,9 @@ func (p *parser) nodeState(el *etree.Element) *NodeState {
 				n.Attrs[nv.SelectAttrValue("name", "")] = nv.SelectAttrValue("value", "")
 			}
 		}
+		for _, u := range ta.SelectElements("utilization") {
+			n.Utilization = append(n.Utilization, p.nvset(u))
+		}
 	}
 	if lrm := el.SelectElement("lrm"); lrm != nil {
 		if lr := lrm.SelectElement("lrm_resources"); lr != nil {

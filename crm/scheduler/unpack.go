@@ -131,7 +131,11 @@ func (c *Cluster) unpackNodes() {
 				node.Attrs[k] = v
 			}
 		}
-		node.capacity = c.utilizationValues(n.Utilization, node.Attrs)
+		util := n.Utilization
+		if st != nil {
+			util = append(append([]cib.NVSet(nil), util...), st.Utilization...)
+		}
+		node.capacity = c.utilizationValues(util, node.Attrs)
 		node.remaining = map[string]int{}
 		for k, v := range node.capacity {
 			node.remaining[k] = v
