@@ -96,14 +96,7 @@ func (c *Cluster) checkDefinition(r *Resource, n *Node, lr *cib.LrmResource) def
 		// Another agent: the old one is stopped and the new one started.
 		return definitionChange{restart: true, agent: true}
 	}
-	ops := append([]*cib.LrmOp(nil), lr.Ops...)
-	sort.SliceStable(ops, func(i, j int) bool {
-		a, b := ops[i].CallID, ops[j].CallID
-		if (a < 0) != (b < 0) {
-			return b < 0 // pending operations come last
-		}
-		return a < b
-	})
+	ops := sortedOps(lr)
 	start, stop, impliedMonitor, impliedPromote := -1, -1, -1, -1
 	startPending := false
 	for i, op := range ops {

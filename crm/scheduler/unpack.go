@@ -446,11 +446,11 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	// On a node already known to be unclean, failures need no handling:
 	// fencing it recovers everything that ran there.
 	uncleanBefore := node.Unclean
-	ops := append([]*cib.LrmOp(nil), lr.Ops...)
-	sort.SliceStable(ops, func(i, j int) bool { return ops[i].CallID < ops[j].CallID })
+	ops := sortedOps(lr)
 	role := RoleStopped
 	failed := false
 	blocked := false
+	blockedBy := "" // the operation whose failure blocked it
 	for _, op := range ops {
 		if op.OpStatus == 1 || op.OpStatus == -1 && op.Operation != "start" {
 			continue // cancelled or still pending
@@ -509,6 +509,11 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			case "demote":
 				role, failed = RoleUnpromoted, false
 			case "monitor":
+				if blockedBy == task+op.Interval.String() && (op.RC == 0 || op.RC == 8) {
+					// The monitor that failed and blocked it succeeds
+					// again: the block is over.
+					blocked, blockedBy = false, ""
+				}
 				switch op.RC {
 				case 0:
 					if role == RoleStopped || role == RolePromoted && op.Interval == 0 {
@@ -598,7 +603,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			}
 		}
 		if onFail == "block" && task != "stop" {
-			blocked = true
+			blocked, blockedBy = true, task+op.Interval.String()
 		}
 		if onFail == "stop" {
 			r.TargetRole = RoleStopped
@@ -852,4 +857,18 @@ func (c *Cluster) maybeActiveOnTarget(r *Resource, target *Node, id string) {
 	if r.Role == "" || r.Role == RoleStopped {
 		r.Role = RoleStarted
 	}
+}
+
+// sortedOps returns a history's operations oldest first, as Pacemaker
+// orders them: by call id, and an operation and its last_failure record
+// (same call id) by the time their result changed.
+func sortedOps(lr *cib.LrmResource) []*cib.LrmOp {
+	ops := append([]*cib.LrmOp(nil), lr.Ops...)
+	sort.SliceStable(ops, func(i, j int) bool {
+		if ops[i].CallID != ops[j].CallID {
+			return ops[i].CallID < ops[j].CallID
+		}
+		return ops[i].LastRCChange < ops[j].LastRCChange
+	})
+	return ops
 }
