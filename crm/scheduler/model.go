@@ -75,6 +75,8 @@ type Resource struct {
 	Blocked   bool // a failed stop or on-fail=block: nothing may be done
 	// multiplyActive: active on more nodes than it may be (multiple-active).
 	multiplyActive bool
+	// failedOnlyActive: it counts as failed only for being multiply active.
+	failedOnlyActive bool
 	// demoteOnly: a failure with on-fail=demote: it is demoted, not
 	// recovered.
 	demoteOnly bool

@@ -166,8 +166,11 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		}
 		suffix := reasonOf(p.startReason, true)
 		if r.Meta["multiple-active"] == "stop_unexpected" {
-			// only then is the stop on the unexpected node said to be
-			// for being multiply active
+			// Only the unexpected copies stop. Pacemaker says so when the
+			// resource failed as well; else it is a plain restart.
+			if r.failedOnlyActive {
+				return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+			}
 			suffix = "due to being multiply active"
 		}
 		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: suffix}}

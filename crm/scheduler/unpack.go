@@ -338,7 +338,8 @@ func (c *Cluster) unpackStatus() {
 					r.Blocked = true
 				case "stop_only":
 					r.TargetRole = RoleStopped
-				default: // stop_start
+				default: // stop_start, stop_unexpected
+					r.failedOnlyActive = !r.Failed
 					r.Failed = true
 				}
 			}
