@@ -191,11 +191,25 @@ func (c *Cluster) groupChain(g *Resource, base []int) []int {
 		}
 		c.applyThisWith(m, mw)
 		if acc != nil {
-			mw = mergeScaled(mw, acc, inf)
+			merged := mergeScaled(mw, acc, inf)
+			// Like any merge, it is dropped when it would leave the
+			// group no node, counting the group's own colocations: the
+			// earlier members stay, the later ones stop.
+			if base == nil && available(c.withGroupColocations(g, mw)) && !available(c.withGroupColocations(g, merged)) {
+				merged = mw
+			}
+			mw = merged
 		}
 		acc = mw
 	}
 	return acc
+}
+
+// withGroupColocations returns w with g's own colocations applied.
+func (c *Cluster) withGroupColocations(g *Resource, w []int) []int {
+	out := append([]int(nil), w...)
+	c.applyThisWith(g, out)
+	return out
 }
 
 // primaryNodes returns the nodes where the primary of a colocation will be
