@@ -111,7 +111,7 @@ func merge(base, dep []int, score int, positiveOnly, noBans bool) []int {
 	out := make([]int, len(base))
 	for i := range base {
 		d := dep[i]
-		if positiveOnly && d < 0 {
+		if positiveOnly && d < 0 && score > 0 {
 			d = 0
 		}
 		var add int
@@ -123,7 +123,7 @@ func merge(base, dep []int, score int, positiveOnly, noBans bool) []int {
 					add = -inf
 				}
 			} else {
-				add = -d * score / inf
+				add = scaled(d, score)
 			}
 		case d >= inf:
 			add = score
@@ -135,6 +135,10 @@ func merge(base, dep []int, score int, positiveOnly, noBans bool) []int {
 			continue
 		}
 		out[i] = cib.AddScores(base[i], add)
+		if positiveOnly && out[i] < 0 && out[i] < base[i] {
+			// only wishes: a score is not pushed below zero
+			out[i] = min(base[i], 0)
+		}
 	}
 	if available(base) && !available(out) {
 		return base
@@ -148,11 +152,9 @@ func (c *Cluster) preferenceWeights(r *Resource, depth int, seen map[*Resource]b
 	var w []int
 	switch r.Kind {
 	case cib.Group:
-		// As a dependent, a group counts once, through its first member.
-		w = c.ownWeights(r.Children[0])
-		if depth == 0 {
-			w = c.groupChain(r, nil)
-		}
+		// A group counts through its first member, which carries what
+		// the later members want (and cannot have).
+		w = c.groupChain(r, nil)
 	case cib.Clone:
 		w = c.baseWeights(r)
 	default:
