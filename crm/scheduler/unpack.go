@@ -397,6 +397,14 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 		}
 		return memberOf(clone.Children[num])
 	}
+	// What an offline or unclean node ran is not trusted to an existing
+	// instance unless fencing will settle it or the clone may run on
+	// every node: it is an orphan instance.
+	if (!node.Online || node.Unclean) && clone.CloneMax < len(c.Nodes) {
+		if m := memberOf(clone.Children[0]); m != nil && !c.requiresFencing(m) && historyActive(lr) {
+			return memberOf(c.newInstance(clone))
+		}
+	}
 	// Anonymous clone: the instance already active on this node (for a
 	// cloned group, any of its members), else the first instance active
 	// nowhere. Inactive history does not claim an instance.
