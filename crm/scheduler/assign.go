@@ -412,6 +412,7 @@ func (c *Cluster) assign(r *Resource) {
 		if co.primary != co.primary.top() {
 			c.assign(co.primary)
 		}
+		c.applyPlacedPrimary(r, co)
 	}
 	// A member of a group (or instance) is assigned with its parent.
 	if r.Parent != nil {
@@ -430,6 +431,24 @@ func (c *Cluster) assign(r *Resource) {
 	}
 	r.assigning = false
 	r.Walk(func(x *Resource) { x.assignedDone = true })
+}
+
+// applyPlacedPrimary applies a mandatory colocation to r as soon as its
+// primitive primary is placed, before r's other primaries are: they then
+// see, through r's wishes, where r can still go (as Pacemaker applies each
+// colocation right after assigning its primary).
+func (c *Cluster) applyPlacedPrimary(r *Resource, co *colocation) {
+	if r.Kind != cib.Primitive || co.score < inf || co.primary.Kind != cib.Primitive ||
+		co.primaryRole != "" && co.primaryRole != RoleStarted || co.depRole != "" && co.depRole != RoleStarted ||
+		co.cfg.NodeAttr != "" && co.cfg.NodeAttr != "#uname" || co.primary.Assigned == nil {
+		return
+	}
+	r.ensureLoc(len(c.Nodes))
+	for _, n := range c.Nodes {
+		if n != co.primary.Assigned {
+			r.loc[n.Index] = -inf
+		}
+	}
 }
 
 func (c *Cluster) keepUnmanaged(r *Resource) bool {
