@@ -497,7 +497,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 				// it may be active here and on the target (unless the
 				// target stopped it since), and must be recovered.
 				failed = true
-				c.maybeActiveOnTarget(r, target, lr.ID)
+				c.maybeActiveOnTarget(r, target, lr.ID, op, from)
 			}
 			continue
 		}
@@ -821,23 +821,6 @@ func (c *Cluster) migrateFromOn(n *Node, id string) *cib.LrmOp {
 	return nil
 }
 
-// stoppedOn reports whether resource id's last operation on node n is a
-// successful stop.
-func (c *Cluster) stoppedOn(n *Node, id string) bool {
-	for _, lr := range c.historyOf(n, id) {
-		var last *cib.LrmOp
-		for _, op := range lr.Ops {
-			if last == nil || op.CallID > last.CallID {
-				last = op
-			}
-		}
-		if last != nil && last.Operation == "stop" && !last.Failed() {
-			return true
-		}
-	}
-	return false
-}
-
 func (c *Cluster) historyOf(n *Node, id string) []*cib.LrmResource {
 	st := c.CIB.NodeState(n.ID, "")
 	if st == nil {
@@ -855,10 +838,43 @@ func (c *Cluster) historyOf(n *Node, id string) []*cib.LrmResource {
 	return out
 }
 
+// changedSince reports whether the target of a migration has no history
+// of the resource, or a newer state than the migration: an operation other
+// than a monitor, or a monitor finding it stopped, that happened later
+// (results on different nodes are compared by when they changed).
+func (c *Cluster) changedSince(n *Node, id string, migrateTo, migrateFrom *cib.LrmOp) bool {
+	hs := c.historyOf(n, id)
+	if len(hs) == 0 {
+		return true
+	}
+	for _, lr := range hs {
+		for _, op := range lr.Ops {
+			if op == migrateFrom || !newerOp(op, migrateTo, migrateFrom) {
+				continue
+			}
+			if op.Operation != "monitor" || op.RC == 7 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// newerOp reports whether op, on a migration's target, happened after the
+// migration: after its migrate_from there by call id, else after its
+// migrate_to (on another node) by when their results changed, when both
+// times are known.
+func newerOp(op, migrateTo, migrateFrom *cib.LrmOp) bool {
+	if migrateFrom != nil {
+		return op.CallID > migrateFrom.CallID
+	}
+	return op.LastRCChange > 0 && migrateTo.LastRCChange > 0 && op.LastRCChange > migrateTo.LastRCChange
+}
+
 // maybeActiveOnTarget counts r as active on the target of a failed
 // migration, unless the target has stopped it since.
-func (c *Cluster) maybeActiveOnTarget(r *Resource, target *Node, id string) {
-	if target == nil || !target.Online || c.stoppedOn(target, id) || r.runningOn(target) {
+func (c *Cluster) maybeActiveOnTarget(r *Resource, target *Node, id string, migrateTo, migrateFrom *cib.LrmOp) {
+	if target == nil || !target.Online || r.runningOn(target) || c.changedSince(target, id, migrateTo, migrateFrom) {
 		return
 	}
 	r.RunningOn = append(r.RunningOn, target)
