@@ -490,8 +490,23 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 				role = RoleStopped
 			case ok && from == nil && target != nil:
 				// Partially migrated: still here; the migration may go
-				// on to the same target.
-				r.partialTarget = target
+				// on to the same target. If the source has moved on
+				// (stopped it since), it may still be active on the
+				// target, unless the target has a newer state too.
+				sourceNewer := false
+				for _, later := range ops {
+					if later.CallID > op.CallID && later.Operation != "monitor" {
+						sourceNewer = true
+					}
+				}
+				if !sourceNewer {
+					r.partialTarget = target
+				} else if target.Online && !c.changedSince(target, lr.ID, op, nil) {
+					c.addActive(r, target)
+					if node.Online {
+						r.partialTarget = target
+					}
+				}
 			default:
 				// migrate_to, or the migrate_from on the target, failed:
 				// it may be active here and on the target (unless the
@@ -877,8 +892,16 @@ func (c *Cluster) maybeActiveOnTarget(r *Resource, target *Node, id string, migr
 	if target == nil || !target.Online || r.runningOn(target) || c.changedSince(target, id, migrateTo, migrateFrom) {
 		return
 	}
-	r.RunningOn = append(r.RunningOn, target)
-	r.historyOn[target] = true
+	c.addActive(r, target)
+}
+
+// addActive counts r as started on n besides the nodes it is known on.
+func (c *Cluster) addActive(r *Resource, n *Node) {
+	if r.runningOn(n) {
+		return
+	}
+	r.RunningOn = append(r.RunningOn, n)
+	r.historyOn[n] = true
 	if r.Role == "" || r.Role == RoleStopped {
 		r.Role = RoleStarted
 	}
