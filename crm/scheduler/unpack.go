@@ -460,6 +460,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	failed := false
 	blocked := false
 	blockedBy := "" // the operation whose failure blocked it
+	failOnFail := "" // on-fail of the last failure
 	for _, op := range ops {
 		if op.OpStatus == 1 || op.OpStatus == -1 && op.Operation != "start" {
 			continue // cancelled or still pending
@@ -531,7 +532,12 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			case "promote":
 				role, failed = RolePromoted, false
 			case "demote":
-				role, failed = RoleUnpromoted, false
+				// A demote does not clear an earlier failure (only one
+				// handled by on-fail=demote, which ends with it).
+				role = RoleUnpromoted
+				if failOnFail == "demote" {
+					failed = false
+				}
 			case "monitor":
 				if blockedBy == task+op.Interval.String() && (op.RC == 0 || op.RC == 8) {
 					// The monitor that failed and blocked it succeeds
@@ -559,6 +565,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			continue
 		}
 		onFail := c.onFail(r, task, op.Interval)
+		failOnFail = onFail
 		if onFail == "fence" && task == "stop" && !c.CanFence(node) {
 			// A stop that failed where nobody can fence: the resource
 			// stays blocked where it is.
