@@ -184,6 +184,17 @@ func required(r *Resource, task string) bool {
 	return false
 }
 
+// requiredOn reports whether an instance of clone cl must perform task on
+// node n.
+func requiredOn(cl *Resource, task string, n *Node) bool {
+	for _, inst := range cl.Children {
+		if instanceNode(inst, task) == n && required(inst, task) {
+			return true
+		}
+	}
+	return false
+}
+
 // willRun reports whether leaf l will be active (in role) after the
 // transition.
 func willRun(l *Resource, role string) bool {
@@ -490,6 +501,13 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 		// (a migrating first never stopped: what follows it need not
 		// restart)
 		for _, l := range then.Leaves() {
+			if first.Kind == cib.Clone && then.clone() == nil {
+				// A clone's action counts for a resource's action on a
+				// node only through the instances on that node.
+				if n := instanceNode(l, e.thenTask); n != nil && !requiredOn(first, e.firstTask, n) {
+					continue
+				}
+			}
 			if requireTask(l, e.thenTask) {
 				l.plan.setReason(e.thenTask, "required "+actionName(first, e.firstTask))
 				changed = true
