@@ -196,6 +196,17 @@ func (c *Cluster) setRoles(cl *Resource) {
 	})
 	promoted := 0
 	perNode := map[*Node]int{}
+	// An instance promoted where nothing can demote it (a node that is
+	// unclean and cannot be fenced) keeps its place.
+	for _, inst := range cl.Children {
+		for _, l := range promotedLeaves(inst) {
+			if cur := l.Current(); l.Role == RolePromoted && cur != nil && cur.Unclean && !cur.fenced {
+				promoted++
+				perNode[cur]++
+				break
+			}
+		}
+	}
 	for _, cd := range cands {
 		if cd.score < 0 || promoted >= cl.PromotedMax || perNode[cd.node] >= cl.PromotedNodeMax {
 			continue
