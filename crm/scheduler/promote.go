@@ -168,7 +168,8 @@ func (c *Cluster) setRoles(cl *Resource) {
 			score = -inf
 		}
 		for _, l := range leaves {
-			if l.TargetRole == RoleUnpromoted || l.TargetRole == RoleStopped {
+			// A cloned group is promoted whole: not if a member cannot run.
+			if l.TargetRole == RoleUnpromoted || l.TargetRole == RoleStopped || l.Assigned == nil {
 				score = -inf
 			}
 		}
