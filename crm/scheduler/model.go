@@ -93,6 +93,9 @@ type Resource struct {
 	stopFailed bool
 	// activeOn remembers nodes whose history this instance already owns.
 	historyOn map[*Node]bool
+	// historyID: the other name its history was recorded under, if any
+	// (an anonymous instance's old number).
+	historyID string
 	// histories are its lrm_resource entries, node by node.
 	histories []nodeHistory
 	// defChanges: nodes where a changed definition restarts it (digest.go).

@@ -19,6 +19,10 @@ func promotionAttr(leaf *Resource, n *Node) (int, bool) {
 	names := []string{"master-" + leaf.Cfg.ID, "master-" + leaf.ID, "promotion-" + leaf.Cfg.ID}
 	if cl := leaf.clone(); cl != nil && cl.Unique {
 		names = []string{"master-" + leaf.ID, "master-" + leaf.Cfg.ID}
+	} else if leaf.historyID != "" {
+		// The instance's history was recorded under another name (an old
+		// instance number): its score is kept under that name.
+		names = append([]string{"master-" + leaf.historyID}, names...)
 	}
 	for _, name := range names {
 		if v, ok := n.Attrs[name]; ok {

@@ -452,6 +452,9 @@ type opRecord struct {
 func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	r.historyOn[node] = true
 	r.histories = append(r.histories, nodeHistory{node, lr})
+	if lr.ID != r.ID && lr.ID != r.Cfg.ID {
+		r.historyID = lr.ID
+	}
 	// On a node already known to be unclean, failures need no handling:
 	// fencing it recovers everything that ran there.
 	uncleanBefore := node.Unclean
