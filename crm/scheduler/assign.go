@@ -152,9 +152,18 @@ func (c *Cluster) preferenceWeights(r *Resource, depth int, seen map[*Resource]b
 	var w []int
 	switch r.Kind {
 	case cib.Group:
-		// A group counts through its first member, which carries what
-		// the later members want (and cannot have).
+		// As a dependent, a group counts through its first member, which
+		// carries the bans of the later members (what they cannot have).
 		w = c.groupChain(r, nil)
+		if depth > 0 {
+			first := c.ownWeights(r.Children[0])
+			for i := range first {
+				if w[i] <= -inf {
+					first[i] = -inf
+				}
+			}
+			w = first
+		}
 	case cib.Clone:
 		w = c.baseWeights(r)
 	default:
