@@ -462,7 +462,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	role := RoleStopped
 	failed := false
 	blocked := false
-	blockedBy := "" // the operation whose failure blocked it
+	blockedBy := ""  // the operation whose failure blocked it
 	failOnFail := "" // on-fail of the last failure
 	for _, op := range ops {
 		if op.OpStatus == 1 || op.OpStatus == -1 && op.Operation != "start" {
