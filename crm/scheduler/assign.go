@@ -460,6 +460,27 @@ func (c *Cluster) applyPlacedPrimary(r *Resource, co *colocation) {
 	}
 }
 
+// activeDisallowed reports whether a primitive of inst is active on a node
+// its location scores (bans included) no longer allow.
+func activeDisallowed(inst *Resource) bool {
+	for _, l := range inst.Leaves() {
+		n := l.Current()
+		if n == nil {
+			continue
+		}
+		score := 0
+		for x := l; x != nil; x = x.Parent {
+			if x.loc != nil {
+				score = cib.AddScores(score, x.loc[n.Index])
+			}
+		}
+		if score < 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Cluster) keepUnmanaged(r *Resource) bool {
 	// Without quorum and no-quorum-policy=freeze what runs on a node of
 	// this partition stays as it is; what is stopped is placed, but its
@@ -641,6 +662,10 @@ func (c *Cluster) assignClone(cl *Resource) {
 		return f
 	}
 	sort.SliceStable(insts, func(i, j int) bool {
+		// instances active where they may no longer run come last
+		if di, dj := activeDisallowed(insts[i]), activeDisallowed(insts[j]); di != dj {
+			return dj
+		}
 		ai, aj := active(insts[i]) != nil, active(insts[j]) != nil
 		if ai != aj {
 			return ai
