@@ -99,7 +99,12 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	stopReason := p.stopReason
 	if r.Assigned == nil {
 		stopReason = "node availability"
-		if c.noQuorumStop(r) && r.Meta["requires"] != "nothing" && r.TargetRole != RoleStopped {
+		onFenced := len(r.RunningOn) > 0
+		for _, n := range r.RunningOn {
+			onFenced = onFenced && n.fenced
+		}
+		// (a stop implied by fencing its node is for node availability)
+		if c.noQuorumStop(r) && r.Meta["requires"] != "nothing" && r.TargetRole != RoleStopped && !onFenced {
 			stopReason = "no quorum"
 		}
 	}
