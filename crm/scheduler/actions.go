@@ -404,7 +404,11 @@ func (c *Cluster) blockStartsBeforeStuckStops(g *Resource) bool {
 		}
 		for _, later := range g.Children[i+1:] {
 			lp := &later.plan
-			if later.Managed && !later.Blocked && len(lp.stopOn) > 0 && !lp.stopRunnable {
+			// (an unmanaged member that is active would have to restart
+			// after the earlier start, and cannot)
+			stuck := later.Managed && !later.Blocked && len(lp.stopOn) > 0 && !lp.stopRunnable ||
+				!later.Managed && later.Kind == cib.Primitive && later.Current() != nil
+			if stuck {
 				if blockTask(m, "start") {
 					m.plan.setReason("start", "unrunnable "+later.ID+" stop")
 					changed = true
