@@ -357,6 +357,17 @@ func (c *Cluster) propagate(edges []orderEdge) {
 		for _, top := range tops {
 			top.Walk(func(r *Resource) {
 				for _, co := range r.thisWith {
+					if co.score >= inf && co.depRole == RolePromoted &&
+						hasBlockedStart(co.primary, co.primaryRole) && !runnable(co.primary, roleTask(co.primaryRole)) {
+						// promoted next to a primary that cannot start:
+						// the promotion waits, the instance still starts
+						for _, l := range r.Leaves() {
+							if blockTask(l, "promote") {
+								l.plan.setReason("promote", "colocation with "+co.primary.ID)
+								changed = true
+							}
+						}
+					}
 					if co.score < inf || co.depRole == RolePromoted {
 						continue
 					}

@@ -124,6 +124,8 @@ func (c *Cluster) setRoles(cl *Resource) {
 			case co.score >= inf:
 				if !nodes[n] {
 					score = -inf
+				} else {
+					score = cib.AddScores(score, co.score)
 				}
 			case co.score <= -inf:
 				if nodes[n] {
