@@ -308,9 +308,6 @@ func (a *agent) Promote(ctx context.Context, r *ocf.Request) error {
 // another node: this node's data may be stale. The cluster manager would not
 // ask, but an agent run by hand or a race must not promote either.
 func (a *agent) fencedHere(ctx context.Context, r *ocf.Request, res string) error {
-	if a.c.Fence == nil {
-		return nil
-	}
 	c := a.c.Fence(r.Env)
 	if c == nil {
 		return nil
@@ -389,7 +386,7 @@ func (a *agent) Notify(ctx context.Context, r *ocf.Request) error {
 // unfence_if_all_uptodate is set and every disk, here and on the connected
 // peer, is UpToDate: the constraint can no longer protect anything.
 func (a *agent) maybeUnfence(ctx context.Context, r *ocf.Request, s *status.Resource) {
-	if !r.Params.Bool("unfence_if_all_uptodate") || a.c.Fence == nil {
+	if !r.Params.Bool("unfence_if_all_uptodate") {
 		return
 	}
 	if !s.AllDisks(status.UpToDate) || len(s.Peers) == 0 {

@@ -19,33 +19,46 @@ import (
 	"github.com/baton-ha/baton/ocf"
 )
 
-// Config holds the agent's dependencies.
+// Config holds the agent's dependencies. Its zero value means a real node:
+// every nil or empty field gets the production default in New, and tests
+// pass fakes.
 type Config struct {
-	Runner   Runner                               // drbdadm, drbdsetup, modprobe
-	ProcRoot string                               // where /proc/drbd is read from
-	Hostname func() (string, error)               // the local node's name when the CRM does not say
-	Fence    func(env *ocf.Env) fence.Constraints // the constraint store; nil result: none
-	Retry    time.Duration                        // pause between attempts of a role change
+	Runner   Runner                               // drbdadm, drbdsetup, modprobe; default ExecRunner
+	ProcRoot string                               // where /proc/drbd is read from; default /proc
+	Hostname func() (string, error)               // the local node's name when the CRM does not say; default os.Hostname
+	Fence    func(env *ocf.Env) fence.Constraints // the constraint store (nil result: none); default fence.FromEnv
+	// BatonAdmin reaches Baton's daemon for the default constraint store;
+	// nil: the store is a CIB file or Pacemaker's CIB only.
+	BatonAdmin fence.Opener
+	// Retry is the pause between attempts of a role change; default
+	// 500 ms, as a cluster manager may ask for promotion before DRBD has
+	// noticed that the old Primary is gone.
+	Retry time.Duration
 }
 
-// Production returns the dependencies of a real node.
-func Production() Config {
-	return Config{
-		Runner:   ExecRunner{},
-		ProcRoot: "/proc",
-		Hostname: os.Hostname,
-		Fence:    func(env *ocf.Env) fence.Constraints { return fence.FromEnv(env.Vars, env.SbinDir) },
-		// A cluster manager may ask for promotion before DRBD has noticed
-		// that the old Primary is gone: retry soon.
-		Retry: 500 * time.Millisecond,
+func (c Config) withDefaults() Config {
+	if c.Runner == nil {
+		c.Runner = ExecRunner{}
 	}
+	if c.ProcRoot == "" {
+		c.ProcRoot = "/proc"
+	}
+	if c.Hostname == nil {
+		c.Hostname = os.Hostname
+	}
+	if c.Fence == nil {
+		open := c.BatonAdmin
+		c.Fence = func(env *ocf.Env) fence.Constraints { return fence.FromEnv(env.Vars, env.SbinDir, open) }
+	}
+	if c.Retry <= 0 {
+		c.Retry = 500 * time.Millisecond
+	}
+	return c
 }
 
 // New returns the agent.
 func New(c Config) *ocf.Agent {
-	if c.Retry <= 0 {
-		c.Retry = time.Second
-	}
+	c = c.withDefaults()
 	return &ocf.Agent{
 		Name:      "drbd",
 		Version:   "1.0",

@@ -23,7 +23,8 @@ import (
 	"github.com/baton-ha/baton/ocf"
 )
 
-// Config holds the agent's dependencies on the host, for tests.
+// Config holds the agent's dependencies on the host. Its zero value means a
+// real node; tests pass fakes.
 type Config struct {
 	// ProcRoot is where proc is mounted; the TCP tables are read from
 	// ProcRoot/thread-self/net, which shows the namespace the agent works
@@ -33,15 +34,24 @@ type Config struct {
 	// hidden subcommand BackgroundCommand). Default: this executable, by
 	// its path, so that ps shows "baton" rather than "exe".
 	Exe string
+	// Rtnetlink opens the routing netlink interface in the current
+	// network namespace. Default: a netlink handle.
+	Rtnetlink func() (Rtnetlink, error)
+	// Geteuid reports the effective user; start and stop need root.
+	// Default os.Geteuid.
+	Geteuid func() int
 }
 
-// New returns the agent with production dependencies.
-func New() *ocf.Agent { return NewWith(Config{}) }
-
-// NewWith returns the agent with the given dependencies.
-func NewWith(cfg Config) *ocf.Agent {
+// New returns the agent.
+func New(cfg Config) *ocf.Agent {
 	if cfg.ProcRoot == "" {
 		cfg.ProcRoot = "/proc"
+	}
+	if cfg.Rtnetlink == nil {
+		cfg.Rtnetlink = openRtnetlink
+	}
+	if cfg.Geteuid == nil {
+		cfg.Geteuid = os.Geteuid
 	}
 	return &ocf.Agent{
 		Name:      "IPaddr",
@@ -84,7 +94,7 @@ type agent struct {
 // call is the state every action works with.
 type call struct {
 	s       *spec
-	h       *netlink.Handle
+	h       Rtnetlink
 	restore func()
 }
 
@@ -106,7 +116,7 @@ func (a *agent) begin(r *ocf.Request) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	h, err := a.cfg.Rtnetlink()
 	if err != nil {
 		restore()
 		return nil, fmt.Errorf("open rtnetlink: %w", err)
@@ -152,7 +162,7 @@ func hostError(err error) error {
 }
 
 func (a *agent) Start(ctx context.Context, r *ocf.Request) error {
-	if os.Geteuid() != 0 {
+	if a.cfg.Geteuid() != 0 {
 		return ocf.Errorf(ocf.ErrPerm, "start must run as root")
 	}
 	c, err := a.begin(r)
@@ -246,7 +256,7 @@ func isLoopback(l netlink.Link) bool {
 }
 
 func (a *agent) Stop(_ context.Context, r *ocf.Request) error {
-	if os.Geteuid() != 0 {
+	if a.cfg.Geteuid() != 0 {
 		return ocf.Errorf(ocf.ErrPerm, "stop must run as root")
 	}
 	c, err := a.begin(r)
@@ -341,7 +351,7 @@ func (a *agent) record(r *ocf.Request, s *spec) {
 // waitDAD waits until the kernel's duplicate address detection for an IPv6
 // address has finished (up to 10 s, as IPaddr2): announcing a tentative
 // address would be refused, and a duplicate must not be taken over.
-func waitDAD(ctx context.Context, r *ocf.Request, h *netlink.Handle, link netlink.Link, s *spec) error {
+func waitDAD(ctx context.Context, r *ocf.Request, h Rtnetlink, link netlink.Link, s *spec) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, cur, err := lookup(h, s)
