@@ -180,7 +180,7 @@ func TestValidate(t *testing.T) {
 		{"force fsck, helper present", []string{"fsck.ext4"}, append(base, "OCF_RESKEY_run_fsck=force"), ocf.Success, ""},
 		{"nfs without mount.nfs", []string{"mount"}, []string{"OCF_RESKEY_device=srv:/export", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=nfs4"}, ocf.ErrInstalled, "mount.nfs"},
 		{"nfs", []string{"mount", "mount.nfs"}, []string{"OCF_RESKEY_device=srv:/export", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=nfs4"}, ocf.Success, ""},
-		{"bad force_unmount", nil, append(base, "OCF_RESKEY_force_unmount=maybe"), ocf.ErrConfigured, "force_unmount"},
+		{"force_unmount as ocf_is_true reads it", nil, append(base, "OCF_RESKEY_force_unmount=no"), ocf.Success, ""},
 		{"bad term_signals", nil, append(base, "OCF_RESKEY_term_signals=SIGNOPE"), ocf.ErrConfigured, "term_signals"},
 		{"bad run_fsck", nil, append(base, "OCF_RESKEY_run_fsck=sometimes"), ocf.ErrConfigured, "run_fsck"},
 		{"remount option", nil, append(base, "OCF_RESKEY_options=remount"), ocf.ErrConfigured, "remount"},

@@ -53,7 +53,7 @@ signal_delay: for users that cannot be trusted to exit on SIGTERM.`},
 			Longdesc: `A local filesystem (ext2/3/4, xfs, btrfs, ...) mounted read-write as a
 clone on several nodes is corrupted, so start refuses it (OCF_ERR_CONFIGURED).
 Set this to true only when each clone instance has its own device.`},
-		{Name: "force_unmount", Default: "true", Check: checkForceUnmount,
+		{Name: "force_unmount", Default: "true",
 			Shortdesc: "Kill processes before unmount",
 			Longdesc: `What stop does with processes that keep the mount busy. "true": signal
 every process with an open file, working or root directory or memory map in
@@ -73,16 +73,6 @@ mount is free or the stop timeout is near.`},
 unit: 500ms). The agent retries the unmount as soon as the signalled
 processes are gone, so a short stop does not wait the full delay.`},
 	}
-}
-
-func checkForceUnmount(v string) error {
-	if strings.EqualFold(strings.TrimSpace(v), "safe") {
-		return nil
-	}
-	if _, err := ocf.ParseBool(v); err != nil {
-		return errors.New(`use true, false or safe`)
-	}
-	return nil
 }
 
 func positiveDuration(v string) error {

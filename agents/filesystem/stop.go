@@ -51,7 +51,7 @@ func (a *agent) Stop(ctx context.Context, r *ocf.Request) error {
 	mode, kill := holders.All, true
 	if policy == "safe" {
 		mode = holders.OpenFiles
-	} else if b, _ := ocf.ParseBool(policy); !b {
+	} else if !ocf.IsTrue(policy) {
 		kill = false
 	}
 	k := &killer{a: a, r: r, mode: mode, kill: kill, start: time.Now()}

@@ -152,3 +152,21 @@ func addr(s string) *netlink.Addr {
 	}
 	return a
 }
+
+// Parameters whose only supported value is false take every spelling of
+// false, as ocf_is_true reads them; nic="" means "find it", as in IPaddr2.
+func TestFalseSpellingsAndEmptyNic(t *testing.T) {
+	for _, p := range []string{"lvs_support=no", "lvs_support=0", "lvs_support=false", "lvs_support=", "lvs_support=OFF",
+		"lvs_ipv6_addrlabel=no", "nic=", "arp_bg=", "arp_bg=maybe"} {
+		if rc, stderr := run(t, host(), 0, "monitor", "ip=198.51.100.7", p); rc != ocf.NotRunning {
+			t.Errorf("%s: monitor rc %d, want 7\n%s", p, rc, stderr)
+		}
+	}
+	if rc, _ := run(t, host(), 0, "monitor", "ip=198.51.100.7", "lvs_support=yes"); rc != ocf.ErrConfigured {
+		t.Errorf("lvs_support=yes: rc %d, want 6", rc)
+	}
+	m := host()
+	if rc, stderr := run(t, m, 0, "start", "ip=198.51.100.7", "nic="); rc != ocf.Success || len(m.has(1)) != 1 {
+		t.Errorf("start with nic=\"\": rc %d, lo has %v\n%s", rc, m.has(1), stderr)
+	}
+}

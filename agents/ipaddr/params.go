@@ -76,7 +76,7 @@ advertisement (IPv6) rounds. Baton honours it for every kind of announcement.`},
 			Shortdesc: "Announcements sent on each monitor",
 			Longdesc: `Number of announcement rounds sent by every monitor that finds the address
 up, to repair neighbours' caches after a split brain. 0 sends none.`},
-		{Name: "arp_bg", Check: checkOptionalBool,
+		{Name: "arp_bg",
 			Shortdesc: "Announce in the background",
 			Longdesc: `When true, start returns as soon as the address is up and the announcements
 (and tickle ACKs) continue in a background process, which stop kills. The
@@ -142,6 +142,9 @@ func checkIP(v string) error {
 }
 
 func checkNic(v string) error {
+	if v == "" {
+		return nil // as IPaddr2: no interface given, find it from the routes
+	}
 	base, label, _ := strings.Cut(v, ":")
 	if base == "" || len(base) > 15 || strings.ContainsAny(base, "/ \t") {
 		return errors.New("not an interface name")
@@ -184,14 +187,6 @@ func checkBroadcast(v string) error {
 		return errors.New(`must be an IPv4 address, "+" or "-"`)
 	}
 	return nil
-}
-
-func checkOptionalBool(v string) error {
-	if strings.TrimSpace(v) == "" {
-		return nil
-	}
-	_, err := ocf.ParseBool(v)
-	return err
 }
 
 func checkArpSender(v string) error {
