@@ -225,7 +225,6 @@ func TestNotifyReconnectsStandAlone(t *testing.T) {
 	}
 }
 
-
 // Without drbd-utils (a quorum-only node Pacemaker still probes) a probe
 // says not running and every other action OCF_ERR_INSTALLED, as linbit's.
 func TestWithoutDrbdUtils(t *testing.T) {
