@@ -218,37 +218,46 @@ func (a *agent) Start(ctx context.Context, r *ocf.Request) error {
 			return err
 		}
 	}
-	if isLoopback(link) {
-		return nil // nobody to tell
-	}
 	p := plan{Nic: s.nic, Addr: s.addr, Mode: s.mode, Count: s.count, Interval: s.interval,
-		Netns: s.netns, PidFile: pidFile(r.Env, s)}
+		Netns: s.netns, PidFile: pidFile(r.Env, s), TickleDir: s.tickleDir}
 	if s.tickleDir != "" {
 		p.Tickles, err = tickle.Load(s.tickleDir, s.addr)
 		if err != nil {
 			r.Log.Warn(fmt.Sprintf("no tickle ACKs: %v", err))
 		}
 	}
-	if s.background {
-		exe := a.cfg.Exe
-		if exe == "" {
-			if exe, err = os.Executable(); err != nil {
-				exe = "/proc/self/exe"
-			}
+	if isLoopback(link) {
+		p.Count, p.Tickles = 0, nil // nobody to tell
+	}
+	if !s.background && p.sends() {
+		sess, err := p.open()
+		if err == nil {
+			err = sess.run(ctx, r.Log)
 		}
-		if err := spawn(exe, r.Env, p); err != nil {
+		if err != nil {
 			return ocf.Errorf(ocf.ErrGeneric, "%s is up on %s but cannot be announced: %v", s.addr, s.nic, err)
 		}
-		return nil
+		p.Count, p.Tickles = 0, nil // sent
 	}
-	sess, err := p.open()
-	if err == nil {
-		err = sess.run(ctx, r.Log)
-	}
-	if err != nil {
-		return ocf.Errorf(ocf.ErrGeneric, "%s is up on %s but cannot be announced: %v", s.addr, s.nic, err)
+	if p.sends() || p.TickleDir != "" {
+		if err := a.spawn(r, p); err != nil {
+			return ocf.Errorf(ocf.ErrGeneric, "%s is up on %s but its background process cannot start: %v", s.addr, s.nic, err)
+		}
 	}
 	return nil
+}
+
+// spawn starts the background process for p: announcements, tickle ACKs,
+// the watcher of the tickle record.
+func (a *agent) spawn(r *ocf.Request, p plan) error {
+	exe := a.cfg.Exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			exe = "/proc/self/exe"
+		}
+	}
+	return spawn(exe, r.Env, p)
 }
 
 func isLoopback(l netlink.Link) bool {
@@ -331,6 +340,17 @@ func (a *agent) Monitor(ctx context.Context, r *ocf.Request) error {
 	}
 	if s.tickleDir != "" {
 		a.record(r, s)
+		if !r.IsProbe() && !backgroundAlive(pidFile(r.Env, s), s.addr.String()) {
+			// The watcher is gone (killed, crashed, or the address was
+			// started by an older version): the record would age until
+			// the next monitor. Start it again.
+			p := plan{Addr: s.addr, Netns: s.netns, PidFile: pidFile(r.Env, s), TickleDir: s.tickleDir}
+			if err := a.spawn(r, p); err != nil {
+				r.Log.Warn(fmt.Sprintf("cannot restart the tickle record watcher: %v", err))
+			} else {
+				r.Log.Info("restarted the watcher of the tickle record of " + s.addr.String())
+			}
+		}
 	}
 	return nil
 }

@@ -31,7 +31,14 @@ type plan struct {
 	Tickles  []tickle.Conn `json:"tickles,omitempty"`
 	Netns    string        `json:"netns,omitempty"`
 	PidFile  string        `json:"pidfile,omitempty"`
+	// TickleDir, when set, keeps the background process running after the
+	// announcements: it watches the address's TCP connections and keeps
+	// the record there current until stop (tickle.Watch).
+	TickleDir string `json:"tickle_dir,omitempty"`
 }
+
+// sends reports whether the plan has packets to send.
+func (p plan) sends() bool { return p.Count > 0 || len(p.Tickles) > 0 }
 
 // session holds the open sockets of a plan.
 type session struct {
