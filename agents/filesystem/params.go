@@ -33,10 +33,11 @@ noatime, nosuid, ...) become mount(2) flags, the rest is passed to the
 filesystem. For bind mounts, add "bind" (or "rbind") and set fstype to none;
 further flags such as "ro" are applied by a bind remount. Options only
 mount(8) understands (loop, offset=, sizelimit=) make the agent use mount(8).`},
-		{Name: "statusfile_prefix", Default: ".Filesystem_status/", Shortdesc: "status file prefix",
+		{Name: "statusfile_prefix", Default: ".Filesystem_status/", Check: checkStatusPrefix, Shortdesc: "status file prefix",
 			Longdesc: `The prefix, relative to the mount point, of the status file written by the
 depth-20 monitor. The file name ends with the resource instance and the node
-name.`},
+name. It must stay inside the mount point: no leading / and no ".."
+component.`},
 		{Name: "run_fsck", Type: ocf.Select, Default: "auto", Choices: []string{"auto", "force", "no"},
 			Shortdesc: "run_fsck",
 			Longdesc: `When to run fsck -p before mounting. "auto": for ext2/3/4, when the
@@ -73,6 +74,24 @@ mount is free or the stop timeout is near.`},
 unit: 500ms). The agent retries the unmount as soon as the signalled
 processes are gone, so a short stop does not wait the full delay.`},
 	}
+}
+
+// checkStatusPrefix keeps the depth-20 monitor's status file inside the
+// mount point, checked when the configuration is read rather than when the
+// first depth-20 monitor would write outside it.
+func checkStatusPrefix(v string) error {
+	if strings.HasPrefix(v, "/") {
+		return errors.New("must be relative to the mount point")
+	}
+	if strings.ContainsRune(v, 0) {
+		return errors.New("contains a NUL byte")
+	}
+	for _, c := range strings.Split(v, "/") {
+		if c == ".." {
+			return errors.New(`must not contain a ".." component: the status file would leave the mount point`)
+		}
+	}
+	return nil
 }
 
 func positiveDuration(v string) error {
