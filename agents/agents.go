@@ -13,6 +13,7 @@ import (
 	"github.com/baton-ha/baton/agents/filesystem"
 	"github.com/baton-ha/baton/agents/ipaddr"
 	"github.com/baton-ha/baton/agents/nfsserver"
+	"github.com/baton-ha/baton/agents/ping"
 	"github.com/baton-ha/baton/agents/stateful"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -37,6 +38,7 @@ var registry = map[string]func(Config) *ocf.Agent{
 	"Filesystem": func(Config) *ocf.Agent { return filesystem.New(filesystem.Config{}) },
 	"IPaddr":     func(Config) *ocf.Agent { return ipaddr.New(ipaddr.Config{}) },
 	"nfsserver":  func(Config) *ocf.Agent { return nfsserver.New() },
+	"ping":       func(Config) *ocf.Agent { return ping.New(ping.Config{}) },
 	"Stateful":   func(Config) *ocf.Agent { return stateful.New(stateful.Config{}) },
 }
 
