@@ -191,7 +191,7 @@ func (a *agent) settle(ctx context.Context, t tools, wait time.Duration) (*statu
 		if !busy && (s.Connected() || !time.Now().Before(deadline)) {
 			return s, nil
 		}
-		if err := sleep(ctx, 200*time.Millisecond); err != nil {
+		if !ocf.Sleep(ctx, 200*time.Millisecond) {
 			if !busy {
 				return s, nil
 			}
@@ -255,7 +255,7 @@ func (a *agent) retry(ctx context.Context, r *ocf.Request, t tools, verb string,
 			}
 		}
 		r.Log.Info("drbdadm failed; retrying", "verb", verb, "attempt", attempt, "stderr", last.Stderr)
-		if sleep(ctx, a.c.Retry) != nil {
+		if !ocf.Sleep(ctx, a.c.Retry) {
 			return ocf.Errorf(ocf.ErrGeneric, "drbdadm %s %s still failing when the deadline came: %v",
 				verb, t.res, admErr(verb, last))
 		}

@@ -8,7 +8,6 @@
 package drbd
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -214,16 +213,4 @@ func (a *agent) proc() (*status.Proc, error) {
 		return nil, nil
 	}
 	return p, err
-}
-
-// sleep waits d or until ctx ends, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -392,7 +392,7 @@ func waitDAD(ctx context.Context, r *ocf.Request, h Rtnetlink, link netlink.Link
 			r.Log.Warn(fmt.Sprintf("%s is still tentative after 10 s of duplicate address detection; announcing anyway", s.addr))
 			return nil
 		}
-		if !sleep(ctx, 50*time.Millisecond) {
+		if !ocf.Sleep(ctx, 50*time.Millisecond) {
 			return ocf.Errorf(ocf.ErrGeneric, "timed out waiting for duplicate address detection of %s", s.addr)
 		}
 	}

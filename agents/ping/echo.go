@@ -10,6 +10,8 @@ import (
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+
+	"github.com/baton-ha/baton/ocf"
 )
 
 // Echo sends host up to attempts ICMP echo requests, waiting up to wait for
@@ -54,7 +56,7 @@ func Echo(ctx context.Context, host string, attempts int, wait time.Duration) bo
 		if _, err := conn.WriteTo(b, dst); err != nil {
 			// No route (the service network is gone): this attempt is
 			// lost; wait it out so attempts keep their spacing.
-			if !sleep(ctx, wait) {
+			if !ocf.Sleep(ctx, wait) {
 				return false
 			}
 			continue
@@ -97,15 +99,4 @@ func sameHost(from net.Addr, ip net.IP) bool {
 		return a.IP.Equal(ip)
 	}
 	return false
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
