@@ -38,6 +38,10 @@ type Stack struct {
 	Disk   *loopdev.Device
 	VIP    string
 	Export string // the export's path on /data, also its NFSv3 mount path
+	// RecentClient, when set, makes KillFailover kill node1 this long after
+	// the client connected instead of waiting until the VIP's tickle
+	// record lists it: the client a monitor interval would have missed.
+	RecentClient time.Duration
 }
 
 // Agents are the agents the stack needs.
