@@ -66,8 +66,9 @@ ARP requests, replies or both (arp_mode) for IPv4, unsolicited neighbour
 advertisements with the override flag for IPv6, arp_count of them
 arp_interval milliseconds apart.
 
-With tickle_dir on shared storage, each monitor records the TCP connections
-clients hold to the address, and the next owner's start sends every recorded
+With tickle_dir on shared storage, a background process started by start
+keeps a record of the TCP connections clients hold to the address, written
+and synced twice a second when they change, and the next owner's start sends every recorded
 client tickle ACKs. The client then resets the connection to the old owner
 and reconnects at once instead of waiting out TCP retransmission backoff,
 which is what keeps NFS clients from stalling after a failover.

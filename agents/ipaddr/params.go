@@ -128,8 +128,10 @@ unsolicited neighbour advertisements with the override flag.`},
 		{Name: "tickle_dir",
 			Shortdesc: "Directory of the tickle ACK records",
 			Longdesc: `A directory on storage shared by the nodes (for example on the replicated
-file system). Each monitor records there the TCP connections clients hold to
-the address; start on the next owner sends each such client three tickle
+file system). While the address is up, a background process started by start
+keeps a record there of the TCP connections clients hold to the address
+(checked twice a second, written and synced when they change; each monitor
+and stop write it too); start on the next owner sends each such client three tickle
 ACKs one second apart, which makes the client reset the connection and
 reconnect at once instead of waiting out TCP retransmission backoff. Empty
 disables tickles.`},
