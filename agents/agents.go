@@ -12,6 +12,7 @@ import (
 	"github.com/baton-ha/baton/agents/exportfs"
 	"github.com/baton-ha/baton/agents/filesystem"
 	"github.com/baton-ha/baton/agents/ipaddr"
+	"github.com/baton-ha/baton/agents/nfsnotify"
 	"github.com/baton-ha/baton/agents/nfsserver"
 	"github.com/baton-ha/baton/agents/ping"
 	"github.com/baton-ha/baton/agents/stateful"
@@ -37,6 +38,7 @@ var registry = map[string]func(Config) *ocf.Agent{
 	"exportfs":   func(Config) *ocf.Agent { return exportfs.New() },
 	"Filesystem": func(Config) *ocf.Agent { return filesystem.New(filesystem.Config{}) },
 	"IPaddr":     func(Config) *ocf.Agent { return ipaddr.New(ipaddr.Config{}) },
+	"nfsnotify":  func(Config) *ocf.Agent { return nfsnotify.New() },
 	"nfsserver":  func(Config) *ocf.Agent { return nfsserver.New() },
 	"ping":       func(Config) *ocf.Agent { return ping.New(ping.Config{}) },
 	"Stateful":   func(Config) *ocf.Agent { return stateful.New(stateful.Config{}) },
