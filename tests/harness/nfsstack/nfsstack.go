@@ -51,6 +51,10 @@ type Stack struct {
 	// network, as in the seed's /data 192.168.0.0/24 export).
 	ServiceNet string
 	Export     string // the export's path on /data, also its NFSv3 mount path
+	// RecentClient, when set, makes KillFailover kill node1 this long after
+	// the client connected instead of waiting until the VIP's tickle
+	// record lists it: the client a monitor interval would have missed.
+	RecentClient time.Duration
 }
 
 // Agents are the agents the stack needs.
