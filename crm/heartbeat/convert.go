@@ -202,7 +202,7 @@ func (c *converter) resources() error {
 				}
 				p := Primitive{ID: c.id("drbd_" + res), Class: "ocf", Provider: "baton", Type: "drbd", From: r.Raw,
 					Params: []NV{{"drbd_resource", res}},
-					Ops: []Op{{"monitor", "29s", "20s", "Promoted"}, {"monitor", "31s", "20s", "Unpromoted"}}}
+					Ops:    []Op{{"monitor", "29s", "20s", "Promoted"}, {"monitor", "31s", "20s", "Unpromoted"}}}
 				drbds = append(drbds, Clone{ID: c.id(p.ID + "-clone"), Prim: p, Meta: []NV{
 					{"promotable", "true"}, {"promoted-max", "1"}, {"promoted-node-max", "1"},
 					{"clone-max", "2"}, {"clone-node-max", "1"}, {"notify", "true"}}})
