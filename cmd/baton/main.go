@@ -53,7 +53,7 @@ func commands() []*cli.Command {
 		daemonCommand(), witnessCommand(), statusCommand(), resourceCommand(), nodeCommand(), cibCommand(),
 		ipaddrAnnounceCommand(),
 		simulateCommand(), verifyCommand(),
-		importCommand(),
+		importCommand(), demoCommand(),
 	}
 }
 

@@ -30,6 +30,13 @@ type Options struct {
 	MigrationThreshold int
 	// GraceTime overrides nfsserver's grace_time ("" keeps its default).
 	GraceTime string
+	// NoResources starts the cluster with an empty resources section: the
+	// test installs the stack's CIB itself (baton cib replace).
+	NoResources bool
+	// ExtraAgents are installed besides the stack's (Agents).
+	ExtraAgents []string
+	// PingClient makes the nodes publish pingd from pinging the client.
+	PingClient bool
 }
 
 // Stack is the running stack's handles.
@@ -63,9 +70,12 @@ func New(t testing.TB, o Options) *Stack {
 		cons = fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
 	}
 	// The VIP lives on the service network, whose subnet the cluster picks.
-	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, RscDefaults: strings.Join(defaults, "\n"),
+	c := cluster.New(t, cluster.Options{Agents: append(append([]string(nil), Agents...), o.ExtraAgents...), Witness: o.Witness, PingClient: o.PingClient, RscDefaults: strings.Join(defaults, "\n"),
 		Constraints: cons, ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
+			if o.NoResources {
+				return ""
+			}
 			return s.resources(o)
 		}})
 	s.C = c

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/demo/nfsclient"
 	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/netns"
 )
@@ -52,18 +53,7 @@ func Binary(t testing.TB) string {
 }
 
 // Event is one line of nfsclient's output.
-type Event struct {
-	T      int64  `json:"t"`
-	Kind   string `json:"kind"`
-	OK     bool   `json:"ok"`
-	Off    int64  `json:"off"`
-	Err    string `json:"err"`
-	Bytes  int64  `json:"bytes"`
-	Intact bool   `json:"intact"`
-}
-
-// Time of the event.
-func (e Event) Time() time.Time { return time.Unix(0, e.T) }
+type Event = nfsclient.Event
 
 // Writer is a running nfsclient.
 type Writer struct {
@@ -170,24 +160,8 @@ func (w *Writer) Stop(limit time.Duration) (Event, error) {
 }
 
 // Stall is the longest gap between two consecutive successful writes, the
-// later of which came after t: the client-visible outage of a failover
-// that began at t.
-func Stall(events []Event, t time.Time) time.Duration {
-	var prev time.Time
-	longest := time.Duration(0)
-	for _, e := range events {
-		if e.Kind != "write" || !e.OK {
-			continue
-		}
-		if !prev.IsZero() && e.Time().After(t) {
-			if gap := e.Time().Sub(prev); gap > longest {
-				longest = gap
-			}
-		}
-		prev = e.Time()
-	}
-	return longest
-}
+// later of which came after t (nfsclient.Stall).
+func Stall(events []Event, t time.Time) time.Duration { return nfsclient.Stall(events, t) }
 
 func lastEvents(ev []Event, n int) []Event {
 	if len(ev) > n {
