@@ -1,110 +1,36 @@
 package demo
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/baton-ha/baton/demo/lab"
 	"github.com/baton-ha/baton/demo/nfsclient"
 )
 
-// writer is the NFS client process (`baton demo nfs-client` in the
-// client's namespace) and the events it printed.
-type writer struct {
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	events []nfsclient.Event
-	done   chan struct{}
-}
-
-func (r *run) startWriter() (*writer, error) {
-	clientNS := r.l.Prefix + "cl"
-	w := &writer{done: make(chan struct{})}
-	w.cmd = lab.InNamespace(context.Background(), clientNS, r.o.Bin, "demo", "nfs-client", "--server", r.st.VIP, "--export", "/data/export", "--file", "demo.dat")
-	out, err := w.cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
+// startWriter runs the NFS client (`baton demo nfs-client`) in the
+// client's namespace; its events are copied to client.log.
+func (r *run) startWriter() (*nfsclient.Stream, error) {
+	cmd := lab.InNamespace(context.Background(), r.l.Prefix+"cl", r.o.Bin, "demo", "nfs-client",
+		"--server", r.st.VIP, "--export", "/data/export", "--file", "demo.dat")
 	log, err := os.Create(filepath.Join(r.l.Dir, "client.log"))
 	if err != nil {
 		return nil, err
 	}
-	w.cmd.Stderr = log
-	if err := w.cmd.Start(); err != nil {
+	cmd.Stderr = log
+	s, err := nfsclient.Start(cmd, log)
+	if err != nil {
 		log.Close()
 		return nil, err
 	}
-	go func() {
-		defer close(w.done)
-		defer log.Close()
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			fmt.Fprintln(log, sc.Text())
-			var e nfsclient.Event
-			if json.Unmarshal(sc.Bytes(), &e) == nil {
-				w.mu.Lock()
-				w.events = append(w.events, e)
-				w.mu.Unlock()
-			}
-		}
-		_ = w.cmd.Wait()
-	}()
-	return w, nil
-}
-
-func (w *writer) Events() []nfsclient.Event {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]nfsclient.Event(nil), w.events...)
-}
-
-// waitWrites waits until n writes succeeded after the given time.
-func (w *writer) waitWrites(after time.Time, n int, limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		c := 0
-		for _, e := range w.Events() {
-			if e.Kind == "write" && e.OK && e.Time().After(after) {
-				c++
-			}
-		}
-		if c >= n {
-			return true
-		}
-		select {
-		case <-w.done:
-			return false
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return false
-}
-
-// stop ends the writer; it reads the file back and reports.
-func (w *writer) stop(limit time.Duration) (nfsclient.Event, error) {
-	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-w.done:
-	case <-time.After(limit):
-		_ = w.cmd.Process.Kill()
-		<-w.done
-		return nfsclient.Event{}, fmt.Errorf("the NFS client did not verify within %v", limit)
-	}
-	for _, e := range w.Events() {
-		if e.Kind == "verify" {
-			return e, nil
-		}
-	}
-	return nfsclient.Event{}, fmt.Errorf("the NFS client ended without verifying (see client.log)")
+	go func() { s.Wait(); log.Close() }()
+	return s, nil
 }
 
 // failover has the client write through the VIP, kills the node that runs
@@ -121,8 +47,11 @@ func (r *run) failover(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = w.cmd.Process.Kill() }()
-	if !w.waitWrites(time.Now(), 20, 30*time.Second) {
+	defer w.Kill()
+	if err := w.WaitReady(30 * time.Second); err != nil {
+		return nil, fmt.Errorf("%w (see %s/client.log)", err, r.l.Dir)
+	}
+	if !w.WaitWrites(time.Now(), 20, 30*time.Second) {
 		return nil, fmt.Errorf("the client could not write through the VIP (see %s/client.log)", r.l.Dir)
 	}
 	r.event("the client writes through the VIP: NFSv3, one 4 KiB FILE_SYNC write every 20 ms, one open file handle")
@@ -186,18 +115,18 @@ func (r *run) failover(ctx context.Context) (*Result, error) {
 			res.NewHolder = vip[0]
 			r.event("VIP up on %s (gratuitous ARP sent, tickle ACKs reset the client's stale connection)", vip[0])
 		}
-		if w.waitWrites(killed, 10, 50*time.Millisecond) {
+		if w.WaitWrites(killed, 10, 50*time.Millisecond) {
 			break
 		}
 	}
 	close(stop)
 	wg.Wait()
 	res.Stall = nfsclient.Stall(w.Events(), killed)
-	if !w.waitWrites(killed, 10, 0) {
+	if !w.WaitWrites(killed, 10, 0) {
 		return res, fmt.Errorf("the client's writes did not resume within 60 s (see %s)", r.l.Dir)
 	}
 	r.event("the client's writes resumed; the longest gap between acknowledged writes: %.2f s", res.Stall.Seconds())
-	v, err := w.stop(30 * time.Second)
+	v, err := w.Stop(30 * time.Second)
 	if err != nil {
 		return res, err
 	}

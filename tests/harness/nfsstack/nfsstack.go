@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/demo"
 	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/cluster"
 	"github.com/baton-ha/baton/tests/harness/loopdev"
@@ -57,7 +58,7 @@ func New(t testing.TB, o Options) *Stack {
 	disk := loopdev.New(t, 256)
 	disk.Mkfs(t, "ext4", "-L", "batondata")
 	layout(t, disk.Path)
-	s := &Stack{Disk: disk, Export: "/data/export"}
+	s := &Stack{Disk: disk, Export: "/data/export"} // demo.NFSGroup's export
 	var defaults []string
 	if o.Stickiness != 0 {
 		defaults = append(defaults, fmt.Sprintf(`<nvpair id="rd-st" name="resource-stickiness" value="%d"/>`, o.Stickiness))
@@ -107,52 +108,7 @@ func (s *Stack) resources(o Options) string {
 	if o.GraceTime != "" {
 		grace = fmt.Sprintf(`<nvpair id="nfsd-grace" name="grace_time" value="%s"/>`, o.GraceTime)
 	}
-	return fmt.Sprintf(`<group id="nfs">
-  <primitive id="fs" class="ocf" provider="baton" type="Filesystem">
-    <instance_attributes id="fs-ia">
-      <nvpair id="fs-dev" name="device" value="%s"/>
-      <nvpair id="fs-dir" name="directory" value="/data"/>
-      <nvpair id="fs-type" name="fstype" value="ext4"/>
-    </instance_attributes>
-    <operations>
-      <op id="fs-start" name="start" interval="0" timeout="60s"/>
-      <op id="fs-stop" name="stop" interval="0" timeout="60s"/>
-      <op id="fs-mon" name="monitor" interval="5s" timeout="20s"/>
-    </operations>
-  </primitive>
-  <primitive id="nfsd" class="ocf" provider="baton" type="nfsserver">
-    <instance_attributes id="nfsd-ia">
-      <nvpair id="nfsd-server" name="server" value="ganesha"/>
-      <nvpair id="nfsd-info" name="nfs_shared_infodir" value="/data/nfs"/>
-      <nvpair id="nfsd-ip" name="nfs_ip" value="%s"/>
-      %s
-    </instance_attributes>
-    <operations>
-      <op id="nfsd-start" name="start" interval="0" timeout="60s"/>
-      <op id="nfsd-stop" name="stop" interval="0" timeout="60s"/>
-      <op id="nfsd-mon" name="monitor" interval="2s" timeout="20s"/>
-    </operations>
-  </primitive>
-  <primitive id="exp" class="ocf" provider="baton" type="exportfs">
-    <instance_attributes id="exp-ia">
-      <nvpair id="exp-cs" name="clientspec" value="*"/>
-      <nvpair id="exp-dir" name="directory" value="%s"/>
-      <nvpair id="exp-fsid" name="fsid" value="1"/>
-      <nvpair id="exp-opt" name="options" value="rw,no_root_squash,sync"/>
-      <nvpair id="exp-srv" name="server" value="ganesha"/>
-    </instance_attributes>
-    <operations><op id="exp-mon" name="monitor" interval="5s" timeout="20s"/></operations>
-  </primitive>
-  <primitive id="vip" class="ocf" provider="baton" type="IPaddr">
-    <instance_attributes id="vip-ia">
-      <nvpair id="vip-ip" name="ip" value="%s"/>
-      <nvpair id="vip-mask" name="cidr_netmask" value="24"/>
-      <nvpair id="vip-nic" name="nic" value="eth1"/>
-      <nvpair id="vip-tickle" name="tickle_dir" value="/data/.tickle"/>
-    </instance_attributes>
-    <operations><op id="vip-mon" name="monitor" interval="2s" timeout="20s"/></operations>
-  </primitive>
-</group>`, s.Disk.Path, s.VIP, grace, s.Export, s.VIP)
+	return demo.NFSGroup(s.Disk.Path, s.VIP, grace)
 }
 
 // Holders samples which nodes hold the VIP (configured on an interface that
