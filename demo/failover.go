@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/baton-ha/baton/demo/lab"
@@ -75,30 +74,10 @@ func (r *run) failover(ctx context.Context) (*Result, error) {
 	}
 
 	res := &Result{}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			vip, mount := r.holders()
-			if len(vip) > 1 || len(mount) > 1 {
-				mu.Lock()
-				res.Violations = append(res.Violations, fmt.Sprintf("%.2fs: VIP on %v, /data mounted on %v", time.Since(r.start).Seconds(), vip, mount))
-				mu.Unlock()
-			}
-		}
-	}()
+	stopWatch := WatchOwners(r.holders, r.start)
 	killed := time.Now()
 	if err := killNode(victim); err != nil {
-		close(stop)
-		wg.Wait()
+		stopWatch()
 		return nil, err
 	}
 	r.event("%s killed: its links cut, every process SIGKILLed (daemon, Ganesha, the mount's namespace)", victim.Name)
@@ -119,8 +98,7 @@ func (r *run) failover(ctx context.Context) (*Result, error) {
 			break
 		}
 	}
-	close(stop)
-	wg.Wait()
+	res.Violations = stopWatch()
 	res.Stall = nfsclient.Stall(w.Events(), killed)
 	if !w.WaitWrites(killed, 10, 0) {
 		return res, fmt.Errorf("the client's writes did not resume within 60 s (see %s)", r.l.Dir)
