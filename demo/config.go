@@ -18,9 +18,9 @@ type node struct {
 	Config string // its baton.toml
 }
 
-// cib is the demo's Pacemaker CIB: the NFS stack as one group preferring
+// cibXML is the demo's Pacemaker CIB: the NFS stack as one group preferring
 // node1, with stickiness so that it stays where it failed over to.
-func cib(nodes []*node, disk, vip string) string {
+func cibXML(nodes []*node, disk, vip string) string {
 	var ns strings.Builder
 	for _, n := range nodes {
 		fmt.Fprintf(&ns, `<node id="%d" uname="%s"/>`, n.ID, n.Name)

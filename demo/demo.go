@@ -212,10 +212,10 @@ func (r *run) build() error {
 		return err
 	}
 	r.say("  shared disk: %s, a 256 MiB loop device with ext4 (both nodes see it, as they would a DRBD device)", r.st.Disk)
-	cibXML := cib(r.st.Nodes, r.st.Disk, r.st.VIP)
+	doc := cibXML(r.st.Nodes, r.st.Disk, r.st.VIP)
 	for _, n := range r.st.Nodes {
 		n.Config = filepath.Join(n.Dir, "baton.toml")
-		if err := os.WriteFile(filepath.Join(n.Dir, "cib.xml"), []byte(cibXML), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(n.Dir, "cib.xml"), []byte(doc), 0o644); err != nil {
 			return err
 		}
 		if err := os.WriteFile(n.Config, []byte(nodeConfig(n, r.st.Nodes, ocfRoot, witness)), 0o644); err != nil {
