@@ -35,7 +35,7 @@ func (r *run) startWriter() (*nfsclient.Stream, error) {
 // failover has the client write through the VIP, kills the node that runs
 // the stack, and follows the takeover until the client's writes resume.
 func (r *run) failover(ctx context.Context) (*Result, error) {
-	r.say("Failover:")
+	r.say("\nFailover:")
 	r.start = time.Now()
 	vip, _ := r.holders()
 	if len(vip) != 1 {

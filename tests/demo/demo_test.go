@@ -36,7 +36,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("baton demo: exit %d", code)
 	}
-	m := regexp.MustCompile(`Result: client-visible stall ([0-9.]+) s .*; ([0-9]+) acknowledged bytes read back, intact: true;`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`Result: client-visible stall ([0-9.]+) s; ([0-9]+) acknowledged bytes read back, intact: true;`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatal("the walk-through does not report the stall and intact data")
 	}
