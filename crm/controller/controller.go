@@ -98,11 +98,19 @@ func New(cfg Config, doc *cibdoc.Doc) *Controller {
 		kick:     make(chan struct{}, 1),
 	}
 	c.local.SetMember(strconv.Itoa(cfg.NodeID), cfg.Node, true)
-	c.doc.EnsureNode(strconv.Itoa(cfg.NodeID), cfg.Node)
-	for _, p := range cfg.Peers {
-		c.doc.EnsureNode(strconv.Itoa(p.ID), p.Name)
-	}
+	cfg.ensureNodes(c.doc)
 	return c
+}
+
+// ensureNodes lists every configured node in the CIB's nodes section, as
+// Pacemaker's controller adds a node when it joins: a CIB written offline
+// (pcs -f, crmsh with CIB_file) has an empty one, and the scheduler places
+// resources only on listed nodes.
+func (cfg Config) ensureNodes(d *cibdoc.Doc) {
+	d.EnsureNode(strconv.Itoa(cfg.NodeID), cfg.Node)
+	for _, p := range cfg.Peers {
+		d.EnsureNode(strconv.Itoa(p.ID), p.Name)
+	}
 }
 
 // Kick asks for a new transition soon.
@@ -455,6 +463,7 @@ func (c *Controller) pull(dc string) {
 // resource and node commands): it must be newer than the current one, or it
 // is made so, and it goes to every peer.
 func (c *Controller) ReplaceCIB(d *cibdoc.Doc) {
+	c.cfg.ensureNodes(d)
 	c.mu.Lock()
 	cur := c.doc.Version()
 	if !cur.Less(d.Version()) {
