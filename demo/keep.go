@@ -37,14 +37,23 @@ func (r *run) keep(ctx context.Context) error {
 // explore prints the commands to look around a kept cluster.
 func explore(out io.Writer, dir string, st state) {
 	c1, c2 := st.Nodes[0].Config, st.Nodes[1].Config
+	dirFlag := ""
+	if dir != DefaultDir {
+		dirFlag = " --dir " + dir
+	}
 	fmt.Fprintf(out, `
 The cluster is still up. Explore it:
-  baton status --config %s                              # node1's view (node2: %s)
-  baton resource --move -r nfs -N node1 --config %s     # move the NFS stack
-  baton demo --kill node2 --dir %s                      # kill a node outright
-  tail -f %s/node1/daemon.log
-  baton demo --down --dir %s                            # remove everything
-`, c1, c2, c1, dir, dir, dir)
+  # the cluster as node1 sees it (node2's configuration: %s)
+  baton status --config %s
+  # move the NFS stack to node1, then watch baton status again
+  baton resource --move -r nfs -N node1 --config %s
+  # kill a node outright: links cut, every process SIGKILLed
+  baton demo --kill node2%s
+  # what the daemons did
+  tail -f %s %s
+  # remove everything
+  baton demo --down%s
+`, c2, c1, c1, dirFlag, filepath.Join(dir, "node1", "daemon.log"), filepath.Join(dir, "node2", "daemon.log"), dirFlag)
 }
 
 func loadState(dir string) (*lab.Lab, state, error) {

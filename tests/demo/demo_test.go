@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 	}
 	// The kept cluster answers, as the printed commands say.
 	cfg := filepath.Join(dir, "node2", "baton.toml")
-	if !strings.Contains(out, "baton status --config "+filepath.Join(dir, "node1", "baton.toml")) {
+	if !strings.Contains(out, "baton status --config "+filepath.Join(dir, "node1", "baton.toml")+"\n") || !strings.Contains(out, "baton demo --down --dir "+dir+"\n") {
 		t.Error("--keep did not print the commands to explore the cluster")
 	}
 	st, code := harness.Run(ctx, nil, bin, "status", "--config", cfg)
