@@ -166,7 +166,7 @@ func (r *run) build() error {
 			return err
 		}
 	}
-	witnessNS, err := mgmt.AddHost("wi", fmt.Sprintf("10.215.%d.100/24", sub))
+	wit, err := mgmt.AddHost("wi", fmt.Sprintf("10.215.%d.100/24", sub))
 	if err != nil {
 		return err
 	}
@@ -174,13 +174,15 @@ func (r *run) build() error {
 	for i := 1; i <= 2; i++ {
 		n := &node{Name: fmt.Sprintf("node%d", i), ID: i, Dir: filepath.Join(l.Dir, fmt.Sprintf("node%d", i)),
 			HB: fmt.Sprintf("10.213.%d.%d", sub, i), SVC: fmt.Sprintf("10.214.%d.%d", sub, i), Mgmt: fmt.Sprintf("10.215.%d.%d", sub, i)}
-		if n.NS, err = hb.AddHost(fmt.Sprintf("n%d", i), n.HB+"/24"); err != nil {
+		h, err := hb.AddHost(fmt.Sprintf("n%d", i), n.HB+"/24")
+		if err != nil {
 			return err
 		}
-		if err := svc.Attach(n.NS, "eth1", n.SVC+"/24"); err != nil {
+		n.NS = h.NS
+		if _, err := svc.Attach(n.NS, "eth1", n.SVC+"/24"); err != nil {
 			return err
 		}
-		if err := mgmt.Attach(n.NS, "eth2", n.Mgmt+"/24"); err != nil {
+		if _, err := mgmt.Attach(n.NS, "eth2", n.Mgmt+"/24"); err != nil {
 			return err
 		}
 		if err := os.MkdirAll(filepath.Join(n.Dir, "state"), 0o700); err != nil {
@@ -197,11 +199,11 @@ func (r *run) build() error {
 		return err
 	}
 	r.st.VIP = fmt.Sprintf("10.214.%d.200", sub)
-	r.say("  client: namespace %s, 10.214.%d.100; the NFS service's floating IP (VIP): %s", client, sub, r.st.VIP)
+	r.say("  client: namespace %s, 10.214.%d.100; the NFS service's floating IP (VIP): %s", client.NS, sub, r.st.VIP)
 	if err := os.WriteFile(filepath.Join(l.Dir, "witness.key"), key[:], 0o600); err != nil {
 		return err
 	}
-	if err := lab.Detach(lab.InNamespace(context.Background(), witnessNS, r.o.Bin, "witness", "--auth-key", filepath.Join(l.Dir, "witness.key")),
+	if err := lab.Detach(lab.InNamespace(context.Background(), wit.NS, r.o.Bin, "witness", "--auth-key", filepath.Join(l.Dir, "witness.key")),
 		filepath.Join(l.Dir, "witness.log")); err != nil {
 		return err
 	}

@@ -64,7 +64,16 @@ func Open(dir string) (*Lab, error) {
 	return &l, nil
 }
 
+// Memory starts a lab that records itself nowhere: for callers that remove
+// it themselves in the same process (tests).
+func Memory(prefix string) *Lab {
+	return &Lab{Prefix: prefix, Ports: map[string]int{}}
+}
+
 func (l *Lab) save() error {
+	if l.Dir == "" {
+		return nil
+	}
 	b, _ := json.MarshalIndent(l, "", "  ")
 	return os.WriteFile(StateFile(l.Dir), b, 0o644)
 }
@@ -121,35 +130,55 @@ func (l *Lab) AddNetwork(name string) (*Network, error) {
 	return &Network{l: l, Hub: hub}, run("ip", "-n", hub, "link", "set", "br0", "up")
 }
 
-// AddHost creates a namespace attached to the bridge as eth0 with address
-// cidr and returns the namespace's name.
-func (n *Network) AddHost(name, cidr string) (string, error) {
-	ns, err := n.l.addNamespace(name)
-	if err != nil {
-		return "", err
-	}
-	return ns, n.Attach(ns, "eth0", cidr)
+// Host is a namespace's attachment to a network: the namespace, and the
+// bridge port (in the hub) its interface is plugged into.
+type Host struct {
+	NS   string
+	Port string
 }
 
-// Attach connects namespace ns to the bridge through a new interface.
-func (n *Network) Attach(ns, ifname, cidr string) error {
-	port := fmt.Sprintf("p%d", n.l.Ports[n.Hub])
+// AddHost creates a namespace attached to the bridge as eth0 with address
+// cidr (none when empty).
+func (n *Network) AddHost(name, cidr string) (Host, error) {
+	ns, err := n.l.addNamespace(name)
+	if err != nil {
+		return Host{}, err
+	}
+	return n.Attach(ns, "eth0", cidr)
+}
+
+// Attach connects namespace ns to the bridge through a new interface
+// ifname with address cidr (none when empty).
+func (n *Network) Attach(ns, ifname, cidr string) (Host, error) {
+	h := Host{NS: ns, Port: fmt.Sprintf("p%d", n.l.Ports[n.Hub])}
 	n.l.Ports[n.Hub]++
 	if err := n.l.save(); err != nil {
-		return err
+		return h, err
 	}
-	for _, args := range [][]string{
-		{"link", "add", ifname, "netns", ns, "type", "veth", "peer", "name", port, "netns", n.Hub},
-		{"-n", n.Hub, "link", "set", port, "master", "br0"},
-		{"-n", n.Hub, "link", "set", port, "up"},
+	cmds := [][]string{
+		{"link", "add", ifname, "netns", ns, "type", "veth", "peer", "name", h.Port, "netns", n.Hub},
+		{"-n", n.Hub, "link", "set", h.Port, "master", "br0"},
+		{"-n", n.Hub, "link", "set", h.Port, "up"},
 		{"-n", ns, "link", "set", ifname, "up"},
-		{"-n", ns, "addr", "add", cidr, "dev", ifname},
-	} {
+	}
+	if cidr != "" {
+		cmds = append(cmds, []string{"-n", ns, "addr", "add", cidr, "dev", ifname})
+	}
+	for _, args := range cmds {
 		if err := run("ip", args...); err != nil {
-			return err
+			return h, err
 		}
 	}
-	return nil
+	return h, nil
+}
+
+// Unplug removes the host's bridge port: the host is silently cut off, as
+// if its cable were pulled, without it seeing its own link go down.
+func (n *Network) Unplug(h Host) error {
+	if err := run("ip", "-n", n.Hub, "link", "set", h.Port, "nomaster"); err != nil {
+		return err
+	}
+	return run("ip", "-n", n.Hub, "link", "set", h.Port, "down")
 }
 
 // SetLinks takes every interface of namespace ns (but lo) up or down.
