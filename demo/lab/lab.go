@@ -181,6 +181,14 @@ func (n *Network) Unplug(h Host) error {
 	return run("ip", "-n", n.Hub, "link", "set", h.Port, "down")
 }
 
+// Plug puts an unplugged host's port back on the bridge.
+func (n *Network) Plug(h Host) error {
+	if err := run("ip", "-n", n.Hub, "link", "set", h.Port, "master", "br0"); err != nil {
+		return err
+	}
+	return run("ip", "-n", n.Hub, "link", "set", h.Port, "up")
+}
+
 // SetLinks takes every interface of namespace ns (but lo) up or down.
 func SetLinks(ns string, up bool) error {
 	out, err := output("ip", "-n", ns, "-o", "link", "show")

@@ -82,6 +82,14 @@ func (n *Network) Unplug(h *Host) {
 	}
 }
 
+// Plug puts an unplugged host's port back on the bridge.
+func (n *Network) Plug(h *Host) {
+	n.t.Helper()
+	if err := n.nw.Plug(lab.Host{NS: h.Name, Port: h.Port}); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
 // Exec runs a command inside the host's network namespace and returns its
 // output and exit code.
 func (h *Host) Exec(ctx context.Context, name string, args ...string) (string, int) {

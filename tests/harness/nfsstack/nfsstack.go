@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-ha/baton/demo"
 	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/cibxml"
 	"github.com/baton-ha/baton/tests/harness/cluster"
 	"github.com/baton-ha/baton/tests/harness/loopdev"
 )
@@ -31,13 +31,19 @@ type Options struct {
 	MigrationThreshold int
 	// GraceTime overrides nfsserver's grace_time ("" keeps its default).
 	GraceTime string
-	// NoResources starts the cluster with an empty resources section: the
-	// test installs the stack's CIB itself (baton cib replace).
+	// PingClient makes the nodes ping the client host (attribute pingd) and
+	// adds the rule that keeps the stack off a node that cannot reach it:
+	// losing the service network then moves the stack.
+	PingClient bool
+	// CrmConfig, Resources and Constraints are added to the CIB's
+	// cluster options, resources and constraints (fence devices, say).
+	CrmConfig, Resources, Constraints string
+	// NoResources starts the cluster with empty resources and constraints
+	// sections: the test installs the stack's CIB itself (baton cib
+	// replace).
 	NoResources bool
 	// ExtraAgents are installed besides the stack's (Agents).
 	ExtraAgents []string
-	// PingClient makes the nodes publish pingd from pinging the client.
-	PingClient bool
 }
 
 // Stack is the running stack's handles.
@@ -58,7 +64,7 @@ func New(t testing.TB, o Options) *Stack {
 	disk := loopdev.New(t, 256)
 	disk.Mkfs(t, "ext4", "-L", "batondata")
 	layout(t, disk.Path)
-	s := &Stack{Disk: disk, Export: "/data/export"} // demo.NFSGroup's export
+	s := &Stack{Disk: disk, Export: "/data/export"}
 	var defaults []string
 	if o.Stickiness != 0 {
 		defaults = append(defaults, fmt.Sprintf(`<nvpair id="rd-st" name="resource-stickiness" value="%d"/>`, o.Stickiness))
@@ -66,18 +72,27 @@ func New(t testing.TB, o Options) *Stack {
 	if o.MigrationThreshold != 0 {
 		defaults = append(defaults, fmt.Sprintf(`<nvpair id="rd-mt" name="migration-threshold" value="%d"/>`, o.MigrationThreshold))
 	}
-	cons := ""
+	cons := o.Constraints
 	if o.Prefer != 0 {
-		cons = fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
+		cons += fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
+	}
+	if o.PingClient {
+		cons += `<rsc_location id="nfs-needs-clients" rsc="nfs"><rule id="nfs-needs-clients-r" score="-INFINITY" boolean-op="or">` +
+			`<expression id="nfs-needs-clients-e1" attribute="pingd" operation="not_defined"/>` +
+			`<expression id="nfs-needs-clients-e2" attribute="pingd" operation="lte" value="0" type="number"/></rule></rsc_location>`
 	}
 	// The VIP lives on the service network, whose subnet the cluster picks.
-	c := cluster.New(t, cluster.Options{Agents: append(append([]string(nil), Agents...), o.ExtraAgents...), Witness: o.Witness, PingClient: o.PingClient, RscDefaults: strings.Join(defaults, "\n"),
-		Constraints: cons, ResourcesFunc: func(c *cluster.Cluster) string {
+	if o.NoResources {
+		cons = ""
+	}
+	c := cluster.New(t, cluster.Options{Agents: append(append([]string(nil), Agents...), o.ExtraAgents...), Witness: o.Witness,
+		RscDefaults: strings.Join(defaults, "\n"), Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient,
+		ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
 			if o.NoResources {
 				return ""
 			}
-			return s.resources(o)
+			return s.resources(o) + o.Resources
 		}})
 	s.C = c
 	return s
@@ -104,11 +119,19 @@ func layout(t testing.TB, dev string) {
 }
 
 func (s *Stack) resources(o Options) string {
-	grace := ""
+	nfsd := cibxml.NFSServer("nfsd", "ganesha", "/data/nfs", append(cibxml.StartStop("60s"), cibxml.Monitor("2s", "20s"))...).
+		With(cibxml.NV{Name: "nfs_ip", Value: s.VIP})
 	if o.GraceTime != "" {
-		grace = fmt.Sprintf(`<nvpair id="nfsd-grace" name="grace_time" value="%s"/>`, o.GraceTime)
+		nfsd = nfsd.With(cibxml.NV{Name: "grace_time", Value: o.GraceTime})
 	}
-	return demo.NFSGroup(s.Disk.Path, s.VIP, grace)
+	return cibxml.Group("nfs",
+		cibxml.Filesystem("fs", s.Disk.Path, "/data", "ext4", append(cibxml.StartStop("60s"), cibxml.Monitor("5s", "20s"))...),
+		nfsd,
+		cibxml.Exportfs("exp", s.Export, "*", "rw,no_root_squash,sync", "1", cibxml.Monitor("5s", "20s")).
+			With(cibxml.NV{Name: "server", Value: "ganesha"}),
+		cibxml.IPaddr("vip", s.VIP, "24", "eth1", cibxml.Monitor("2s", "20s")).
+			With(cibxml.NV{Name: "tickle_dir", Value: "/data/.tickle"}),
+	)
 }
 
 // Holders samples which nodes hold the VIP (configured on an interface that
