@@ -114,7 +114,7 @@ func TestInjections(t *testing.T) {
 		{"node fail", Injection{NodeFail: []string{"n1"}}, "Start ip ( n2 )", ""},
 		{"monitor fails", Injection{Ops: []string{"ip_monitor_10000@n1=7"}}, "Recover ip ( n1 )", ""},
 		{"start fails: fatal", Injection{Ops: []string{"ip_start_0@n1=1"}}, "Recover ip ( n1 -> n2 )", ""},
-		{"no quorum", Injection{Quorum: new(bool)}, "Stop ip ( n1 )", ""},
+		{"no quorum", Injection{Quorum: new(bool)}, "Stop ip ( n1 ) due to no quorum", ""},
 		{"unknown node", Injection{NodeUp: []string{"n9"}}, "", `node "n9" is not in the CIB`},
 		{"bad spec", Injection{Ops: []string{"ip_monitor@n1"}}, "", "want RSC_TASK_INTERVAL@NODE=RC"},
 		{"unknown resource", Injection{Ops: []string{"nope_start_0@n1=1"}}, "", `resource "nope" is not configured`},
@@ -161,5 +161,45 @@ func TestVerify(t *testing.T) {
 	}
 	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), `unknown kind "Sometimes"`) {
 		t.Errorf("warnings: %q", rep.Warnings)
+	}
+}
+
+// TestVerifyCorpus checks that baton verify accepts every corpus CIB that
+// crm_verify accepts (testdata/crm-verify-accepts.txt) and reports no
+// error for the others either, since they are valid Pacemaker inputs.
+func TestVerifyCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	accepts, err := os.ReadFile(filepath.Join("testdata", "crm-verify-accepts.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, l := range strings.Split(string(accepts), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			listed[l] = true
+		}
+	}
+	checked := 0
+	for _, set := range []string{"tests.txt", "tests-wide.txt"} {
+		names, err := os.ReadFile(filepath.Join(dir, set))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range strings.Fields(string(names)) {
+			doc, err := cib.ParseFile(filepath.Join(dir, "xml", name+".xml"))
+			if err != nil {
+				t.Errorf("%s (crm_verify accepts: %v): %v", name, listed[name], err)
+				continue
+			}
+			if rep := Verify(doc); len(rep.Errors) > 0 {
+				t.Errorf("%s (crm_verify accepts: %v): %s", name, listed[name], strings.Join(rep.Errors, "; "))
+			}
+			if listed[name] {
+				checked++
+			}
+		}
+	}
+	if checked != len(listed) {
+		t.Errorf("checked %d of the %d CIBs crm_verify accepts: a listed test is missing from the corpus", checked, len(listed))
 	}
 }
