@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/beevik/etree"
 )
@@ -114,6 +115,19 @@ func (d *Doc) ConfigChanged() {
 	v.Epoch++
 	v.Updates = 0
 	d.SetVersion(v)
+}
+
+// Stamp records who changed the configuration and when, in the root
+// attributes Pacemaker keeps for it (cib-last-written, update-client,
+// update-origin): crm_mon and ha_cluster_exporter report them as the
+// last change.
+func (d *Doc) Stamp(client, origin string, when time.Time) {
+	r := d.d.Root()
+	r.CreateAttr("cib-last-written", when.Format(time.ANSIC))
+	r.CreateAttr("update-client", client)
+	if origin != "" {
+		r.CreateAttr("update-origin", origin)
+	}
 }
 
 // StatusChanged records a status change: num_updates+1.

@@ -60,6 +60,23 @@ func TestLoadGood(t *testing.T) {
 	if !*c.WaitForAll || c.Ping.Attribute != "pingd" || c.Ping.Multiplier != 100 || c.Quorum.Policy != "witness" || c.StateDir != "/var/lib/baton" {
 		t.Errorf("config: %+v", c)
 	}
+	if c.Metrics.Listen != "" {
+		t.Errorf("metrics on by default: %q", c.Metrics.Listen)
+	}
+}
+
+// TestMetricsListen: metrics stay off unless asked for, and an address
+// without a host is the loopback.
+func TestMetricsListen(t *testing.T) {
+	for in, want := range map[string]string{":9664": "127.0.0.1:9664", "10.0.0.1:9100": "10.0.0.1:9100", "[::1]:9664": "[::1]:9664"} {
+		c, err := Load(write(t, good+"\n[metrics]\nlisten = \""+in+"\"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Metrics.Listen != want {
+			t.Errorf("listen %q became %q, want %q", in, c.Metrics.Listen, want)
+		}
+	}
 }
 
 func TestLoadBad(t *testing.T) {
@@ -76,6 +93,8 @@ func TestLoadBad(t *testing.T) {
 		{"fence without command", strings.Replace(good, `policy = "witness"`, `policy = "fence"`, 1), "needs fencing.command"},
 		{"no node", strings.Replace(good, `node = "node1"`, ``, 1), "node: this node's name is required"},
 		{"syntax", good + "\n[[[", "config"},
+		{"metrics address", good + "\n[metrics]\nlisten = \"9664\"\n", "metrics.listen: \"9664\" is not host:port"},
+		{"metrics port", good + "\n[metrics]\nlisten = \"127.0.0.1:http\"\n", "metrics.listen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,17 +13,24 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/controller"
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/metrics"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
 
-// Run runs the daemon until ctx ends.
+// Run runs the daemon until ctx ends, and then shuts down as Pacemaker does:
+// it asks the cluster to stop or move every resource running here, waits
+// until none is left, and only then leaves (a peer that saw this node vanish
+// while it still held the VIP or /data would start them too). A component's
+// failure ends it at once. Under systemd it reports READY=1 once it has
+// joined the cluster and feeds the unit's watchdog while it is healthy.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	key, err := membership.LoadKey(cfg.AuthKey)
 	if err != nil {
@@ -86,20 +93,32 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	attrSock := cfg.AttrSocket()
 	exec := &executor.Executor{OCFRoot: cfg.OCFRoot, Node: cfg.Node,
 		Env: []string{ocf.AttributesSocketVar + "=" + attrSock, "PATH=" + os.Getenv("PATH")}}
+	quorum := &controller.Quorum{Policy: cfg.Quorum.Policy, Witness: cfg.Quorum.Witness, Key: key, Cluster: cfg.Cluster,
+		AskTimeout: cfg.Quorum.Timeout.Duration, FenceCommand: cfg.Fencing.Command, FenceTimeout: cfg.Fencing.Timeout.Duration,
+		Log: log.With("part", "quorum")}
 	ctl := controller.New(controller.Config{
 		Cluster: cfg.Cluster, Node: cfg.Node, NodeID: cfg.NodeID, Peers: cpeers, Key: key, Members: mem, Exec: exec,
-		Quorum: &controller.Quorum{Policy: cfg.Quorum.Policy, Witness: cfg.Quorum.Witness, Key: key, Cluster: cfg.Cluster,
-			AskTimeout: cfg.Quorum.Timeout.Duration, FenceCommand: cfg.Fencing.Command, FenceTimeout: cfg.Fencing.Timeout.Duration,
-			Log: log.With("part", "quorum")},
+		Quorum:  quorum,
 		CIBPath: cfg.LocalCIB(), WaitForAll: *cfg.WaitForAll, Log: log.With("part", "controller"),
 	}, doc)
+
+	// The exporter exists even when nothing serves it: the fencing and
+	// watchdog code record into it (metrics.Recorder) either way.
+	linkNames := make([]string, len(cfg.Links))
+	for i, l := range cfg.Links {
+		linkNames[i] = l.Name
+	}
+	msrc := &metricsSource{ctl: ctl, mem: mem, q: quorum}
+	exporter := metrics.New(msrc, linkNames)
 
 	peerSrv := &wire.Server{Key: key, Log: log}
 	ctl.Register(peerSrv)
 	admin := &wire.Server{Key: key, Log: log}
 	registerAdmin(admin, ctl)
 
-	ctx, cancel := context.WithCancel(ctx)
+	// The components outlive the stop request: they stop the resources.
+	stopRequested := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
@@ -132,6 +151,15 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	_ = os.Chmod(attrSock, 0o600)
 	run(func() error { return ocf.ServeAttributes(ctx, attrL, &attrStore{ctl: ctl, node: cfg.Node}, cfg.Node) })
+	if cfg.Metrics.Listen != "" {
+		ml, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			return fmt.Errorf("metrics.listen %s: %w", cfg.Metrics.Listen, err)
+		}
+		run(func() error { return exporter.Serve(ctx, ml, log.With("part", "metrics")) })
+		clock := &metrics.FailoverClock{Source: msrc, Recorder: exporter, Interval: 250 * time.Millisecond}
+		run(func() error { return clock.Run(ctx) })
+	}
 	run(func() error { return mem.Run(ctx) })
 	if len(cfg.Ping.Hosts) > 0 {
 		p := &pinger{cfg: cfg.Ping, set: ctl.SetLocalAttr, log: log.With("part", "ping")}
@@ -139,7 +167,19 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	run(func() error { return ctl.Run(ctx) })
 	log.Info("baton daemon running", "node", cfg.Node, "links", len(links), "peers", len(peers))
-	<-ctx.Done()
+	var sm Notifier = systemdNotifier{}
+	health := func() (bool, string) {
+		st := ctl.Snapshot()
+		return st.DC != "", statusLine(cfg.Cluster, st.DC, st.Quorate, len(st.Members), len(ctl.Running()))
+	}
+	run(func() error { superviseService(ctx, sm, watchdogInterval(log), health, log); return nil })
+	select {
+	case <-ctx.Done():
+	case <-stopRequested.Done():
+		notify(sm, log, "STOPPING=1\nSTATUS=stopping the resources running here")
+		leave(ctx, ctl, log)
+		cancel()
+	}
 	wg.Wait()
 	select {
 	case err := <-errc:

@@ -35,9 +35,11 @@ type Options struct {
 	// adds the rule that keeps the stack off a node that cannot reach it:
 	// losing the service network then moves the stack.
 	PingClient bool
-	// CrmConfig, Resources and Constraints are added to the CIB's
-	// cluster options, resources and constraints (fence devices, say).
-	CrmConfig, Resources, Constraints string
+	// CrmConfig and Constraints are added to the CIB's cluster options and
+	// constraints; MoreResources, when set, adds resources once the
+	// cluster's addresses are known (fence devices, a ping clone).
+	CrmConfig, Constraints string
+	MoreResources          func(*cluster.Cluster) string
 	// NoResources starts the cluster with empty resources and constraints
 	// sections: the test installs the stack's CIB itself (baton cib
 	// replace).
@@ -96,7 +98,11 @@ func New(t testing.TB, o Options) *Stack {
 			if o.NoResources {
 				return ""
 			}
-			return s.resources(o) + o.Resources
+			more := ""
+			if o.MoreResources != nil {
+				more = o.MoreResources(c)
+			}
+			return s.resources(o) + more
 		}})
 	s.C = c
 	return s
