@@ -58,6 +58,7 @@ func commands() []*cli.Command {
 		ipaddrAnnounceCommand(),
 		simulateCommand(), verifyCommand(),
 		keygenCommand(), manCommand(),
+		importCommand(), demoCommand(),
 	}
 }
 

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/demo"
 	"github.com/baton-ha/baton/tests/harness/cluster"
 	"github.com/baton-ha/baton/tests/harness/nfswriter"
 )
@@ -108,26 +108,7 @@ func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 		s.waitRecorded(tl, out)
 	}
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			vip, mount := s.Holders()
-			if len(vip) > 1 || len(mount) > 1 {
-				mu.Lock()
-				tl.Violations = append(tl.Violations, fmt.Sprintf("%.2fs: VIP on %v, /data mounted on %v", time.Since(tl.Start).Seconds(), vip, mount))
-				mu.Unlock()
-			}
-		}
-	}()
+	stopWatch := demo.WatchOwners(s.Holders, tl.Start)
 
 	tl.Killed = time.Now()
 	s.C.Nodes[0].Kill()
@@ -148,8 +129,7 @@ func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 			break
 		}
 	}
-	close(stop)
-	wg.Wait()
+	tl.Violations = stopWatch()
 	tl.Stall = nfswriter.Stall(w.Events(), tl.Killed)
 	tl.add(out, "client writes resumed; longest gap between acknowledged writes: %.2f s", tl.Stall.Seconds())
 	v, err := w.Stop(30 * time.Second)
