@@ -18,6 +18,10 @@ import (
 // version is set at build time (-ldflags "-X main.version=...").
 var version = "dev"
 
+// agentConfig gives the agents what only the binary knows: the way into
+// Baton's daemon.
+var agentConfig = agents.Config{BatonAdmin: batonAdmin}
+
 func main() {
 	// The agent path comes first and skips the CLI entirely: agents run once
 	// per monitor, so their start-up cost is paid thousands of times a day.
@@ -25,7 +29,7 @@ func main() {
 		if name == fencenetns.Name {
 			os.Exit(fencenetns.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		}
-		if a := agents.Lookup(name); a != nil {
+		if a := agentConfig.Lookup(name); a != nil {
 			os.Exit(int(runAgent(a, os.Args[1:])))
 		}
 	}
@@ -58,6 +62,7 @@ func commands() []*cli.Command {
 		ipaddrAnnounceCommand(),
 		simulateCommand(), verifyCommand(), fenceCommand(),
 		keygenCommand(), manCommand(),
+		importCommand(), demoCommand(),
 	}
 }
 
