@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/nfsstack"
 )
 
 // TestFaultCampaign runs the campaign: a short one in `make test`, a long
@@ -21,7 +22,11 @@ func TestFaultCampaign(t *testing.T) {
 	if manager != "" && manager != "baton" && manager != "pacemaker" {
 		t.Fatalf("BATON_FAULTS_MANAGER=%q: want baton or pacemaker", manager)
 	}
-	r := NewRig(t, Options{Pacemaker: manager == "pacemaker"})
+	// Baton runs with its fence device unless BATON_FAULTS_FENCING=0: the
+	// configuration it is meant to be run in. Pacemaker runs without
+	// fencing, the reference row it is compared with.
+	fencing := manager != "pacemaker" && os.Getenv("BATON_FAULTS_FENCING") != "0"
+	r := NewRig(t, Options{Pacemaker: manager == "pacemaker", Stack: nfsstack.Options{Fencing: fencing}})
 	var faults []Fault
 	var skipped []string
 	for _, f := range Catalogue() {
