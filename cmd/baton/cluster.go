@@ -16,29 +16,8 @@ import (
 	"github.com/baton-ha/baton/crm/controller"
 	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/executor"
-	"github.com/baton-ha/baton/crm/membership"
-	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
-
-// admin calls the local daemon's admin socket.
-func admin(c *cli.Context, method string, body, out any) error {
-	cfg, err := config.Load(c.String("config"))
-	if err != nil {
-		return cli.Exit(err.Error(), 2)
-	}
-	key, err := membership.LoadKey(cfg.AuthKey)
-	if err != nil {
-		return cli.Exit(err.Error(), 2)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cl := &wire.Client{Key: key, From: "cli"}
-	if err := cl.CallUnix(ctx, cfg.AdminSocket(), method, body, out); err != nil {
-		return cli.Exit(fmt.Sprintf("%s: %v (is `baton daemon` running on this node?)", method, err), 1)
-	}
-	return nil
-}
 
 // loadClusterCIB reads the CIB from --cib FILE, or from the running daemon.
 func loadClusterCIB(c *cli.Context) (*cibdoc.Doc, error) {

@@ -11,17 +11,25 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/baton-ha/baton/agents"
+	fencenetns "github.com/baton-ha/baton/agents/fence_baton_netns"
 	"github.com/baton-ha/baton/ocf"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
 var version = "dev"
 
+// agentConfig gives the agents what only the binary knows: the way into
+// Baton's daemon.
+var agentConfig = agents.Config{BatonAdmin: batonAdmin}
+
 func main() {
 	// The agent path comes first and skips the CLI entirely: agents run once
 	// per monitor, so their start-up cost is paid thousands of times a day.
 	if name := filepath.Base(os.Args[0]); name != "baton" {
-		if a := agents.Lookup(name); a != nil {
+		if name == fencenetns.Name {
+			os.Exit(fencenetns.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		}
+		if a := agentConfig.Lookup(name); a != nil {
 			os.Exit(int(runAgent(a, os.Args[1:])))
 		}
 	}
@@ -52,8 +60,9 @@ func commands() []*cli.Command {
 		versionCommand(),
 		daemonCommand(), witnessCommand(), statusCommand(), resourceCommand(), nodeCommand(), cibCommand(),
 		ipaddrAnnounceCommand(),
-		simulateCommand(), verifyCommand(),
+		simulateCommand(), verifyCommand(), fenceCommand(),
 		keygenCommand(), manCommand(),
+		importCommand(), demoCommand(),
 	}
 }
 

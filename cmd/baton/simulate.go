@@ -14,6 +14,19 @@ import (
 
 // loadCIB reads the CIB from -x FILE, stdin (-p) or the live cluster (-L).
 func loadCIB(c *cli.Context) (*cib.CIB, error) {
+	data, err := readCIB(c)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := cib.Parse(data)
+	if err != nil {
+		return nil, cli.Exit(err.Error(), 2)
+	}
+	return doc, nil
+}
+
+// readCIB reads the CIB's XML from where the flags say.
+func readCIB(c *cli.Context) ([]byte, error) {
 	var data []byte
 	var err error
 	switch {
@@ -38,11 +51,7 @@ func loadCIB(c *cli.Context) (*cib.CIB, error) {
 	if err != nil {
 		return nil, cli.Exit("read CIB: "+err.Error(), 2)
 	}
-	doc, err := cib.Parse(data)
-	if err != nil {
-		return nil, cli.Exit(err.Error(), 2)
-	}
-	return doc, nil
+	return data, nil
 }
 
 func cibSourceFlags() []cli.Flag {

@@ -16,13 +16,17 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/status"
+	"github.com/baton-ha/baton/crm/watchdog"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -43,17 +47,23 @@ type Members interface {
 
 // Config wires a controller.
 type Config struct {
-	Cluster    string
-	Node       string
-	NodeID     int
-	Peers      []Peer
-	Key        membership.Key
-	Members    Members
-	Exec       *executor.Executor
-	Quorum     *Quorum
+	Cluster string
+	Node    string
+	NodeID  int
+	Peers   []Peer
+	Key     membership.Key
+	Members Members
+	Exec    *executor.Executor
+	Quorum  *Quorum
+	// Fencer fences lost and failed nodes; nil means nothing can be fenced
+	// (lost nodes stay unclean unless stonith-enabled=false).
+	Fencer     fencer.Fencer
 	CIBPath    string // where this node keeps its copy of the CIB
 	WaitForAll bool
 	Log        *slog.Logger
+	// WatchdogTimeout is this node's watchdog timeout (0: none); a negative
+	// stonith-watchdog-timeout means twice it.
+	WatchdogTimeout time.Duration
 }
 
 // Controller runs one node.
@@ -79,6 +89,23 @@ type Controller struct {
 
 	kick       chan struct{}
 	transition int
+
+	fence     *fencing
+	lastView  View
+	fenceErrs string          // the fencing setup's errors, as last logged
+	holding   string          // why recovery waits (unclean nodes), as last logged
+	devices   map[string]bool // stonith resources started on this node
+
+	// Health, for the watchdog: when the loop last moved, until when a
+	// running operation may keep it busy, and what this node may run.
+	lastProgress time.Time
+	opDeadline   time.Time
+	active       map[string]bool
+	activeOrder  []string
+	watchdog     func() watchdog.State
+	// stopParams are the parameters each resource here was started with,
+	// for stopping it after it left the configuration.
+	stopParams map[string]map[string]string
 }
 
 // New returns a controller starting from doc (the CIB read at start).
@@ -96,13 +123,22 @@ func New(cfg Config, doc *cibdoc.Doc) *Controller {
 		cluster:  status.New(),
 		monitors: executor.NewMonitors(cfg.Exec),
 		kick:     make(chan struct{}, 1),
+		fence:    newFencing(),
 	}
 	c.local.SetMember(strconv.Itoa(cfg.NodeID), cfg.Node, true)
-	c.doc.EnsureNode(strconv.Itoa(cfg.NodeID), cfg.Node)
-	for _, p := range cfg.Peers {
-		c.doc.EnsureNode(strconv.Itoa(p.ID), p.Name)
-	}
+	cfg.ensureNodes(c.doc)
 	return c
+}
+
+// ensureNodes lists every configured node in the CIB's nodes section, as
+// Pacemaker's controller adds a node when it joins: a CIB written offline
+// (pcs -f, crmsh with CIB_file) has an empty one, and the scheduler places
+// resources only on listed nodes.
+func (cfg Config) ensureNodes(d *cibdoc.Doc) {
+	d.EnsureNode(strconv.Itoa(cfg.NodeID), cfg.Node)
+	for _, p := range cfg.Peers {
+		d.EnsureNode(strconv.Itoa(p.ID), p.Name)
+	}
 }
 
 // Kick asks for a new transition soon.
@@ -118,6 +154,8 @@ func (c *Controller) Kick() {
 // them off first: RequestShutdown).
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.monitors.Stop()
+	c.progress(time.Time{})
+	c.probeLocal(ctx)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	c.Kick()
@@ -129,7 +167,9 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-c.kick:
 		case <-tick.C:
 		}
+		c.progress(time.Time{})
 		c.step(ctx)
+		c.progress(time.Time{})
 	}
 }
 
@@ -142,6 +182,19 @@ type State struct {
 	Members []string            `json:"members"`
 	Links   map[string][]string `json:"links"` // peer -> state per link
 	CIB     string              `json:"cib"`
+	Fencing FenceState          `json:"fencing"`
+	// Holding says why the DC runs no transition now (recovery waits for
+	// the fencing of a lost node).
+	Holding string `json:"holding,omitempty"`
+	// Watchdog is this node's self-fencing watchdog, when it has one.
+	Watchdog *watchdog.State `json:"watchdog,omitempty"`
+}
+
+// SetWatchdogState lets the status show the watchdog.
+func (c *Controller) SetWatchdogState(f func() watchdog.State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.watchdog = f
 }
 
 // Snapshot returns the node's view for status output.
@@ -155,6 +208,19 @@ func (c *Controller) Snapshot() State {
 		}
 	}
 	st.CIB = string(c.fullDoc().Bytes())
+	v, holding := c.lastView, c.holding
+	st.Holding = holding
+	if c.watchdog != nil {
+		w := c.watchdog()
+		st.Watchdog = &w
+	}
+	c.mu.Unlock()
+	s, _ := c.fencingSetup()
+	st.Fencing = c.fenceState(s, v, c.cfg.Quorum.Policy)
+	if why := noFencingReason(s); why != "" {
+		st.Holding = strings.TrimPrefix(strings.Join([]string{st.Holding, why}, "; "), "; ")
+	}
+	c.mu.Lock()
 	return st
 }
 
@@ -205,8 +271,16 @@ func (c *Controller) step(ctx context.Context) {
 	for _, m := range v.Members {
 		c.seen[m] = true
 	}
+	c.fence.observe(v, time.Now())
+	setup, errs := c.fencingSetup()
+	if e := fmt.Sprint(errs); len(errs) > 0 && e != c.fenceErrs {
+		c.log.Error("fencing configuration has errors; the usable part is used", "errors", e)
+		c.fenceErrs = e
+	}
+	v.Fenced = c.fence.fencedNodes(v)
 	quorate, reason := false, ""
-	if c.cfg.WaitForAll && len(c.seen) < len(v.All) {
+	waiting := c.cfg.WaitForAll && len(c.seen) < len(v.All)
+	if waiting {
 		reason = fmt.Sprintf("waiting for all nodes at first start (seen %d of %d; wait_for_all)", len(c.seen), len(v.All))
 	} else {
 		quorate, reason = c.cfg.Quorum.Decide(ctx, v)
@@ -226,6 +300,40 @@ func (c *Controller) step(ctx context.Context) {
 		c.log.Info("designated controller", "dc", dc)
 	}
 	c.dc, c.quorate, c.reason = dc, quorate, reason
+	c.lastView = v
+	c.mu.Unlock()
+	c.fence.mu.Lock()
+	if !quorate {
+		c.fence.quorate = time.Time{}
+	} else if c.fence.quorate.IsZero() {
+		c.fence.quorate = time.Now()
+	}
+	c.fence.mu.Unlock()
+	var unclean []string
+	if setup.Options.Enabled {
+		unclean = c.fence.unclean(v)
+	}
+	// The DC of a partition that may run resources fences the nodes it
+	// lost; under the fence policy the fencing itself decides the race.
+	// A node still waiting for all nodes at first start fences nobody: it
+	// has not seen them, so it knows nothing they could run.
+	mayFence := quorate || (c.cfg.Quorum.Policy == config.QuorumFence && !waiting)
+	if dc == c.cfg.Node && mayFence && len(unclean) > 0 && c.cfg.Fencer != nil {
+		c.fenceLost(ctx, setup, unclean)
+	}
+	holding := ""
+	if quorate && len(unclean) > 0 {
+		holding = "recovery waits for the fencing of " + strings.Join(unclean, ", ")
+	}
+	c.mu.Lock()
+	if holding != c.holding {
+		if holding != "" {
+			c.log.Warn("holding resources", "why", holding)
+		} else {
+			c.log.Info("every lost node is fenced; recovery may proceed")
+		}
+	}
+	c.holding = holding
 	c.mu.Unlock()
 	if dc != c.cfg.Node {
 		c.mu.Lock()
@@ -243,7 +351,14 @@ func (c *Controller) step(ctx context.Context) {
 	c.mu.Lock()
 	c.pulledFrom = ""
 	c.mu.Unlock()
-	if err := c.runTransition(ctx, v, quorate); err != nil {
+	if waiting {
+		// Not yet joined at first start: no decision is made without the
+		// cluster (what the start-up probe found is left as it is).
+		return
+	}
+	// While a lost node is unclean it may still run what it ran: starts of
+	// resources that require fencing wait (heldByFencing).
+	if err := c.runTransition(ctx, v, quorate, holding != ""); err != nil {
 		c.log.Warn("transition incomplete; retrying", "err", err)
 		// Back off a little so that a resource failing at once does not
 		// spin the loop.
@@ -275,7 +390,24 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 		// Monitors for the old role would report the change as a failure.
 		c.monitors.Cancel(op.Resource, "")
 	}
-	res := c.cfg.Exec.Run(ctx, op)
+	if op.Action == ocf.ActionStop && len(op.Params) == 0 {
+		// A resource removed from the configuration (an orphan) is stopped
+		// with the parameters it was started with, as Pacemaker does:
+		// without them its agent cannot tell what to stop.
+		op.Params = c.startParams(op.Resource)
+	}
+	timeout := op.Timeout
+	if timeout <= 0 {
+		timeout = ocf.DefaultTimeout
+	}
+	c.progress(time.Now().Add(timeout + 5*time.Second)) // the timeout, the kill grace, slack
+	var res executor.Result
+	if op.Class == "stonith" {
+		res = c.execStonith(ctx, op, req.Probe)
+	} else {
+		res = c.cfg.Exec.Run(ctx, op)
+		c.rememberParams(op, res)
+	}
 	target := req.TargetRC
 	if req.Probe {
 		switch res.RC {
@@ -285,12 +417,16 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 			target = int(ocf.NotRunning)
 		}
 	}
+	c.noteActive(op, res.RC)
+	c.progress(time.Time{})
 	if op.Action != ocf.ActionNotify {
 		// Notifications are not part of the history, as in Pacemaker: the
 		// last real operation must keep telling the resource's state.
 		c.record(op, res, target, req.Transition)
 	}
-	if op.Interval > 0 && int(res.RC) == target {
+	// Stonith devices are checked when started and when used; their
+	// recurring monitors are not run by the executor.
+	if op.Interval > 0 && int(res.RC) == target && op.Class != "stonith" {
 		c.monitors.Start(op, res, func(r executor.Result) {
 			c.log.Warn("recurring monitor result changed", "resource", op.Resource, "rc", int(r.RC), "reason", r.Reason)
 			c.record(op, r, target, req.Transition)
@@ -303,6 +439,31 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 		c.log.Info("operation done", "op", op.Key(), "rc", int(res.RC), "took", res.Took.Round(time.Millisecond))
 	}
 	return ExecReply{RC: int(res.RC), Reason: res.Reason, TimedOut: res.TimedOut}
+}
+
+// rememberParams keeps the parameters of a resource's successful start
+// for its stop, and forgets them once it stopped.
+func (c *Controller) rememberParams(op executor.Operation, res executor.Result) {
+	if res.RC != ocf.Success {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch op.Action {
+	case ocf.ActionStart:
+		if c.stopParams == nil {
+			c.stopParams = map[string]map[string]string{}
+		}
+		c.stopParams[op.Resource] = op.Params
+	case ocf.ActionStop:
+		delete(c.stopParams, op.Resource)
+	}
+}
+
+func (c *Controller) startParams(rsc string) map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopParams[rsc]
 }
 
 func (c *Controller) record(op executor.Operation, res executor.Result, target int, transition string) {
@@ -343,6 +504,7 @@ func (c *Controller) execOn(ctx context.Context, node string, req ExecRequest) (
 	}
 	var rep ExecReply
 	// The agent's timeout plus the kill grace and some slack for the wire.
+	c.progress(time.Now().Add(req.Op.Timeout + 5*time.Second))
 	cctx, cancel := context.WithTimeout(ctx, req.Op.Timeout+5*time.Second)
 	defer cancel()
 	err := c.client.Call(cctx, c.peerAddrs(node), "exec", req, &rep)
@@ -400,6 +562,14 @@ func (c *Controller) Register(s *wire.Server) {
 		defer c.mu.Unlock()
 		return string(c.fullDoc().Bytes()), nil
 	})
+	s.Handle("fence", func(ctx context.Context, from string, body json.RawMessage) (any, error) {
+		// A peer whose own stop failed asks for its fence.
+		var target string
+		if err := json.Unmarshal(body, &target); err != nil {
+			return nil, err
+		}
+		return c.FenceNode(ctx, target, "")
+	})
 	s.Handle("forget", func(_ context.Context, _ string, body json.RawMessage) (any, error) {
 		var rsc string
 		if err := json.Unmarshal(body, &rsc); err != nil {
@@ -455,6 +625,7 @@ func (c *Controller) pull(dc string) {
 // resource and node commands): it must be newer than the current one, or it
 // is made so, and it goes to every peer.
 func (c *Controller) ReplaceCIB(d *cibdoc.Doc) {
+	c.cfg.ensureNodes(d)
 	c.mu.Lock()
 	cur := c.doc.Version()
 	if !cur.Less(d.Version()) {
