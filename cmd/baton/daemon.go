@@ -15,7 +15,7 @@ import (
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/membership"
-	"github.com/baton-ha/baton/crm/quorum"
+	"github.com/baton-ha/baton/crm/witness"
 )
 
 const defaultConfig = "/etc/baton/baton.toml"
@@ -80,7 +80,7 @@ func witnessCommand() *cli.Command {
 			defer stop()
 			log := logger(c)
 			log.Info("baton witness listening", "addr", conn.LocalAddr().String(), "lease", c.Duration("lease"))
-			w := &quorum.Witness{Key: key, Lease: c.Duration("lease"), Log: log}
+			w := &witness.Witness{Key: key, Lease: c.Duration("lease"), Log: log}
 			return w.Serve(ctx, conn)
 		},
 	}

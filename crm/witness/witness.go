@@ -1,9 +1,10 @@
-// Package quorum decides whether a node that has lost its peers may run
-// resources. For two-node clusters the deciding vote comes from a witness
-// (`baton witness`), a small tie-breaker on a third host in the spirit of
-// corosync-qnetd: of two partitions that both ask, exactly one is granted the
-// vote, and it keeps it for as long as it renews it.
-package quorum
+// Package witness holds the tie-breaker of two-node clusters (`baton
+// witness`), a small service on a third host in the spirit of
+// corosync-qnetd, and the client nodes use to ask it: of two partitions
+// that both ask, exactly one is granted the vote, and it keeps it for as
+// long as it renews it. The rule for when a node needs the vote lives in
+// crm/controller/quorum.go.
+package witness
 
 import (
 	"context"
