@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
+
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -10,10 +10,25 @@ import (
 	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/cib/live"
 	"github.com/baton-ha/baton/crm/simulate"
+	"github.com/baton-ha/baton/crm/verify"
 )
 
 // loadCIB reads the CIB from -x FILE, stdin (-p) or the live cluster (-L).
 func loadCIB(c *cli.Context) (*cib.CIB, error) {
+	data, err := readCIBSource(c)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := cib.Parse(data)
+	if err != nil {
+		return nil, cli.Exit(err.Error(), 2)
+	}
+	return doc, nil
+}
+
+// readCIBSource reads the CIB named by the -x/-p/-L flags, refusing one
+// over verify.MaxSize before reading it whole.
+func readCIBSource(c *cli.Context) ([]byte, error) {
 	var data []byte
 	var err error
 	switch {
@@ -29,20 +44,30 @@ func loadCIB(c *cli.Context) (*cib.CIB, error) {
 		}
 		data = doc.Bytes()
 	case c.Bool("xml-pipe"):
-		data, err = io.ReadAll(os.Stdin)
+		data, err = verify.Read(os.Stdin)
 	case c.String("xml-file") != "":
-		data, err = os.ReadFile(c.String("xml-file"))
+		data, err = readCIBFile(c.String("xml-file"))
 	default:
 		return nil, cli.Exit("give the CIB: -x FILE, -p (stdin) or -L (live cluster)", 2)
 	}
 	if err != nil {
 		return nil, cli.Exit("read CIB: "+err.Error(), 2)
 	}
-	doc, err := cib.Parse(data)
+	return data, nil
+}
+
+// readCIBFile reads a CIB file of at most verify.MaxSize bytes.
+func readCIBFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, cli.Exit(err.Error(), 2)
+		return nil, err
 	}
-	return doc, nil
+	defer f.Close()
+	b, err := verify.Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
 }
 
 func cibSourceFlags() []cli.Flag {

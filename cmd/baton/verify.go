@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/baton-ha/baton/crm/simulate"
+	"github.com/baton-ha/baton/crm/verify"
 )
 
 func verifyCommand() *cli.Command {
@@ -18,7 +18,7 @@ func verifyCommand() *cli.Command {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"V"}, Usage: "also show warnings"},
 		),
 		Action: func(c *cli.Context) error {
-			doc, err := loadCIB(c)
+			data, err := readCIBSource(c)
 			if err != nil {
 				var ec cli.ExitCoder
 				if errors.As(err, &ec) {
@@ -29,7 +29,7 @@ func verifyCommand() *cli.Command {
 				}
 				return err
 			}
-			rep := simulate.Verify(doc)
+			rep := verify.Bytes(data)
 			for _, w := range rep.Warnings {
 				if c.Bool("verbose") {
 					fmt.Fprintln(c.App.ErrWriter, "warning:", w)

@@ -35,6 +35,9 @@ func Parse(data []byte) (*CIB, error) {
 	if root.Tag != "cib" {
 		return nil, Errors{src.errorf(root, "root element must be <cib>")}
 	}
+	if n := len(doc.ChildElements()); n > 1 {
+		return nil, Errors{src.errorf(doc.ChildElements()[1], "a CIB has one root element; this document has %d", n)}
+	}
 	p := &parser{src: src, sets: map[string]*NVSet{}}
 	c := p.cib(root)
 	c.Warnings = p.warns
@@ -65,6 +68,13 @@ func (p *parser) cib(root *etree.Element) *CIB {
 	q := root.SelectAttrValue("have-quorum", "true")
 	c.HaveQuorum, _ = ParseBool(q)
 	c.DCUUID = root.SelectAttrValue("dc-uuid", "")
+	for _, a := range []string{"admin_epoch", "epoch", "num_updates"} {
+		if v := root.SelectAttrValue(a, ""); v != "" {
+			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || n > MaxVersion {
+				p.fail(root, "%s %q must be an integer from 0 to %d: the newest copy of the CIB wins by these counters, and they must never wrap", a, v, int64(MaxVersion))
+			}
+		}
+	}
 	if d := root.SelectAttrValue("execution-date", ""); d != "" {
 		if secs, err := strconv.ParseInt(d, 10, 64); err == nil {
 			c.ExecutionDate = time.Unix(secs, 0).UTC()

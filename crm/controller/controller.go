@@ -23,6 +23,7 @@ import (
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/status"
+	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -388,8 +389,9 @@ func (c *Controller) Register(s *wire.Server) {
 		if err := json.Unmarshal(body, &x); err != nil {
 			return nil, err
 		}
-		d, err := cibdoc.Parse([]byte(x))
+		d, err := verify.Parse([]byte(x))
 		if err != nil {
+			c.log.Warn("refused a CIB from a peer; keeping the running one", "from", from, "err", err)
 			return nil, err
 		}
 		c.adopt(d, from)
@@ -446,9 +448,12 @@ func (c *Controller) pull(dc string) {
 		c.mu.Unlock()
 		return
 	}
-	if d, err := cibdoc.Parse([]byte(x)); err == nil {
-		c.adopt(d, dc)
+	d, err := verify.Parse([]byte(x))
+	if err != nil {
+		c.log.Warn("refused the DC's CIB; keeping the running one", "dc", dc, "err", err)
+		return
 	}
+	c.adopt(d, dc)
 }
 
 // ReplaceCIB installs a new configuration (from `baton cib replace` or the
@@ -458,10 +463,8 @@ func (c *Controller) ReplaceCIB(d *cibdoc.Doc) {
 	c.mu.Lock()
 	cur := c.doc.Version()
 	if !cur.Less(d.Version()) {
-		v := cur
-		v.Epoch++
-		v.Updates = 0
-		d.SetVersion(v)
+		d.SetVersion(cur)
+		d.ConfigChanged()
 	}
 	c.doc = d
 	c.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 	"github.com/baton-ha/baton/crm/controller"
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -32,7 +33,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state_dir: %w", err)
 	}
-	doc, err := loadCIB(cfg)
+	doc, err := loadCIB(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -150,22 +151,45 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 }
 
 // loadCIB starts from the newer of the configured CIB and this node's saved
-// copy (which carries the cluster's later changes).
-func loadCIB(cfg *config.Config) (*cibdoc.Doc, error) {
-	b, err := os.ReadFile(cfg.CIB)
-	if err != nil {
-		return nil, fmt.Errorf("cib: %w", err)
-	}
-	doc, err := cibdoc.Parse(b)
+// copy (which carries the cluster's later changes). The configured CIB must
+// pass verification or the daemon does not start; a saved copy that fails
+// it is ignored with a warning.
+func loadCIB(cfg *config.Config, log *slog.Logger) (*cibdoc.Doc, error) {
+	b, err := readFileMax(cfg.CIB)
 	if err != nil {
 		return nil, fmt.Errorf("cib %s: %w", cfg.CIB, err)
 	}
-	if saved, err := os.ReadFile(cfg.LocalCIB()); err == nil {
-		if s, err := cibdoc.Parse(saved); err == nil && doc.Version().Less(s.Version()) {
-			return s, nil
+	doc, err := verify.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("cib %s: %w", cfg.CIB, err)
+	}
+	saved, err := readFileMax(cfg.LocalCIB())
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			log.Warn("ignoring this node's saved CIB", "path", cfg.LocalCIB(), "err", err)
 		}
+		return doc, nil
+	}
+	s, err := verify.Parse(saved)
+	if err != nil {
+		log.Warn("ignoring this node's saved CIB", "path", cfg.LocalCIB(), "err", err)
+		return doc, nil
+	}
+	if doc.Version().Less(s.Version()) {
+		return s, nil
 	}
 	return doc, nil
+}
+
+// readFileMax reads a CIB file without holding more than verify.MaxSize+1
+// bytes of it.
+func readFileMax(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return verify.Read(f)
 }
 
 // attrStore lets agents on this node set this node's attributes.
@@ -207,12 +231,9 @@ func registerAdmin(s *wire.Server, ctl *controller.Controller) {
 		if err := json.Unmarshal(body, &x); err != nil {
 			return nil, err
 		}
-		d, err := cibdoc.Parse([]byte(x))
+		d, err := verify.Parse([]byte(x))
 		if err != nil {
-			return nil, err
-		}
-		if err := Verify(d); err != nil {
-			return nil, err
+			return nil, err // the running CIB stays
 		}
 		ctl.ReplaceCIB(d)
 		return nil, nil

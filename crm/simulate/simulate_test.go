@@ -147,19 +147,3 @@ func TestInjections(t *testing.T) {
 		})
 	}
 }
-
-func TestVerify(t *testing.T) {
-	doc, err := cib.Parse([]byte(`<cib><configuration><nodes><node id="1" uname="n1"/></nodes><resources>
-<primitive id="a" class="ocf" provider="p" type="t"/></resources><constraints>
-<rsc_order id="o" first="a" then="ghost" kind="Sometimes"/></constraints></configuration></cib>`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := Verify(doc)
-	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], `<rsc_order id="o">: resource "ghost" names no configured resource`) {
-		t.Errorf("errors: %q", rep.Errors)
-	}
-	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), `unknown kind "Sometimes"`) {
-		t.Errorf("warnings: %q", rep.Warnings)
-	}
-}
