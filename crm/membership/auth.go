@@ -42,6 +42,9 @@ func LoadKey(path string) (Key, error) {
 	return Key(b), nil
 }
 
+// SignatureLen is the length of Sign's result.
+const SignatureLen = sha256.Size
+
 // Sign returns the HMAC-SHA256 of msg.
 func (k Key) Sign(msg []byte) []byte { return k.sign(msg) }
 
