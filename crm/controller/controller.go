@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,6 +81,7 @@ type Controller struct {
 
 	kick       chan struct{}
 	transition int
+	retry      retry
 }
 
 // New returns a controller starting from doc (the CIB read at start).
@@ -129,6 +131,11 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-c.cfg.Members.Changes():
 		case <-c.kick:
 		case <-tick.C:
+			if c.retry.waiting(time.Now()) {
+				// A failed transition is retried by its own timer, with
+				// backoff; the tick must not start another chain.
+				continue
+			}
 		}
 		c.step(ctx)
 	}
@@ -245,11 +252,14 @@ func (c *Controller) step(ctx context.Context) {
 	c.pulledFrom = ""
 	c.mu.Unlock()
 	if err := c.runTransition(ctx, v, quorate); err != nil {
-		c.log.Warn("transition incomplete; retrying", "err", err)
-		// Back off a little so that a resource failing at once does not
-		// spin the loop.
-		time.AfterFunc(500*time.Millisecond, c.Kick)
+		cause, _, _ := strings.Cut(err.Error(), ": ")
+		if d, ok := c.retry.failed(time.Now(), cause); ok {
+			c.log.Warn("transition incomplete; retrying", "err", err, "in", d)
+			time.AfterFunc(d, c.Kick)
+		}
+		return
 	}
+	c.retry.succeeded()
 }
 
 // ExecRequest asks a node to run one operation.
