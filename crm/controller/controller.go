@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/statedir"
 	"github.com/baton-ha/baton/crm/status"
 	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/wire"
@@ -508,16 +508,9 @@ func (c *Controller) persist() {
 	if c.cfg.CIBPath == "" {
 		return
 	}
-	tmp := c.cfg.CIBPath + ".tmp"
-	if err := os.MkdirAll(filepath.Dir(c.cfg.CIBPath), 0o750); err == nil {
-		if err := os.WriteFile(tmp, b, 0o600); err == nil {
-			err = os.Rename(tmp, c.cfg.CIBPath)
-			if err == nil {
-				return
-			}
-		}
+	if err := statedir.WriteFile(filepath.Dir(c.cfg.CIBPath), filepath.Base(c.cfg.CIBPath), b); err != nil {
+		c.log.Error("cannot save the CIB", "path", c.cfg.CIBPath, "err", err)
 	}
-	c.log.Error("cannot save the CIB", "path", c.cfg.CIBPath)
 }
 
 // broadcast sends the CIB to every live peer.

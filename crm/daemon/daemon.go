@@ -19,6 +19,7 @@ import (
 	"github.com/baton-ha/baton/crm/controller"
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/statedir"
 	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
@@ -30,7 +31,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+	if err := statedir.Ensure(cfg.StateDir); err != nil {
 		return fmt.Errorf("state_dir: %w", err)
 	}
 	doc, err := loadCIB(cfg, log)
