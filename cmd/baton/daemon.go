@@ -43,6 +43,9 @@ func daemonCommand() *cli.Command {
 				return cli.Exit(err.Error(), 2)
 			}
 			if _, err := membership.LoadKey(cfg.AuthKey); err != nil {
+				return cli.Exit(fmt.Sprintf("config %s: auth_key: %v", c.String("config"), err), 2)
+			}
+			if err := cfg.CheckFiles(); err != nil {
 				return cli.Exit(err.Error(), 2)
 			}
 			if c.Bool("check") {

@@ -37,6 +37,8 @@ type Config struct {
 	Ping      Ping      `toml:"ping"`
 	Quorum    Quorum    `toml:"quorum"`
 	Fencing   Fencing   `toml:"fencing"`
+
+	path string // the file it was loaded from, for error messages
 }
 
 // Heartbeat holds the failure-detection timing.
@@ -129,10 +131,24 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("config %s: unknown keys: %s (see docs/daemon.md)", path, strings.Join(keys, ", "))
 	}
+	c.path = path
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, inFile(path, err)
 	}
 	return &c, nil
+}
+
+// inFile prefixes every one of errs with the file's name, so that each
+// line of the message names file and key.
+func inFile(path string, err error) error {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			errs = append(errs, fmt.Errorf("config %s: %w", path, e))
+		}
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("config %s: %w", path, err)
 }
 
 // Validate fills in defaults and checks every setting; the error names the
@@ -158,6 +174,9 @@ func (c *Config) Validate() error {
 	if c.StateDir == "" {
 		c.StateDir = "/var/lib/baton"
 	}
+	if !filepath.IsAbs(c.StateDir) {
+		bad("state_dir: %q is not an absolute path", c.StateDir)
+	}
 	if c.OCFRoot == "" {
 		c.OCFRoot = "/usr/lib/ocf"
 	}
@@ -180,11 +199,6 @@ func (c *Config) Validate() error {
 	def(&h.Keepalive, 500*time.Millisecond)
 	def(&h.Warntime, time.Second)
 	def(&h.Deadtime, 2*time.Second)
-	if !(h.Keepalive.Duration > 0 && h.Keepalive.Duration < h.Warntime.Duration && h.Warntime.Duration < h.Deadtime.Duration) {
-		bad("heartbeat: need 0 < keepalive < warntime < deadtime, got %v, %v, %v", h.Keepalive.Duration, h.Warntime.Duration, h.Deadtime.Duration)
-	} else if h.Deadtime.Duration < 2*h.Keepalive.Duration {
-		bad("heartbeat.deadtime: %v leaves room for fewer than two heartbeats of %v", h.Deadtime.Duration, h.Keepalive.Duration)
-	}
 	if len(c.Links) < 2 {
 		bad("link: %d heartbeat link(s) configured; at least two are required (e.g. a dedicated heartbeat NIC and the service NIC), so that one failed cable is not a failed node", len(c.Links))
 	}
@@ -196,9 +210,6 @@ func (c *Config) Validate() error {
 			bad("link[%d].name: %q used twice", i, l.Name)
 		}
 		linkNames[l.Name] = true
-		if net.ParseIP(l.Address) == nil {
-			bad("link[%d].address: %q is not an IP address", i, l.Address)
-		}
 	}
 	if len(c.Peers) == 0 {
 		bad("peer: no peer configured")
@@ -220,11 +231,6 @@ func (c *Config) Validate() error {
 		ids[p.NodeID] = p.Name
 		if len(p.Addresses) != len(c.Links) {
 			bad("peer[%d].addresses: %d given for %d links; give one per link, in link order (\"\" where the peer has none)", i, len(p.Addresses), len(c.Links))
-		}
-		for j, a := range p.Addresses {
-			if a != "" && net.ParseIP(a) == nil {
-				bad("peer[%d].addresses[%d]: %q is not an IP address", i, j, a)
-			}
 		}
 	}
 	pg := &c.Ping
@@ -260,6 +266,7 @@ func (c *Config) Validate() error {
 		bad("quorum.policy: %q is not one of fence, witness, ignore, stop", q.Policy)
 	}
 	def(&c.Fencing.Timeout, 60*time.Second)
+	c.checkBounds(bad)
 	return errors.Join(errs...)
 }
 

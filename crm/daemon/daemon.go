@@ -31,6 +31,9 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.CheckFiles(); err != nil {
+		return err
+	}
 	if err := statedir.Ensure(cfg.StateDir); err != nil {
 		return fmt.Errorf("state_dir: %w", err)
 	}

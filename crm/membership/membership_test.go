@@ -221,6 +221,17 @@ func TestLoadKey(t *testing.T) {
 	if _, err := LoadKey(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "urandom") {
 		t.Errorf("missing key: %v", err)
 	}
+	if os.Geteuid() == 0 {
+		// A key another user owns could be replaced or read by that user.
+		theirs := filepath.Join(dir, "theirs")
+		os.WriteFile(theirs, []byte("0123456789abcdef0123"), 0o600)
+		if err := os.Chown(theirs, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadKey(theirs); err == nil || !strings.Contains(err.Error(), "owned by uid 65534") {
+			t.Errorf("key owned by another user: %v", err)
+		}
+	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
