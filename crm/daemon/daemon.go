@@ -84,7 +84,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	mem, err := membership.New(membership.Config{Cluster: cfg.Cluster, Node: cfg.Node, Key: key,
 		Keepalive: cfg.Heartbeat.Keepalive.Duration, Warntime: cfg.Heartbeat.Warntime.Duration,
-		Deadtime: cfg.Heartbeat.Deadtime.Duration, Links: links, Peers: peers, Log: log.With("part", "membership")})
+		Deadtime: cfg.Heartbeat.Deadtime.Duration, Links: links, Peers: peers, StateDir: cfg.StateDir, Log: log.With("part", "membership")})
 	if err != nil {
 		return err
 	}

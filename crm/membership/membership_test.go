@@ -135,18 +135,19 @@ func TestWrongKeyNeverAlive(t *testing.T) {
 
 func TestReplayRejected(t *testing.T) {
 	clock := time.Unix(1000, 0)
+	at := func(d time.Duration) int64 { return time.Unix(1000, 0).Add(d).UnixNano() }
 	m, err := New(Config{Cluster: "c", Node: "a", Key: testKey, Links: []Link{{Name: "l"}},
 		Peers: []Peer{{Name: "b", Addrs: []net.Addr{nil}}}, Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := &Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Seq: 5, Time: 100}
-	m.accept(old, 0)
+	me := m.incarnation
+	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Echo: me, Seq: 5, Time: at(0)}, 0)
 	if !state(m).Alive {
 		t.Fatal("first heartbeat not accepted")
 	}
 	// b restarts with a new incarnation and a later clock.
-	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 2, Seq: 1, Time: 200}, 0)
+	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 2, Echo: me, Seq: 1, Time: at(time.Second)}, 0)
 	// Time passes and b dies.
 	clock = clock.Add(10 * time.Second)
 	m.check()
@@ -154,18 +155,67 @@ func TestReplayRejected(t *testing.T) {
 		t.Fatal("b should be dead")
 	}
 	// A recording of b's first incarnation must not revive it, nor a
-	// repeated packet of the current one, nor one sent on another link.
+	// repeated packet of the current one, nor one sent on another link,
+	// nor one that does not echo this node's incarnation, nor one whose
+	// time is far from this node's clock.
 	for _, h := range []*Heartbeat{
-		{Cluster: "c", From: "b", Incarnation: 1, Seq: 6, Time: 150},
-		{Cluster: "c", From: "b", Incarnation: 2, Seq: 1, Time: 200},
-		{Cluster: "c", From: "b", Incarnation: 2, Seq: 9, Time: 300, Link: 1},
-		{Cluster: "other", From: "b", Incarnation: 2, Seq: 9, Time: 300},
-		{Cluster: "c", From: "stranger", Incarnation: 2, Seq: 9, Time: 300},
+		{Cluster: "c", From: "b", Incarnation: 1, Echo: me, Seq: 6, Time: at(500 * time.Millisecond)},
+		{Cluster: "c", From: "b", Incarnation: 2, Echo: me, Seq: 1, Time: at(time.Second)},
+		{Cluster: "c", From: "b", Incarnation: 2, Echo: me, Seq: 9, Time: at(2 * time.Second), Link: 1},
+		{Cluster: "other", From: "b", Incarnation: 2, Echo: me, Seq: 9, Time: at(2 * time.Second)},
+		{Cluster: "c", From: "stranger", Incarnation: 2, Echo: me, Seq: 9, Time: at(2 * time.Second)},
+		{Cluster: "c", From: "b", Incarnation: 3, Echo: me + 1, Seq: 1, Time: at(9 * time.Second)},
+		{Cluster: "c", From: "b", Incarnation: 4, Echo: me, Seq: 1, Time: at(time.Hour)},
 	} {
 		m.accept(h, 0)
 		if state(m).Alive {
 			t.Fatalf("heartbeat %+v revived b", h)
 		}
+	}
+	// The live b answers the challenge: alive again.
+	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 3, Echo: me, Seq: 2, Time: at(9 * time.Second)}, 0)
+	if !state(m).Alive {
+		t.Fatal("b echoing this boot's incarnation is not accepted")
+	}
+}
+
+// After this node restarts (a new Membership, so a new incarnation), every
+// packet recorded before it started echoes the old incarnation and is not
+// counted, however fresh its time; the peer's saved incarnation and time
+// survive in the state directory.
+func TestReplayAfterRestart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Unix(5000, 0)
+	cfg := Config{Cluster: "c", Node: "a", Key: testKey, Links: []Link{{Name: "l"}}, StateDir: dir,
+		Peers: []Peer{{Name: "b", Addrs: []net.Addr{nil}}}, Now: func() time.Time { return clock }}
+	first, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded []*Heartbeat
+	for i := 1; i <= 5; i++ {
+		h := &Heartbeat{Cluster: "c", From: "b", Incarnation: 7, Echo: first.incarnation, Seq: uint64(i), Time: clock.Add(time.Duration(i) * 500 * time.Millisecond).UnixNano()}
+		first.accept(h, 0)
+		recorded = append(recorded, h)
+	}
+	if !state(first).Alive {
+		t.Fatal("b not alive before the restart")
+	}
+	again, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := again.peers["b"]; p.incarnation != 7 || p.lastTime != recorded[0].Time {
+		t.Fatalf("saved state not restored: %+v", p)
+	}
+	for _, h := range recorded {
+		again.accept(h, 0)
+	}
+	if state(again).Alive {
+		t.Fatal("a recording from before the restart made b alive")
 	}
 }
 
@@ -247,4 +297,50 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// A correctly signed, fresh heartbeat that comes from an address other
+// than the one configured for its sender on that link is dropped.
+func TestSourceAddressChecked(t *testing.T) {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	liar, err := net.ListenPacket("udp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this host: %v", err)
+	}
+	defer liar.Close()
+	bAddr := &net.UDPAddr{IP: net.ParseIP("127.0.0.3"), Port: 9}
+	m, err := New(Config{Cluster: "c", Node: "a", Key: testKey, Links: []Link{{Name: "l", Conn: conn}},
+		Keepalive: 20 * time.Millisecond, Warntime: 60 * time.Millisecond, Deadtime: 150 * time.Millisecond,
+		Peers: []Peer{{Name: "b", Addrs: []net.Addr{bAddr}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for i := 1; i <= 3; i++ {
+		h := Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Echo: m.incarnation, Seq: uint64(i), Time: time.Now().UnixNano()}
+		pkt, _ := h.Marshal(testKey)
+		if _, err := liar.WriteTo(pkt, conn.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	right, err := net.ListenPacket("udp", "127.0.0.3:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.3 on this host: %v", err)
+	}
+	defer right.Close()
+	waitFor(t, "the dropped packets to be read", func() bool { return m.drops.Count() >= 3 })
+	if state(m).Alive {
+		t.Fatal("a heartbeat from an unconfigured address made b alive")
+	}
+	h := Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Echo: m.incarnation, Seq: 10, Time: time.Now().UnixNano()}
+	pkt, _ := h.Marshal(testKey)
+	right.WriteTo(pkt, conn.LocalAddr())
+	waitFor(t, "b alive from its own address", func() bool { return state(m).Alive })
 }

@@ -18,8 +18,16 @@ type Limiter struct {
 	Interval time.Duration // default 10 s
 	Now      func() time.Time
 
-	mu   sync.Mutex
-	last map[string]entry
+	mu    sync.Mutex
+	last  map[string]entry
+	count int
+}
+
+// Count returns how many events were recorded, logged or not.
+func (l *Limiter) Count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.count
 }
 
 type entry struct {
@@ -39,6 +47,7 @@ func (l *Limiter) Record(msg string, args ...any) {
 		interval = 10 * time.Second
 	}
 	l.mu.Lock()
+	l.count++
 	if l.last == nil {
 		l.last = map[string]entry{}
 	}
