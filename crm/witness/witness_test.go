@@ -2,6 +2,7 @@ package witness
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"testing"
 	"time"
@@ -72,5 +73,87 @@ func TestAskWrongKeyGetsNoVote(t *testing.T) {
 	defer cancel()
 	if r, err := Ask(ctx, membership.Key("a-different-key-of-32-bytes-long"), addr, Request{Cluster: "c", Node: "n"}); err == nil {
 		t.Fatalf("a request signed with another key was answered: %+v", r)
+	}
+}
+
+// ask runs the two exchanges through Handle, as node from addr.
+func ask(t *testing.T, w *Witness, k membership.Key, from net.Addr, r Request) (req []byte, rep *Reply) {
+	t.Helper()
+	hello, _ := json.Marshal(Hello{Hello: true, Cluster: r.Cluster})
+	out := w.Handle(hello, from)
+	var ch Challenge
+	if out == nil || json.Unmarshal(out, &ch) != nil {
+		t.Fatalf("no challenge for %s: %q", r.Cluster, out)
+	}
+	r.Challenge = ch.Challenge
+	req, err := seal(k, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req, answer(w, k, req, from)
+}
+
+// answer hands a (possibly recorded) request to the witness.
+func answer(w *Witness, k membership.Key, req []byte, from net.Addr) *Reply {
+	out := w.Handle(req, from)
+	if out == nil {
+		return nil
+	}
+	var rep Reply
+	if open(k, out, &rep) != nil {
+		return nil
+	}
+	return &rep
+}
+
+// A recorded vote request is worth nothing a second time: not from the
+// same address (its challenge is used), not from another (the challenge
+// was issued to the first), not later (expired). Before, one recording
+// replayed every 500 ms held the vote for a dead node indefinitely.
+func TestRecordedRequestIsRefused(t *testing.T) {
+	now := time.Unix(100, 0)
+	w := &Witness{Key: key, Lease: 3 * time.Second, Now: func() time.Time { return now }}
+	x := &net.UDPAddr{IP: net.ParseIP("10.0.0.1"), Port: 40000}
+	req, rep := ask(t, w, key, x, Request{Cluster: "c", Node: "x", Nonce: 1})
+	if rep == nil || !rep.Granted {
+		t.Fatalf("x's own request: %+v", rep)
+	}
+	other := &net.UDPAddr{IP: net.ParseIP("10.0.0.66"), Port: 40000}
+	for i, tc := range []struct {
+		advance time.Duration
+		from    net.Addr
+	}{
+		{0, x}, {500 * time.Millisecond, other}, {500 * time.Millisecond, x}, {3 * time.Second, x},
+	} {
+		now = now.Add(tc.advance)
+		if rep := answer(w, key, req, tc.from); rep != nil {
+			t.Fatalf("replay %d from %v answered: %+v", i, tc.from, rep)
+		}
+	}
+	// x is gone (its lease ran out while only recordings came): y gets it.
+	if _, rep := ask(t, w, key, other, Request{Cluster: "c", Node: "y", Nonce: 2}); rep == nil || !rep.Granted {
+		t.Fatalf("the survivor after the holder died: %+v", rep)
+	}
+}
+
+// One witness serves several clusters, each with its own key; a cluster's
+// key does not speak for another, and an unknown cluster gets no answer.
+func TestClustersWithTheirOwnKeys(t *testing.T) {
+	k1 := membership.Key("cluster-one-key-cluster-one-key!")
+	k2 := membership.Key("cluster-two-key-cluster-two-key!")
+	w := &Witness{Keys: map[string]membership.Key{"one": k1, "two": k2}}
+	a := &net.UDPAddr{IP: net.ParseIP("10.0.0.1"), Port: 1}
+	if _, rep := ask(t, w, k1, a, Request{Cluster: "one", Node: "n1"}); rep == nil || !rep.Granted {
+		t.Fatalf("cluster one: %+v", rep)
+	}
+	if _, rep := ask(t, w, k2, a, Request{Cluster: "two", Node: "n1"}); rep == nil || !rep.Granted {
+		t.Fatalf("cluster two: %+v", rep)
+	}
+	if _, rep := ask(t, w, k1, a, Request{Cluster: "two", Node: "intruder"}); rep != nil {
+		t.Fatalf("cluster one's key spoke for cluster two: %+v", rep)
+	}
+	hello, _ := json.Marshal(Hello{Hello: true, Cluster: "three"})
+	if out := w.Handle(hello, a); out != nil {
+		t.Fatalf("a cluster the witness does not serve got a challenge: %s", out)
 	}
 }
