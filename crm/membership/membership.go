@@ -359,6 +359,7 @@ func (m *Membership) accept(h *Heartbeat, li int) {
 		// peer has not heard us since we started, or this is a recording.
 		// Tell it our incarnation now; it counts once it echoes it.
 		m.mu.Unlock()
+		m.cfg.Log.Debug("heartbeat does not answer this boot's challenge; not counted", "peer", h.From, "link", m.cfg.Links[li].Name)
 		select {
 		case m.greet <- struct{}{}:
 		default:
