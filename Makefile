@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOTAGS  ?= urfave_cli_no_docs
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all build install metadata deps test test-unit bench demo e2e-vm vet clean
+.PHONY: all build install metadata deps test test-unit fuzz bench demo e2e-vm vet clean
 
 all: build
 
@@ -46,6 +46,12 @@ test: deps
 	$(GO) test -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./...
 	# The cgo binding to Pacemaker's libcib, behind its build tag.
 	$(GO) test -count=1 -tags pacemaker -timeout 10m ./crm/cib/live
+	# Every fuzz target, briefly, over its corpus.
+	GO=$(GO) scripts/fuzz.sh
+
+# Fuzz every target for FUZZTIME each (default 1s).
+fuzz:
+	GO=$(GO) FUZZTIME=$(or $(FUZZTIME),1s) scripts/fuzz.sh
 
 # Unit tests only: no root, no daemons.
 test-unit:

@@ -119,8 +119,17 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.Strin
 
 // Load reads and validates a configuration file.
 func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return Parse(path, b)
+}
+
+// Parse decodes and validates a configuration read from path.
+func Parse(path string, data []byte) (*Config, error) {
 	var c Config
-	md, err := toml.DecodeFile(path, &c)
+	md, err := toml.Decode(string(data), &c)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
