@@ -18,6 +18,7 @@ import (
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/controller"
+	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/simulate"
@@ -41,6 +42,24 @@ func admin(c *cli.Context, method string, body, out any) error {
 	cl := &wire.Client{Key: key, From: "cli"}
 	if err := cl.CallUnix(ctx, cfg.AdminSocket(), method, body, out); err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v (is `baton daemon` running on this node?)", method, err), 1)
+	}
+	return nil
+}
+
+// readStatus asks the admin socket when this user can read the cluster
+// key, and otherwise the read-only status socket (status_group).
+func readStatus(c *cli.Context, st *controller.State) error {
+	cfg, err := config.Load(c.String("config"))
+	if err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	if _, kerr := membership.LoadKey(cfg.AuthKey); kerr == nil || cfg.StatusGroup == "" {
+		return admin(c, "status", nil, st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := daemon.ReadStatus(ctx, cfg.StatusSocket, st); err != nil {
+		return cli.Exit(fmt.Sprintf("status: %v (is `baton daemon` running on this node?)", err), 1)
 	}
 	return nil
 }
@@ -87,7 +106,7 @@ func statusCommand() *cli.Command {
 		Flags: []cli.Flag{configFlag, &cli.StringFlag{Name: "output-as", Value: "text", Usage: "text, xml or json"}},
 		Action: func(c *cli.Context) error {
 			var st controller.State
-			if err := admin(c, "status", nil, &st); err != nil {
+			if err := readStatus(c, &st); err != nil {
 				return err
 			}
 			return printState(c.App.Writer, st, c.String("output-as"))

@@ -30,6 +30,11 @@ type Config struct {
 	// peer before it runs anything, so that two nodes booting apart cannot
 	// both start the stack. Default true.
 	WaitForAll *bool `toml:"wait_for_all"`
+	// StatusGroup, when set, lets members of this group (a name or a
+	// numeric gid; Pacemaker's is haclient) read `baton status` through
+	// StatusSocket without the cluster key: the status and nothing else.
+	StatusGroup  string `toml:"status_group"`
+	StatusSocket string `toml:"status_socket"` // default /run/baton/status.sock
 
 	Heartbeat Heartbeat `toml:"heartbeat"`
 	Links     []Link    `toml:"link"`
@@ -188,6 +193,12 @@ func (c *Config) Validate() error {
 	}
 	if c.OCFRoot == "" {
 		c.OCFRoot = "/usr/lib/ocf"
+	}
+	if c.StatusSocket == "" {
+		c.StatusSocket = "/run/baton/status.sock"
+	}
+	if !filepath.IsAbs(c.StatusSocket) {
+		bad("status_socket: %q is not an absolute path", c.StatusSocket)
 	}
 	if c.WaitForAll == nil {
 		t := true

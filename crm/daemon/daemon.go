@@ -137,6 +137,19 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	_ = os.Chmod(attrSock, 0o600)
 	run(func() error { return ocf.ServeAttributes(ctx, attrL, &attrStore{ctl: ctl, node: cfg.Node}, cfg.Node) })
+	if cfg.StatusGroup != "" {
+		gid, err := GroupID(cfg.StatusGroup)
+		if err != nil {
+			return fmt.Errorf("status_group %q: %w", cfg.StatusGroup, err)
+		}
+		sl, err := listenStatus(cfg.StatusSocket, gid)
+		if err != nil {
+			return fmt.Errorf("status socket %s: %w", cfg.StatusSocket, err)
+		}
+		run(func() error {
+			return serveStatus(ctx, sl, gid, func() any { return ctl.Snapshot() }, log.With("part", "status"))
+		})
+	}
 	run(func() error { return mem.Run(ctx) })
 	if len(cfg.Ping.Hosts) > 0 {
 		p := &pinger{cfg: cfg.Ping, set: ctl.SetLocalAttr, log: log.With("part", "ping")}
