@@ -396,7 +396,7 @@ func cibCommand() *cli.Command {
 					if f == "" {
 						return cli.Exit("name the CIB file", 2)
 					}
-					b, err := readCIBFile(f)
+					b, err := verify.ReadFile(f)
 					if err != nil {
 						return cli.Exit(err.Error(), 2)
 					}

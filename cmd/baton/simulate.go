@@ -46,7 +46,7 @@ func readCIBSource(c *cli.Context) ([]byte, error) {
 	case c.Bool("xml-pipe"):
 		data, err = verify.Read(os.Stdin)
 	case c.String("xml-file") != "":
-		data, err = readCIBFile(c.String("xml-file"))
+		data, err = verify.ReadFile(c.String("xml-file"))
 	default:
 		return nil, cli.Exit("give the CIB: -x FILE, -p (stdin) or -L (live cluster)", 2)
 	}
@@ -54,20 +54,6 @@ func readCIBSource(c *cli.Context) ([]byte, error) {
 		return nil, cli.Exit("read CIB: "+err.Error(), 2)
 	}
 	return data, nil
-}
-
-// readCIBFile reads a CIB file of at most verify.MaxSize bytes.
-func readCIBFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := verify.Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return b, nil
 }
 
 func cibSourceFlags() []cli.Flag {

@@ -172,7 +172,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 // pass verification or the daemon does not start; a saved copy that fails
 // it is ignored with a warning.
 func loadCIB(cfg *config.Config, log *slog.Logger) (*cibdoc.Doc, error) {
-	b, err := readFileMax(cfg.CIB)
+	b, err := verify.ReadFile(cfg.CIB)
 	if err != nil {
 		return nil, fmt.Errorf("cib %s: %w", cfg.CIB, err)
 	}
@@ -180,7 +180,7 @@ func loadCIB(cfg *config.Config, log *slog.Logger) (*cibdoc.Doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cib %s: %w", cfg.CIB, err)
 	}
-	saved, err := readFileMax(cfg.LocalCIB())
+	saved, err := verify.ReadFile(cfg.LocalCIB())
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			log.Warn("ignoring this node's saved CIB", "path", cfg.LocalCIB(), "err", err)
@@ -196,17 +196,6 @@ func loadCIB(cfg *config.Config, log *slog.Logger) (*cibdoc.Doc, error) {
 		return s, nil
 	}
 	return doc, nil
-}
-
-// readFileMax reads a CIB file without holding more than verify.MaxSize+1
-// bytes of it.
-func readFileMax(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return verify.Read(f)
 }
 
 // attrStore lets agents on this node set this node's attributes.

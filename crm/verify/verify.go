@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/baton-ha/baton/crm/cib"
@@ -102,6 +103,20 @@ func Read(r io.Reader) ([]byte, error) {
 	}
 	if len(b) > MaxSize {
 		return nil, errors.New(tooLarge(-1))
+	}
+	return b, nil
+}
+
+// ReadFile reads a CIB file through Read.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return b, nil
 }
