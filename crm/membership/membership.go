@@ -131,7 +131,7 @@ func New(cfg Config) (*Membership, error) {
 		return nil, errors.New("membership: auth key missing or too short")
 	case len(cfg.Links) == 0:
 		return nil, errors.New("membership: no heartbeat link")
-	case !(cfg.Keepalive < cfg.Warntime && cfg.Warntime < cfg.Deadtime):
+	case !(0 < cfg.Keepalive && cfg.Keepalive < cfg.Warntime && cfg.Warntime < cfg.Deadtime):
 		return nil, fmt.Errorf("membership: need keepalive < warntime < deadtime, got %v, %v, %v", cfg.Keepalive, cfg.Warntime, cfg.Deadtime)
 	}
 	var inc [8]byte

@@ -290,6 +290,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"no key":   {Node: "a", Links: []Link{{}}},
 		"no links": {Node: "a", Key: testKey},
 		"timing":   {Node: "a", Key: testKey, Links: []Link{{}}, Keepalive: time.Second, Warntime: time.Second, Deadtime: 2 * time.Second},
+		"negative": {Node: "a", Key: testKey, Links: []Link{{}}, Keepalive: -time.Second},
 		"addrs":    {Node: "a", Key: testKey, Links: []Link{{}}, Peers: []Peer{{Name: "b"}}},
 		"self":     {Node: "a", Key: testKey, Links: []Link{{}}, Peers: []Peer{{Name: "a", Addrs: []net.Addr{nil}}}},
 	} {
