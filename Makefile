@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOTAGS  ?= urfave_cli_no_docs
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all build install metadata deps test test-unit fuzz bench demo e2e-vm vet clean
+.PHONY: all build install metadata deps test test-unit fuzz bench demo e2e-vm faults vet clean
 
 all: build
 
@@ -59,6 +59,13 @@ test-unit:
 
 bench: deps build
 	$(GO) test ./tests/bench -run '^$$' -bench . -benchtime 1x -timeout 90m -v
+
+# The long fault campaign (tests/faults): N iterations, faults drawn with
+# SEED; prints a line per iteration and a table per fault.
+N    ?= 300
+SEED ?= 1
+faults: deps
+	BATON_FAULTS_N=$(N) BATON_FAULTS_SEED=$(SEED) $(GO) test -count=1 -timeout 12h -run '^TestFaultCampaign$$' -v ./tests/faults
 
 demo: deps build
 	@scripts/demo.sh

@@ -39,7 +39,8 @@ type haHandler struct {
 	logfile  string
 	debugLog string
 	stderr   io.Writer
-	attrs    string // pre-formatted With() attributes
+	attrs    string    // pre-formatted With() attributes
+	trace    io.Writer // trace_ra file of this invocation, or nil
 
 	mu  *sync.Mutex
 	sys **syslog.Writer // dialled on first use: most calls never log
@@ -48,11 +49,21 @@ type haHandler struct {
 // NewLogger returns the logger for an agent invocation, configured from the
 // HA_* variables in env, and a function that releases what it opened.
 func NewLogger(agent string, env *Env, stderr io.Writer) (*slog.Logger, func()) {
+	return newLogger(agent, env, stderr, nil)
+}
+
+// newLogger is NewLogger that also writes every message to trace, a
+// trace_ra file (trace.go), when it is not nil; the returned function closes
+// it.
+func newLogger(agent string, env *Env, stderr io.Writer, trace io.WriteCloser) (*slog.Logger, func()) {
 	h := &haHandler{
 		tag:    fmt.Sprintf("%s(%s)", agent, env.Instance),
 		stderr: stderr,
 		mu:     &sync.Mutex{},
 		sys:    new(*syslog.Writer),
+	}
+	if trace != nil {
+		h.trace = trace
 	}
 	v := env.Vars
 	h.debug, _ = ParseBool(v["HA_debug"])
@@ -69,12 +80,15 @@ func NewLogger(agent string, env *Env, stderr io.Writer) (*slog.Logger, func()) 
 		if *h.sys != nil {
 			(*h.sys).Close()
 		}
+		if trace != nil {
+			trace.Close()
+		}
 	}
 	return slog.New(h), closer
 }
 
 func (h *haHandler) Enabled(_ context.Context, l slog.Level) bool {
-	return l >= slog.LevelInfo || h.debug
+	return l >= slog.LevelInfo || h.debug || h.trace != nil
 }
 
 func (h *haHandler) WithAttrs(as []slog.Attr) slog.Handler {
@@ -117,6 +131,12 @@ func (h *haHandler) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 
+	if h.trace != nil {
+		_, _ = io.WriteString(h.trace, h.fileLine(r.Time, msg))
+		if r.Level < slog.LevelInfo && !h.debug {
+			return nil
+		}
+	}
 	if r.Level < slog.LevelInfo && h.debugLog != "" {
 		return appendLine(h.debugLog, h.fileLine(r.Time, msg))
 	}

@@ -73,10 +73,18 @@ func Run(a *Agent, o RunOptions) ExitCode {
 	}
 
 	env := ParseEnv(o.Environ)
-	log, closeLog := NewLogger(a.Name, env, o.Stderr)
+	var trace io.WriteCloser
+	if f := openTrace(a.Name, action, env, time.Now(), func(m string) { fmt.Fprintln(o.Stderr, m) }); f != nil {
+		trace = f
+		writeTraceHeader(f, a.Name, action, o.Environ)
+	}
+	log, closeLog := newLogger(a.Name, env, o.Stderr, trace)
 	defer closeLog()
 
 	finish := func(code ExitCode, reason string) ExitCode {
+		if trace != nil {
+			fmt.Fprintf(trace, "%s %s: rc=%d (%s) %s\n", a.Name, action, int(code), code, oneLine(reason))
+		}
 		if reason != "" {
 			fmt.Fprintf(o.Stderr, "%s%s\n", ExitReasonPrefix, oneLine(reason))
 		}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/baton-ha/baton/tests/harness"
 )
 
 const statusClientEnv = "BATON_TEST_STATUS_CLIENT"
@@ -37,9 +39,7 @@ func TestMain(m *testing.M) {
 // without the cluster key; a user outside it gets nothing, even where the
 // socket file's mode would let it connect.
 func TestStatusGroupReadsStatus(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run clients as other users")
-	}
+	harness.NeedRoot(t) // runs clients as other users
 	const gid, nobody = 4711, 65534
 	dir, err := os.MkdirTemp("", "baton-status-")
 	if err != nil {

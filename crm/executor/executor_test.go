@@ -100,8 +100,10 @@ func TestMissingAgentAndClass(t *testing.T) {
 func TestRecurringReportsChanges(t *testing.T) {
 	e := &Executor{OCFRoot: ocfRoot(t)}
 	state := filepath.Join(t.TempDir(), "d.state")
+	traces := t.TempDir() // each monitor run leaves a trace_ra file (ocf/trace.go)
 	op := Operation{Resource: "d1", Class: "ocf", Provider: "baton", Type: "Dummy", Action: "monitor",
-		Interval: 100 * time.Millisecond, Timeout: 5 * time.Second, Params: map[string]string{"state": state}}
+		Interval: 100 * time.Millisecond, Timeout: 5 * time.Second,
+		Params: map[string]string{"state": state, "trace_ra": "1", "trace_dir": traces}}
 	if err := os.WriteFile(state, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -118,23 +120,20 @@ func TestRecurringReportsChanges(t *testing.T) {
 		got = append(got, r.RC)
 		mu.Unlock()
 	})
-	time.Sleep(400 * time.Millisecond)
+	// Three more runs with the same result: none of them is reported.
+	before := countTraces(t, traces)
+	waitUntil(t, "three recurring monitors", func() bool { return countTraces(t, traces) >= before+3 })
 	mu.Lock()
 	if len(got) != 0 {
 		t.Errorf("unchanged results reported: %v", got)
 	}
 	mu.Unlock()
 	os.Remove(state) // the resource "fails"
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitUntil(t, "the change reported", func() bool {
 		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(got) > 0
+	})
 	mu.Lock()
 	if len(got) != 1 || got[0] != ocf.NotRunning {
 		t.Errorf("reports %v, want one NotRunning", got)
@@ -172,5 +171,32 @@ func TestAgentNamesStayUnderOCFRoot(t *testing.T) {
 		if _, err := os.Stat(marker); err == nil {
 			t.Fatalf("%s/%s ran a program outside the OCF root", op.Provider, op.Type)
 		}
+	}
+}
+
+// countTraces counts the finished monitor runs traced in dir.
+func countTraces(t *testing.T, dir string) int {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "d1.monitor.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if b, _ := os.ReadFile(f); strings.Contains(string(b), ": rc=") {
+			n++
+		}
+	}
+	return n
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/nfsstack"
 )
 
@@ -13,9 +14,7 @@ import (
 // daemon; node1 is killed; the client resumes, never saw two nodes holding
 // the VIP or the mount, and lost no acknowledged write.
 func TestNFSStackFailover(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a cluster with an NFS server")
-	}
+	harness.NeedRoot(t)
 	s := nfsstack.New(t, nfsstack.Options{Prefer: 100, Witness: true})
 	for _, n := range s.C.Nodes {
 		n.Start(t)
@@ -43,9 +42,7 @@ func TestNFSStackFailover(t *testing.T) {
 // monitor notices, the cluster restarts it in place; at the second failure
 // migration-threshold (2) is reached and the whole stack moves.
 func TestGaneshaKilledRecoversThenMoves(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a cluster with an NFS server")
-	}
+	harness.NeedRoot(t)
 	s := nfsstack.New(t, nfsstack.Options{Prefer: 100, MigrationThreshold: 2})
 	for _, n := range s.C.Nodes {
 		n.Start(t)

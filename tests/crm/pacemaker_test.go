@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/cluster"
 )
 
@@ -28,9 +29,7 @@ func crmMonWhere(n *cluster.Node, rsc string) string {
 // Corosync and Pacemaker instead of baton daemon: same namespaces, links,
 // agents and CIB. It is the reference the failover benchmark compares with.
 func TestSameCIBUnderPacemaker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real clusters")
-	}
+	harness.NeedRoot(t)
 	c := cluster.New(t, cluster.Options{Agents: []string{"Dummy"}, Resources: dummyGroup,
 		Constraints: `<rsc_location id="g-pref" rsc="g" node="node1" score="100"/>`})
 	c.StartPacemaker(t)

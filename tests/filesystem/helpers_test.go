@@ -28,9 +28,7 @@ import (
 // agentPath returns the Filesystem agent (a symlink to the built binary).
 func agentPath(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: real mounts on loop devices")
-	}
+	harness.NeedRoot(t)
 	return filepath.Join(harness.AgentDir(t, "Filesystem"), "Filesystem")
 }
 

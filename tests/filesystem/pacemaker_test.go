@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/cibxml"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
@@ -13,25 +15,14 @@ import (
 // --force-stop run the agent with the CIB's parameters, then the cluster
 // itself starts the resource, monitors it at depth 20 and stops it.
 func TestUnderPacemaker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster")
-	}
+	harness.NeedRoot(t)
 	d := newDisk(t, "xfs")
 	c := pacemaker.Start(t, "Filesystem")
-	params := `<instance_attributes id="fs-params">
-	     <nvpair id="fs-dev" name="device" value="` + d.dev.Path + `"/>
-	     <nvpair id="fs-dir" name="directory" value="` + d.dir + `"/>
-	     <nvpair id="fs-type" name="fstype" value="xfs"/>
-	   </instance_attributes>`
-	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text",
-		`<primitive id="fs" class="ocf" provider="baton" type="Filesystem">`+params+`
-		   <meta_attributes id="fs-meta"><nvpair id="fs-tr" name="target-role" value="Stopped"/></meta_attributes>
-		   <operations>
-		     <op id="fs-mon" name="monitor" interval="5s" timeout="20s">
-		       <instance_attributes id="fs-mon-attrs"><nvpair id="fs-mon-depth" name="OCF_CHECK_LEVEL" value="20"/></instance_attributes>
-		     </op>
-		   </operations>
-		 </primitive>`)
+	traces := t.TempDir()
+	fs := cibxml.Filesystem("fs", d.dev.Path, d.dir, "xfs",
+		cibxml.Monitor("5s", "20s", cibxml.NV{Name: "OCF_CHECK_LEVEL", Value: "20"})).
+		Traced(traces).WithMeta(cibxml.NV{Name: "target-role", Value: "Stopped"})
+	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text", fs.XML())
 
 	mountedInside := func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -65,7 +56,13 @@ func TestUnderPacemaker(t *testing.T) {
 	if !ok {
 		t.Fatalf("fs not Started: %+v", st.Resources)
 	}
-	time.Sleep(6 * time.Second) // at least one depth-20 monitor
+	// The cluster's own recurring monitors, at depth 20, and they pass.
+	harness.WaitTraces(t, traces, "fs", "monitor", 2, 60*time.Second, func(tr harness.Trace) bool {
+		if tr.Recurring() && !tr.Succeeded() {
+			t.Fatalf("a recurring monitor failed:\n%s", tr.Text)
+		}
+		return tr.Recurring() && tr.Has("OCF_CHECK_LEVEL=20")
+	})
 	st = c.Status(t)
 	if i := st.Instances("fs"); len(i) != 1 || i[0].Failed || i[0].Role != "Started" || i[0].Agent != "ocf:baton:Filesystem" {
 		t.Fatalf("after a monitor: %+v", st.Resources)

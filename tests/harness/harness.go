@@ -20,12 +20,18 @@ import (
 	"time"
 )
 
-// NeedRoot skips t when not running as root. CI runs as root, so these tests
-// run there.
+// NeedRoot is the one switch for tests on real components (namespaces,
+// mounts, loop devices, daemons, Pacemaker): it skips t unless they are
+// allowed, that is when running as root and not under -short. CI runs
+// `make test` as root, so they run there; `make test-unit` (-short, no root
+// needed) skips exactly these.
 func NeedRoot(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("real components: skipped under -short (make test-unit)")
+	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root (CI runs as root)")
+		t.Skip("real components need root (CI runs as root)")
 	}
 }
 

@@ -33,9 +33,6 @@ type lab struct {
 
 func newLab(t *testing.T) *lab {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds network namespaces (make test-unit runs -short)")
-	}
 	harness.NeedRoot(t)
 	n := bnetns.New(t)
 	l := &lab{t: t, net: n, agent: filepath.Join(harness.AgentDir(t, "IPaddr"), "IPaddr"), rscTmp: map[string]string{}}

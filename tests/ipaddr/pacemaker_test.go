@@ -12,9 +12,7 @@ import (
 // TestUnderPacemaker creates the resource the way an administrator would,
 // with pcs, on a real one-node Pacemaker, and starts and stops it.
 func TestUnderPacemaker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster")
-	}
+	harness.NeedRoot(t)
 	harness.NeedCommand(t, "pcs")
 	c := pacemaker.Start(t, "IPaddr")
 	// The node's network namespace has only lo: give it an interface with

@@ -2,7 +2,6 @@ package nfs_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/cibxml"
 	"github.com/baton-ha/baton/tests/harness/loopdev"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
@@ -17,9 +17,7 @@ import (
 // TestUnderPacemaker runs Filesystem, nfsserver (Ganesha) and exportfs as
 // one group under a real Pacemaker and serves NFS from it.
 func TestUnderPacemaker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster")
-	}
+	harness.NeedRoot(t)
 	harness.NeedCommand(t, "ganesha.nfsd", "rpcbind", "nfs-ls", "mkfs.ext4")
 	// The filesystem comes with its export directory, as DRBD's would.
 	seed := t.TempDir()
@@ -37,34 +35,13 @@ func TestUnderPacemaker(t *testing.T) {
 	}
 
 	c := pacemaker.Start(t, "Filesystem", "nfsserver", "exportfs")
-	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text", fmt.Sprintf(
-		`<group id="nfsgroup">
-		   <primitive id="fs" class="ocf" provider="baton" type="Filesystem">
-		     <instance_attributes id="fs-ia">
-		       <nvpair id="fs-dev" name="device" value="%s"/>
-		       <nvpair id="fs-dir" name="directory" value="%s"/>
-		       <nvpair id="fs-type" name="fstype" value="ext4"/>
-		     </instance_attributes>
-		     <operations><op id="fs-mon" name="monitor" interval="10s" timeout="40s"/></operations>
-		   </primitive>
-		   <primitive id="nfs" class="ocf" provider="baton" type="nfsserver">
-		     <instance_attributes id="nfs-ia">
-		       <nvpair id="nfs-server" name="server" value="ganesha"/>
-		       <nvpair id="nfs-info" name="nfs_shared_infodir" value="%s/nfs"/>
-		       <nvpair id="nfs-scope" name="nfs_server_scope" value="nfs.test"/>
-		     </instance_attributes>
-		     <operations><op id="nfs-mon" name="monitor" interval="5s" timeout="20s"/></operations>
-		   </primitive>
-		   <primitive id="exp" class="ocf" provider="baton" type="exportfs">
-		     <instance_attributes id="exp-ia">
-		       <nvpair id="exp-dir" name="directory" value="%s/export"/>
-		       <nvpair id="exp-cl" name="clientspec" value="*"/>
-		       <nvpair id="exp-opt" name="options" value="rw,no_root_squash"/>
-		       <nvpair id="exp-fsid" name="fsid" value="1"/>
-		     </instance_attributes>
-		     <operations><op id="exp-mon" name="monitor" interval="5s" timeout="20s"/></operations>
-		   </primitive>
-		 </group>`, disk.Path, dir, dir, dir))
+	traces := t.TempDir()
+	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text", cibxml.Group("nfsgroup",
+		cibxml.Filesystem("fs", disk.Path, dir, "ext4", cibxml.Monitor("10s", "40s")),
+		cibxml.NFSServer("nfs", "ganesha", dir+"/nfs", cibxml.Monitor("5s", "20s")).
+			With(cibxml.NV{Name: "nfs_server_scope", Value: "nfs.test"}).Traced(traces),
+		cibxml.Exportfs("exp", dir+"/export", "*", "rw,no_root_squash", "1", cibxml.Monitor("5s", "20s")).Traced(traces),
+	))
 
 	started := func(s *pacemaker.Status) bool {
 		for _, id := range []string{"fs", "nfs", "exp"} {
@@ -84,8 +61,15 @@ func TestUnderPacemaker(t *testing.T) {
 	if code != 0 || out != "hello\n" {
 		t.Fatalf("nfs-cat from the cluster's export: exit %d, %q", code, out)
 	}
-	// Let a few recurring monitors run: they must keep succeeding.
-	time.Sleep(6 * time.Second)
+	// A few of the cluster's recurring monitors run, and they succeed.
+	for _, id := range []string{"nfs", "exp"} {
+		harness.WaitTraces(t, traces, id, "monitor", 2, 30*time.Second, func(tr harness.Trace) bool {
+			if tr.Recurring() && !tr.Succeeded() {
+				t.Fatalf("a recurring monitor of %s failed:\n%s", id, tr.Text)
+			}
+			return tr.Recurring()
+		})
+	}
 	if st := c.Status(t); !started(st) {
 		t.Fatalf("a monitor failed: %+v", st.Resources)
 	}

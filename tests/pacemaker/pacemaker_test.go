@@ -9,13 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
 func TestDummyAndStatefulUnderPacemaker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster")
-	}
+	harness.NeedRoot(t)
 	c := pacemaker.Start(t, "Dummy", "Stateful")
 
 	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text",

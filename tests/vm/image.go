@@ -67,7 +67,7 @@ func (b *Builder) Ensure(ctx context.Context) (*Image, error) {
 		return nil, err
 	}
 	h := sha256.New()
-	fmt.Fprint(h, strings.Join([]string{imageVersion, kpkg, strings.Join(Packages, ","), strings.Join(Modules, ","), initScript}, " ")+"\n")
+	fmt.Fprint(h, strings.Join([]string{imageVersion, kpkg, strings.Join(Packages, ","), strings.Join(Modules, ",")}, " ")+"\n")
 	key := hex.EncodeToString(h.Sum(nil))[:16]
 	out := filepath.Join(b.Dir, "image-"+key)
 	img := &Image{Kernel: filepath.Join(out, "vmlinuz"), Initrd: filepath.Join(out, "initrd.cpio.gz"),
@@ -200,7 +200,7 @@ func (b *Builder) build(ctx context.Context, kpkg, out string, img *Image) error
 		_ = os.RemoveAll(filepath.Join(root, p))
 	}
 	files := map[string]string{
-		"init":                            initScript,
+		"init":                            guestInit,
 		"etc/drbd.d/global_common.conf":   "global { usage-count no; }\ncommon { }\n",
 		"etc/hosts":                       "127.0.0.1 localhost\n",
 		"etc/resolv.conf":                 "",
@@ -357,39 +357,3 @@ func aptMirror() string {
 	}
 	return "http://deb.debian.org/debian"
 }
-
-// initScript is the guest's PID 1: mount the pseudo file systems, take the
-// host name and addresses from the kernel command line, bring up the links,
-// announce readiness on the serial port and serve a raw shell there.
-const initScript = `#!/bin/sh
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mkdir -p /dev/pts /dev/shm
-mount -t devpts devpts /dev/pts
-mount -t tmpfs -o mode=1777 shm /dev/shm
-mount -t tmpfs run /run
-mkdir -p /run/lock /run/resource-agents /run/drbd
-mount -t tmpfs tmp /tmp
-echo 1 > /proc/sys/kernel/printk
-name=vm; ip1=; ip2=
-for x in $(cat /proc/cmdline); do
-  case $x in
-    vmname=*) name=${x#vmname=} ;;
-    vmip=*) ip1=${x#vmip=} ;;
-    vmip2=*) ip2=${x#vmip2=} ;;
-  esac
-done
-hostname "$name"
-echo "$name" > /etc/hostname
-modprobe virtio_pci; modprobe virtio_net; modprobe virtio_blk
-ip link set lo up
-if [ -n "$ip1" ]; then ip addr add "$ip1" dev eth0; ip link set eth0 up; fi
-if [ -n "$ip2" ]; then ip addr add "$ip2" dev eth1; ip link set eth1 up; fi
-stty -F /dev/ttyS0 raw -echo
-echo BATON-VM-READY > /dev/ttyS0
-while :; do
-  /bin/bash --noprofile --norc </dev/ttyS0 >/dev/ttyS0 2>&1
-done
-`

@@ -16,9 +16,7 @@ import (
 // agent: Pacemaker's decision depends on the constraint, not on the agent,
 // and this host has no DRBD.
 func TestCibadminUnderPacemaker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster")
-	}
+	harness.NeedRoot(t)
 	c := pacemaker.Start(t, "Stateful")
 	bin := harness.Baton(t)
 	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text",

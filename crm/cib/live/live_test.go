@@ -107,9 +107,6 @@ func TestLiveChild(t *testing.T) {
 // TestLiveCluster reads a real one-node Pacemaker's CIB: whole, by XPath,
 // and by subscription, then runs `baton simulate --live` against it.
 func TestLiveCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real cluster")
-	}
 	harness.NeedRoot(t)
 	c := pacemaker.Start(t, "Dummy")
 	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text",

@@ -61,6 +61,8 @@ type Cluster struct {
 	WitnessHost *netns.Host
 	Subnet      int // the third octet shared by the test's networks
 	ocfRoot     string
+	witness     *exec.Cmd
+	witnessDone chan struct{}
 }
 
 // Node is one cluster node.
@@ -77,7 +79,9 @@ type Node struct {
 	holderPid int
 	mntNS     string
 	daemon    *exec.Cmd
-	c         *Cluster
+	// daemonDone is closed when the daemon started last has exited.
+	daemonDone chan struct{}
+	c          *Cluster
 }
 
 // New builds the networks and nodes; daemons are started with Start.
@@ -140,11 +144,8 @@ func New(t testing.TB, o Options) *Cluster {
 			n.mgmt = c.Mgmt.Attach(n.hb, "eth2", fmt.Sprintf("10.215.%d.%d/24", c.Subnet, n.ID))
 		}
 		must(t, os.WriteFile(filepath.Join(c.Dir, "witness.key"), key, 0o600))
-		cmd := c.WitnessHost.Command(context.Background(), c.Bin, "witness", "--auth-key", filepath.Join(c.Dir, "witness.key"))
-		log, _ := os.Create(filepath.Join(c.Dir, "witness.log"))
-		cmd.Stdout, cmd.Stderr = log, log
-		must(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); log.Close() })
+		c.StartWitness(t)
+		t.Cleanup(c.StopWitness)
 	}
 	if o.ResourcesFunc != nil {
 		o.Resources = o.ResourcesFunc(c)
@@ -164,6 +165,31 @@ func New(t testing.TB, o Options) *Cluster {
 		}
 	})
 	return c
+}
+
+// StartWitness starts `baton witness` on the witness host (Options.Witness),
+// appending to witness.log.
+func (c *Cluster) StartWitness(t testing.TB) {
+	t.Helper()
+	cmd := c.WitnessHost.Command(context.Background(), c.Bin, "witness", "--auth-key", filepath.Join(c.Dir, "witness.key"))
+	log, err := os.OpenFile(filepath.Join(c.Dir, "witness.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	must(t, err)
+	cmd.Stdout, cmd.Stderr = log, log
+	must(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); log.Close(); close(done) }()
+	c.witness, c.witnessDone = cmd, done
+}
+
+// StopWitness kills the witness, as a crash of its host would, and waits
+// until it is gone.
+func (c *Cluster) StopWitness() {
+	if c.witness == nil {
+		return
+	}
+	_ = c.witness.Process.Kill()
+	<-c.witnessDone
+	c.witness = nil
 }
 
 func must(t testing.TB, err error) {
@@ -268,17 +294,26 @@ func (n *Node) Start(t testing.TB) {
 	n.daemon = n.Command(context.Background(), n.c.Bin, "daemon", "--debug", "--config", filepath.Join(n.Dir, "baton.toml"))
 	n.daemon.Stdout, n.daemon.Stderr = log, log
 	must(t, n.daemon.Start())
-	go func() { _ = n.daemon.Wait(); log.Close() }()
+	done := make(chan struct{})
+	n.daemonDone = done
+	go func(cmd *exec.Cmd) { _ = cmd.Wait(); log.Close(); close(done) }(n.daemon)
 }
 
 // Kill ends every process of the node at once (SIGKILL) and takes its links
-// down, as a crash or a power cut would.
+// down, as a crash or a power cut would. What the node configured at run
+// time goes with the power: each link keeps only its base address, so a VIP
+// does not come back when the node is powered on again.
 func (n *Node) Kill() {
 	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
 		if h == nil {
 			continue
 		}
-		_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", ifname(n, h), "down").Run()
+		dev := ifname(n, h)
+		_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", dev, "down").Run()
+		_ = exec.Command("ip", "-n", h.Name, "addr", "flush", "dev", dev).Run()
+		if h.Addr != "" {
+			_ = exec.Command("ip", "-n", h.Name, "addr", "add", h.Addr, "dev", dev).Run()
+		}
 	}
 	n.killAll()
 }
@@ -371,6 +406,54 @@ func (n *Node) CutLink(link string) {
 		n.c.SVC.Unplug(n.svc)
 	case "mgmt":
 		n.c.Mgmt.Unplug(n.mgmt)
+	}
+}
+
+// PlugLink reconnects a link cut with CutLink.
+func (n *Node) PlugLink(link string) {
+	switch link {
+	case "hb":
+		n.c.HB.Plug(n.hb)
+	case "svc":
+		n.c.SVC.Plug(n.svc)
+	case "mgmt":
+		n.c.Mgmt.Plug(n.mgmt)
+	}
+}
+
+// SignalDaemon sends sig to the node's daemon only (not to the resources
+// it started); false when no daemon of this harness runs there.
+func (n *Node) SignalDaemon(sig syscall.Signal) bool {
+	if !n.DaemonRunning() {
+		return false
+	}
+	return n.daemon.Process.Signal(sig) == nil
+}
+
+// DaemonRunning reports whether the daemon this harness started on the
+// node is still running.
+func (n *Node) DaemonRunning() bool {
+	if n.daemonDone == nil {
+		return false
+	}
+	select {
+	case <-n.daemonDone:
+		return false
+	default:
+		return true
+	}
+}
+
+// WaitDaemonExit waits at most limit for the daemon to exit.
+func (n *Node) WaitDaemonExit(limit time.Duration) bool {
+	if n.daemonDone == nil {
+		return true
+	}
+	select {
+	case <-n.daemonDone:
+		return true
+	case <-time.After(limit):
+		return false
 	}
 }
 

@@ -99,6 +99,13 @@ func (n *Network) Unplug(h *Host) {
 	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "down")
 }
 
+// Plug puts an unplugged host's port back on the bridge.
+func (n *Network) Plug(h *Host) {
+	n.t.Helper()
+	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "master", "br0")
+	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "up")
+}
+
 // Exec runs a command inside the host's network namespace and returns its
 // output and exit code.
 func (h *Host) Exec(ctx context.Context, name string, args ...string) (string, int) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/cibxml"
 	"github.com/baton-ha/baton/tests/harness/cluster"
 	"github.com/baton-ha/baton/tests/harness/loopdev"
 )
@@ -30,6 +31,13 @@ type Options struct {
 	MigrationThreshold int
 	// GraceTime overrides nfsserver's grace_time ("" keeps its default).
 	GraceTime string
+	// PingClient makes the nodes ping the client host (attribute pingd) and
+	// adds the rule that keeps the stack off a node that cannot reach it:
+	// losing the service network then moves the stack.
+	PingClient bool
+	// CrmConfig, Resources and Constraints are added to the CIB's
+	// cluster options, resources and constraints (fence devices, say).
+	CrmConfig, Resources, Constraints string
 }
 
 // Stack is the running stack's handles.
@@ -58,15 +66,20 @@ func New(t testing.TB, o Options) *Stack {
 	if o.MigrationThreshold != 0 {
 		defaults = append(defaults, fmt.Sprintf(`<nvpair id="rd-mt" name="migration-threshold" value="%d"/>`, o.MigrationThreshold))
 	}
-	cons := ""
+	cons := o.Constraints
 	if o.Prefer != 0 {
-		cons = fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
+		cons += fmt.Sprintf(`<rsc_location id="nfs-prefers-node1" rsc="nfs" node="node1" score="%d"/>`, o.Prefer)
+	}
+	if o.PingClient {
+		cons += `<rsc_location id="nfs-needs-clients" rsc="nfs"><rule id="nfs-needs-clients-r" score="-INFINITY" boolean-op="or">` +
+			`<expression id="nfs-needs-clients-e1" attribute="pingd" operation="not_defined"/>` +
+			`<expression id="nfs-needs-clients-e2" attribute="pingd" operation="lte" value="0" type="number"/></rule></rsc_location>`
 	}
 	// The VIP lives on the service network, whose subnet the cluster picks.
 	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, RscDefaults: strings.Join(defaults, "\n"),
-		Constraints: cons, ResourcesFunc: func(c *cluster.Cluster) string {
+		Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient, ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
-			return s.resources(o)
+			return s.resources(o) + o.Resources
 		}})
 	s.C = c
 	return s
@@ -93,56 +106,19 @@ func layout(t testing.TB, dev string) {
 }
 
 func (s *Stack) resources(o Options) string {
-	grace := ""
+	nfsd := cibxml.NFSServer("nfsd", "ganesha", "/data/nfs", append(cibxml.StartStop("60s"), cibxml.Monitor("2s", "20s"))...).
+		With(cibxml.NV{Name: "nfs_ip", Value: s.VIP})
 	if o.GraceTime != "" {
-		grace = fmt.Sprintf(`<nvpair id="nfsd-grace" name="grace_time" value="%s"/>`, o.GraceTime)
+		nfsd = nfsd.With(cibxml.NV{Name: "grace_time", Value: o.GraceTime})
 	}
-	return fmt.Sprintf(`<group id="nfs">
-  <primitive id="fs" class="ocf" provider="baton" type="Filesystem">
-    <instance_attributes id="fs-ia">
-      <nvpair id="fs-dev" name="device" value="%s"/>
-      <nvpair id="fs-dir" name="directory" value="/data"/>
-      <nvpair id="fs-type" name="fstype" value="ext4"/>
-    </instance_attributes>
-    <operations>
-      <op id="fs-start" name="start" interval="0" timeout="60s"/>
-      <op id="fs-stop" name="stop" interval="0" timeout="60s"/>
-      <op id="fs-mon" name="monitor" interval="5s" timeout="20s"/>
-    </operations>
-  </primitive>
-  <primitive id="nfsd" class="ocf" provider="baton" type="nfsserver">
-    <instance_attributes id="nfsd-ia">
-      <nvpair id="nfsd-server" name="server" value="ganesha"/>
-      <nvpair id="nfsd-info" name="nfs_shared_infodir" value="/data/nfs"/>
-      <nvpair id="nfsd-ip" name="nfs_ip" value="%s"/>
-      %s
-    </instance_attributes>
-    <operations>
-      <op id="nfsd-start" name="start" interval="0" timeout="60s"/>
-      <op id="nfsd-stop" name="stop" interval="0" timeout="60s"/>
-      <op id="nfsd-mon" name="monitor" interval="2s" timeout="20s"/>
-    </operations>
-  </primitive>
-  <primitive id="exp" class="ocf" provider="baton" type="exportfs">
-    <instance_attributes id="exp-ia">
-      <nvpair id="exp-cs" name="clientspec" value="*"/>
-      <nvpair id="exp-dir" name="directory" value="%s"/>
-      <nvpair id="exp-fsid" name="fsid" value="1"/>
-      <nvpair id="exp-opt" name="options" value="rw,no_root_squash,sync"/>
-      <nvpair id="exp-srv" name="server" value="ganesha"/>
-    </instance_attributes>
-    <operations><op id="exp-mon" name="monitor" interval="5s" timeout="20s"/></operations>
-  </primitive>
-  <primitive id="vip" class="ocf" provider="baton" type="IPaddr">
-    <instance_attributes id="vip-ia">
-      <nvpair id="vip-ip" name="ip" value="%s"/>
-      <nvpair id="vip-mask" name="cidr_netmask" value="24"/>
-      <nvpair id="vip-nic" name="nic" value="eth1"/>
-      <nvpair id="vip-tickle" name="tickle_dir" value="/data/.tickle"/>
-    </instance_attributes>
-    <operations><op id="vip-mon" name="monitor" interval="2s" timeout="20s"/></operations>
-  </primitive>
-</group>`, s.Disk.Path, s.VIP, grace, s.Export, s.VIP)
+	return cibxml.Group("nfs",
+		cibxml.Filesystem("fs", s.Disk.Path, "/data", "ext4", append(cibxml.StartStop("60s"), cibxml.Monitor("5s", "20s"))...),
+		nfsd,
+		cibxml.Exportfs("exp", s.Export, "*", "rw,no_root_squash,sync", "1", cibxml.Monitor("5s", "20s")).
+			With(cibxml.NV{Name: "server", Value: "ganesha"}),
+		cibxml.IPaddr("vip", s.VIP, "24", "eth1", cibxml.Monitor("2s", "20s")).
+			With(cibxml.NV{Name: "tickle_dir", Value: "/data/.tickle"}),
+	)
 }
 
 // Holders samples which nodes hold the VIP (configured on an interface that

@@ -64,9 +64,6 @@ func (r *Rig) InfoDir() string { return filepath.Join(r.DataDir, "nfs") }
 // New builds the rig; everything is torn down when the test ends.
 func New(t testing.TB) *Rig {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs NFS-Ganesha in namespaces")
-	}
 	harness.NeedRoot(t)
 	harness.NeedCommand(t, "ganesha.nfsd", "rpcbind", "nfs-cp", "nfs-cat", "nfs-ls", "nsenter", "unshare", "mkfs.ext4")
 	r := &Rig{T: t}

@@ -1,0 +1,182 @@
+package faults
+
+import (
+	"fmt"
+	"io"
+	"math/rand"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/baton-ha/baton/tests/harness/nfswriter"
+)
+
+// Bounds of one iteration.
+const (
+	// outcomeLimit bounds the wait for a fault's outcome (a takeover, the
+	// writes resuming).
+	outcomeLimit = 60 * time.Second
+	// settleLimit bounds the return to a settled cluster after healing.
+	settleLimit = 120 * time.Second
+)
+
+// Iteration is what one fault did.
+type Iteration struct {
+	N          int
+	Fault      string
+	From, To   string   // where the stack ran before, and after the outcome ("" stopped)
+	Samples    int      // invariant samples taken
+	Violations []string // samples that broke an invariant
+	Takeover   time.Duration
+	Stall      time.Duration // longest gap between acknowledged writes
+	Lost       bool          // an acknowledged write did not read back
+	Problems   []string      // expectations not met: not settled, did not move...
+}
+
+// Failed reports whether the iteration broke anything.
+func (it Iteration) Failed() bool {
+	return len(it.Violations) > 0 || it.Lost || len(it.Problems) > 0
+}
+
+// Run runs n iterations on r, drawing faults from faults with seed (a
+// shuffled round-robin, so every fault comes up once per round), and
+// writes a line per iteration to log.
+func Run(r *Rig, faults []Fault, n int, seed int64, log io.Writer) []Iteration {
+	rng := rand.New(rand.NewSource(seed))
+	var order []int
+	var its []Iteration
+	for i := 0; i < n; i++ {
+		if len(order) == 0 {
+			order = rng.Perm(len(faults))
+		}
+		f := faults[order[0]]
+		order = order[1:]
+		it := r.iterate(i, f)
+		its = append(its, it)
+		fmt.Fprintf(log, "iteration %3d %-28s %s -> %-6s takeover %5.2fs stall %5.2fs samples %4d violations %d lost %v %s\n",
+			i, f.Name, it.From, orNone(it.To), it.Takeover.Seconds(), it.Stall.Seconds(), it.Samples, len(it.Violations), it.Lost,
+			strings.Join(append(it.Problems, it.Violations...), "; "))
+		if len(it.Problems) > 0 && strings.Contains(strings.Join(it.Problems, " "), "not settled") {
+			break // the rest would start from a broken cluster
+		}
+	}
+	return its
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func (r *Rig) iterate(i int, f Fault) Iteration {
+	it := Iteration{N: i, Fault: f.Name}
+	active, err := r.settled(settleLimit)
+	if err != nil {
+		it.Problems = append(it.Problems, "not settled before the fault: "+err.Error())
+		return it
+	}
+	passive := r.other(active)
+	it.From = active.Name
+	w := nfswriter.Start(r.t, r.S.C.Client, r.S.VIP, r.S.Export, fmt.Sprintf("it%04d.dat", i))
+	if !w.WaitWrites(time.Now(), 10, 30*time.Second) {
+		it.Problems = append(it.Problems, "the client could not write before the fault")
+	}
+	s := r.startSampler()
+	t0 := time.Now()
+	heal := f.Inject(r, active, passive)
+
+	switch f.Expect {
+	case Moves, Either:
+		// The outcome: the stack runs on one node and the client's writes
+		// go through again.
+		within := f.Within
+		if within == 0 {
+			within = outcomeLimit
+		}
+		deadline := t0.Add(within)
+		for time.Now().Before(deadline) {
+			h := r.holders()
+			if len(h.vip) == 1 && len(h.mount) == 1 && w.WaitWrites(t0, 5, 200*time.Millisecond) {
+				it.To = h.vip[0]
+				it.Takeover = time.Since(t0)
+				break
+			}
+		}
+		if f.Lasts > 0 {
+			if wait := time.Until(t0.Add(f.Lasts)); wait > 0 {
+				time.Sleep(wait) // the fault stays in place this long; the sampler watches
+			}
+		}
+	case Stays:
+		time.Sleep(f.Lasts) // the fault stays in place this long; the sampler watches
+		if h := r.holders(); len(h.vip) == 1 {
+			it.To = h.vip[0]
+		}
+	}
+	if f.Expect == Moves && it.To != passive.Name {
+		it.Problems = append(it.Problems, fmt.Sprintf("the stack should have moved to %s, it is on %q", passive.Name, it.To))
+	}
+	if f.Expect == Stays && it.To != active.Name {
+		it.Problems = append(it.Problems, fmt.Sprintf("the stack should have stayed on %s, it is on %q", active.Name, it.To))
+	}
+	heal()
+	if _, err := r.settled(settleLimit); err != nil {
+		it.Problems = append(it.Problems, "not settled after healing: "+err.Error())
+	}
+	it.Samples, it.Violations = s.finish()
+	// Once settled, the client writes again before it reads everything back.
+	w.WaitWrites(time.Now(), 5, 30*time.Second)
+	it.Stall = nfswriter.Stall(w.Events(), t0)
+	v, err := w.Stop(60 * time.Second)
+	switch {
+	case err != nil:
+		it.Problems = append(it.Problems, "client: "+err.Error())
+	case !v.Intact:
+		it.Lost = true
+	}
+	return it
+}
+
+// Table prints one row per fault: iterations, violations, lost writes,
+// problems, worst takeover and worst client stall.
+func Table(w io.Writer, its []Iteration) {
+	type row struct {
+		n, violations, lost, problems int
+		takeover, stall               time.Duration
+	}
+	rows := map[string]*row{}
+	for _, it := range its {
+		r := rows[it.Fault]
+		if r == nil {
+			r = &row{}
+			rows[it.Fault] = r
+		}
+		r.n++
+		r.violations += len(it.Violations)
+		if it.Lost {
+			r.lost++
+		}
+		r.problems += len(it.Problems)
+		if it.Takeover > r.takeover {
+			r.takeover = it.Takeover
+		}
+		if it.Stall > r.stall {
+			r.stall = it.Stall
+		}
+	}
+	names := make([]string, 0, len(rows))
+	for k := range rows {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "fault\titerations\tviolations\tlost writes\tproblems\tworst takeover (s)\tworst stall (s)\t")
+	for _, k := range names {
+		r := rows[k]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t\n", k, r.n, r.violations, r.lost, r.problems, r.takeover.Seconds(), r.stall.Seconds())
+	}
+	tw.Flush()
+}

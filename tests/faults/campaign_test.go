@@ -1,0 +1,60 @@
+package faults
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/nfsstack"
+)
+
+// TestFaultCampaign runs the campaign: a short one in `make test`, a long
+// one with `make faults N=... SEED=...` (BATON_FAULTS_N, BATON_FAULTS_SEED).
+// It fails on any invariant violation, lost acknowledged write, or fault
+// whose expected outcome did not come.
+func TestFaultCampaign(t *testing.T) {
+	harness.NeedRoot(t)
+	n := envInt(t, "BATON_FAULTS_N", 16)
+	seed := int64(envInt(t, "BATON_FAULTS_SEED", 1))
+	r := NewRig(t, nfsstack.Options{})
+	var faults []Fault
+	var skipped []string
+	for _, f := range Catalogue() {
+		if f.NeedsFencing && !r.Fencing {
+			skipped = append(skipped, f.Name)
+			continue
+		}
+		faults = append(faults, f)
+	}
+	if len(skipped) > 0 {
+		t.Logf("without a fence device, not injected: %s", strings.Join(skipped, ", "))
+	}
+	var log strings.Builder
+	its := Run(r, faults, n, seed, &log)
+	t.Logf("seed %d, %d iterations:\n%s", seed, len(its), log.String())
+	var table strings.Builder
+	Table(&table, its)
+	t.Logf("\n%s", table.String())
+	if len(its) < n {
+		t.Errorf("the campaign stopped after %d of %d iterations", len(its), n)
+	}
+	for _, it := range its {
+		if it.Failed() {
+			t.Errorf("iteration %d (%s): violations %v, lost writes %v, problems %v", it.N, it.Fault, it.Violations, it.Lost, it.Problems)
+		}
+	}
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		t.Fatalf("%s=%q: want a whole number", name, v)
+	}
+	return n
+}
