@@ -35,11 +35,11 @@ func verifyCommand() *cli.Command {
 					fmt.Fprintln(c.App.ErrWriter, "warning:", w)
 				}
 			}
-			for _, e := range rep.Errors {
+			for _, e := range append(rep.Errors, rep.Unsupported...) {
 				fmt.Fprintln(c.App.ErrWriter, "error:", e)
 			}
 			switch {
-			case len(rep.Errors) > 0:
+			case rep.Err() != nil:
 				return cli.Exit("Errors found during check: config not valid", 2)
 			case len(rep.Warnings) > 0 && c.Bool("verbose"):
 				fmt.Fprintln(c.App.ErrWriter, "Warnings found during check: config may not be valid")

@@ -35,6 +35,12 @@ type CIB struct {
 	RscDefaults []NVSet
 	OpDefaults  []NVSet
 	Status      []*NodeState
+	// Templates are the <template> elements by id: primitives naming one
+	// with template= inherit its class, type, attributes and operations.
+	Templates map[string]*Resource
+	// Tags are the <tags> section: a tag id names a list of resource or
+	// template ids, usable wherever a constraint names a resource.
+	Tags map[string][]string
 
 	// Warnings are problems Pacemaker tolerates (with a fallback); verify
 	// reports them.
@@ -65,7 +71,9 @@ type Node struct {
 	Uname string
 	Type  string
 	Attrs []NVSet // instance_attributes (e.g. standby)
-	Line  int
+	// Utilization is the node's capacity (utilization attributes).
+	Utilization []NVSet
+	Line        int
 }
 
 // Kind is the kind of a configured resource.
@@ -99,10 +107,14 @@ type Resource struct {
 	Meta     []NVSet
 	Instance []NVSet
 	Ops      []Op
-	Children []*Resource
-	Parent   *Resource
-	Line     int
-	el       *etree.Element
+	// Template is the id of the <template> a primitive is derived from.
+	Template string
+	// Utilization is the resource's utilization attributes.
+	Utilization []NVSet
+	Children    []*Resource
+	Parent      *Resource
+	Line        int
+	el          *etree.Element
 }
 
 // Agent returns "class:provider:type" as Pacemaker prints it.
@@ -135,8 +147,10 @@ type Location struct {
 	Role         string
 	Rules        []*Rule
 	DiscoverMode string
-	Line         int
-	el           *etree.Element
+	// Sets, when present, name the resources instead of Rsc.
+	Sets []*ResourceSet
+	Line int
+	el   *etree.Element
 }
 
 // Colocation is an rsc_colocation constraint: Rsc (the dependent) is placed
@@ -149,8 +163,11 @@ type Colocation struct {
 	RscRole     string
 	WithRscRole string
 	NodeAttr    string
-	Line        int
-	el          *etree.Element
+	// Sets, when present, replace Rsc and WithRsc: each set is colocated
+	// with the next one.
+	Sets []*ResourceSet
+	Line int
+	el   *etree.Element
 }
 
 // Order is an rsc_order constraint.
@@ -164,8 +181,41 @@ type Order struct {
 	Score       int
 	HasScore    bool
 	Symmetrical bool
-	Line        int
-	el          *etree.Element
+	// RequireAll=false (deprecated, like clone-min=1 on first): then may
+	// start once one instance of the first clone can.
+	RequireAll bool
+	// Sets, when present, replace First and Then: each set is ordered
+	// before the next one.
+	Sets []*ResourceSet
+	Line int
+	el   *etree.Element
+}
+
+// ResourceSet is one resource_set of a constraint.
+type ResourceSet struct {
+	ID        string
+	Resources []string
+	// Sequential: members are ordered (or colocated) among themselves.
+	// Defaults to true.
+	Sequential bool
+	// SequentialSet: sequential was written as true. Between the sets of
+	// an order only an explicit sequential=true makes the set's ends
+	// stand for it.
+	SequentialSet bool
+	// RequireAll (orders): the next set waits for every member, or for
+	// any one of them when false. Defaults to true.
+	RequireAll bool
+	Role       string // normalised role, "" for any
+	Action     string // order action for the members, "" for the constraint's
+	Score      int
+	HasScore   bool
+	Kind       string
+	// Ordering is the deprecated ordering attribute: "group" (the
+	// default) colocates each member with the one before it, "listed"
+	// each with the one after it.
+	Ordering string
+	Line     int
+	el       *etree.Element
 }
 
 // Rule is a rule element: expressions combined with and/or.
@@ -193,20 +243,24 @@ type Expr struct {
 	Start     string
 	End       string
 	Sub       *Rule
+	// Class and Provider of an rsc_expression (its type is in Value).
+	Class, Provider string
 }
 
 // NodeState is one node_state entry of the status section.
 type NodeState struct {
-	ID        string
-	Uname     string
-	InCCM     string
-	Crmd      string
-	Join      string
-	Expected  string
-	Shutdown  string
-	Attrs     map[string]string // transient attributes
-	Resources []*LrmResource
-	Line      int
+	ID    string
+	Uname string
+	InCCM string
+	// InCCMMissing: the entry has no in_ccm attribute at all.
+	InCCMMissing bool
+	Crmd         string
+	Join         string
+	Expected     string
+	Shutdown     string
+	Attrs        map[string]string // transient attributes
+	Resources    []*LrmResource
+	Line         int
 }
 
 // LrmResource is the operation history of one resource on one node.
@@ -215,7 +269,10 @@ type LrmResource struct {
 	Class    string
 	Provider string
 	Type     string
-	Ops      []*LrmOp
+	// ShutdownLock is when the resource was locked to this node by a
+	// clean shutdown (shutdown-lock), 0 if it is not.
+	ShutdownLock int64
+	Ops          []*LrmOp
 }
 
 // LrmOp is one recorded operation result.

@@ -38,7 +38,7 @@ func Parse(data []byte) (*CIB, error) {
 	if n := len(doc.ChildElements()); n > 1 {
 		return nil, Errors{src.errorf(doc.ChildElements()[1], "a CIB has one root element; this document has %d", n)}
 	}
-	p := &parser{src: src, sets: map[string]*NVSet{}}
+	p := &parser{src: src, sets: map[string]*NVSet{}, rsets: map[string]*ResourceSet{}}
 	c := p.cib(root)
 	c.Warnings = p.warns
 	if len(p.errs) > 0 {
@@ -52,6 +52,7 @@ type parser struct {
 	errs  Errors
 	warns Errors
 	sets  map[string]*NVSet // by id, for id-ref
+	rsets map[string]*ResourceSet
 }
 
 func (p *parser) warn(el *etree.Element, format string, args ...any) {
@@ -101,14 +102,51 @@ func (p *parser) cib(root *etree.Element) *CIB {
 			for _, s := range n.SelectElements("instance_attributes") {
 				node.Attrs = append(node.Attrs, p.nvset(s))
 			}
+			for _, s := range n.SelectElements("utilization") {
+				node.Utilization = append(node.Utilization, p.nvset(s))
+			}
 			c.Nodes = append(c.Nodes, node)
 		}
 	}
+	c.Templates = map[string]*Resource{}
+	c.Tags = map[string][]string{}
 	if rs := conf.SelectElement("resources"); rs != nil {
+		// Templates first: a primitive may name one defined after it.
+		for _, r := range rs.SelectElements("template") {
+			if t := p.template(r); t != nil {
+				if _, dup := c.Templates[t.ID]; dup {
+					p.fail(r, "template id %q is used twice", t.ID)
+				}
+				c.Templates[t.ID] = t
+			}
+		}
 		for _, r := range rs.ChildElements() {
+			if r.Tag == "template" {
+				continue
+			}
 			if res := p.resource(r, nil); res != nil {
 				c.Resources = append(c.Resources, res)
 			}
+		}
+		for _, r := range c.Resources {
+			r.Walk(func(x *Resource) { p.applyTemplate(c, x) })
+		}
+	}
+	if tags := conf.SelectElement("tags"); tags != nil {
+		for _, t := range tags.SelectElements("tag") {
+			id := p.id(t)
+			refs := []string{}
+			for _, ref := range t.SelectElements("obj_ref") {
+				if r := ref.SelectAttrValue("id", ""); r != "" {
+					refs = append(refs, r)
+				} else {
+					p.fail(ref, "obj_ref has no id")
+				}
+			}
+			if len(refs) == 0 {
+				p.fail(t, "tag names no objects: want at least one <obj_ref id=...>")
+			}
+			c.Tags[id] = refs
 		}
 	}
 	for _, tag := range []string{"rsc_defaults", "op_defaults"} {
@@ -195,19 +233,15 @@ func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
 		r.Class = el.SelectAttrValue("class", "")
 		r.Provider = el.SelectAttrValue("provider", "")
 		r.Type = el.SelectAttrValue("type", "")
-		if r.Class == "" || r.Type == "" {
-			if el.SelectAttr("template") == nil {
-				p.fail(el, "primitive needs class and type attributes")
-			}
-		}
-		if r.Class == "ocf" && r.Provider == "" {
-			p.fail(el, "ocf primitive needs a provider attribute")
+		r.Template = el.SelectAttrValue("template", "")
+		if r.Template == "" {
+			p.checkAgent(el, r)
 		}
 	case "group":
 		r.Kind = Group
 	case "clone", "master", "master_slave":
 		r.Kind = Clone
-	case "bundle", "template":
+	case "bundle":
 		p.fail(el, "<%s> is not supported by Baton's scheduler", el.Tag)
 		return nil
 	default:
@@ -216,15 +250,10 @@ func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
 	}
 	r.ID = p.id(el)
 	for _, c := range el.ChildElements() {
+		if p.definitionChild(r, c) {
+			continue
+		}
 		switch c.Tag {
-		case "meta_attributes":
-			r.Meta = append(r.Meta, p.nvset(c))
-		case "instance_attributes":
-			r.Instance = append(r.Instance, p.nvset(c))
-		case "operations":
-			for _, op := range c.SelectElements("op") {
-				r.Ops = append(r.Ops, p.op(op))
-			}
 		case "primitive", "group", "clone", "master", "master_slave":
 			if r.Kind == Primitive || (r.Kind == Group && c.Tag != "primitive") {
 				p.fail(c, "<%s> cannot contain <%s>", el.Tag, c.Tag)
@@ -233,7 +262,7 @@ func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
 			if ch := p.resource(c, r); ch != nil {
 				r.Children = append(r.Children, ch)
 			}
-		case "utilization", "description":
+		case "description":
 		}
 	}
 	if r.Kind == Clone && len(r.Children) != 1 {
@@ -243,6 +272,80 @@ func (p *parser) resource(el *etree.Element, parent *Resource) *Resource {
 		p.fail(el, "a group must contain at least one primitive")
 	}
 	return r
+}
+
+func (p *parser) checkAgent(el *etree.Element, r *Resource) {
+	if r.Class == "" || r.Type == "" {
+		p.fail(el, "<%s> needs class and type attributes (or template=)", el.Tag)
+	}
+	if r.Class == "ocf" && r.Provider == "" {
+		p.fail(el, "ocf <%s> needs a provider attribute", el.Tag)
+	}
+}
+
+// template parses a <template>: a primitive definition that is not a
+// resource itself.
+func (p *parser) template(el *etree.Element) *Resource {
+	t := &Resource{Tag: el.Tag, Kind: Primitive, el: el, ID: p.id(el),
+		Class: el.SelectAttrValue("class", ""), Provider: el.SelectAttrValue("provider", ""), Type: el.SelectAttrValue("type", "")}
+	p.checkAgent(el, t)
+	for _, c := range el.ChildElements() {
+		p.definitionChild(t, c)
+	}
+	return t
+}
+
+// definitionChild reads one child element that primitives and templates
+// share (attribute sets, utilization, operations); it reports whether c
+// was one.
+func (p *parser) definitionChild(r *Resource, c *etree.Element) bool {
+	switch c.Tag {
+	case "meta_attributes":
+		r.Meta = append(r.Meta, p.nvset(c))
+	case "instance_attributes":
+		r.Instance = append(r.Instance, p.nvset(c))
+	case "utilization":
+		r.Utilization = append(r.Utilization, p.nvset(c))
+	case "operations":
+		for _, op := range c.SelectElements("op") {
+			r.Ops = append(r.Ops, p.op(op))
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// applyTemplate completes a primitive derived from a template: the
+// template supplies the agent, and attributes and operations the
+// primitive does not set itself.
+func (p *parser) applyTemplate(c *CIB, r *Resource) {
+	if r.Template == "" {
+		return
+	}
+	t := c.Templates[r.Template]
+	if t == nil {
+		p.fail(r.el, "template %q is not defined: want a <template id=%q> in <resources>", r.Template, r.Template)
+		return
+	}
+	if r.Class == "" {
+		r.Class, r.Provider, r.Type = t.Class, t.Provider, t.Type
+	}
+	// Sets earlier in the list win: the primitive's own first.
+	r.Meta = append(r.Meta, t.Meta...)
+	r.Instance = append(r.Instance, t.Instance...)
+	r.Utilization = append(r.Utilization, t.Utilization...)
+	for _, op := range t.Ops {
+		overridden := false
+		for _, own := range r.Ops {
+			if own.Name == op.Name && own.Interval == op.Interval {
+				overridden = true
+			}
+		}
+		if !overridden {
+			r.Ops = append(r.Ops, op)
+		}
+	}
 }
 
 func (p *parser) op(el *etree.Element) Op {
@@ -269,17 +372,18 @@ func (p *parser) op(el *etree.Element) Op {
 	return o
 }
 
-// ParseInterval reads an interval such as "10s", "10000ms", "1m", "PT10S"
+// ParseInterval reads an interval such as "10s", "10000ms", "1m", an ISO 8601
+// duration ("PT10S", "P1DT2H")
 // or a bare number of seconds.
 func ParseInterval(s string) (time.Duration, error) {
 	t := strings.TrimSpace(strings.ToLower(s))
 	if t == "" {
 		return 0, nil
 	}
-	if strings.HasPrefix(t, "pt") {
-		d, err := time.ParseDuration(strings.TrimPrefix(t, "pt"))
+	if strings.HasPrefix(t, "p") {
+		d, err := ParseISODuration(t)
 		if err != nil {
-			return 0, fmt.Errorf("invalid interval %q", s)
+			return 0, fmt.Errorf("invalid interval %q: %w", s, err)
 		}
 		return d, nil
 	}
@@ -333,12 +437,9 @@ func (p *parser) constraint(c *CIB, el *etree.Element) {
 		for _, r := range el.SelectElements("rule") {
 			l.Rules = append(l.Rules, p.rule(r))
 		}
-		if el.SelectElement("resource_set") != nil {
-			p.fail(el, "resource sets are not supported")
-			return
-		}
-		if l.Rsc == "" && l.RscPattern == "" {
-			p.fail(el, "rsc_location needs rsc or rsc-pattern")
+		l.Sets = p.resourceSets(el, "")
+		if l.Rsc == "" && l.RscPattern == "" && len(l.Sets) == 0 {
+			p.fail(el, "rsc_location needs rsc, rsc-pattern or a resource_set")
 		}
 		if len(l.Rules) == 0 && (l.Node == "" || el.SelectAttr("score") == nil) {
 			p.fail(el, "rsc_location needs node and score, or a rule")
@@ -349,15 +450,12 @@ func (p *parser) constraint(c *CIB, el *etree.Element) {
 			RscRole: p.roleAttr(el, "rsc-role"), WithRscRole: p.roleAttr(el, "with-rsc-role"), NodeAttr: el.SelectAttrValue("node-attribute", ""), el: el}
 		var ok bool
 		co.Score, ok = p.score(el, "score")
-		if el.SelectElement("resource_set") != nil {
-			p.fail(el, "resource sets are not supported")
-			return
-		}
+		co.Sets = p.resourceSets(el, "")
 		if !ok && el.SelectAttr("score") == nil {
 			p.fail(el, "rsc_colocation needs a score")
 		}
-		if co.Rsc == "" || co.WithRsc == "" {
-			p.fail(el, "rsc_colocation needs rsc and with-rsc")
+		if len(co.Sets) == 0 && (co.Rsc == "" || co.WithRsc == "") {
+			p.fail(el, "rsc_colocation needs rsc and with-rsc, or resource_set elements")
 		}
 		c.Colocations = append(c.Colocations, co)
 	case "rsc_order":
@@ -401,17 +499,80 @@ func (p *parser) constraint(c *CIB, el *etree.Element) {
 				p.fail(el, "unknown action %q: want start, stop, promote or demote", a)
 			}
 		}
-		if el.SelectElement("resource_set") != nil {
-			p.fail(el, "resource sets are not supported")
-			return
+		o.RequireAll = true
+		if v := el.SelectAttrValue("require-all", ""); v != "" {
+			b, ok := ParseBool(v)
+			if !ok {
+				p.fail(el, "require-all %q is not a boolean", v)
+			}
+			o.RequireAll = b
 		}
-		if o.First == "" || o.Then == "" {
-			p.fail(el, "rsc_order needs first and then")
+		o.Sets = p.resourceSets(el, "start")
+		if len(o.Sets) == 0 && (o.First == "" || o.Then == "") {
+			p.fail(el, "rsc_order needs first and then, or resource_set elements")
 		}
 		c.Orders = append(c.Orders, o)
 	case "rsc_ticket":
 		p.fail(el, "tickets are not supported")
 	}
+}
+
+// resourceSets parses a constraint's resource_set children. dfltAction is
+// the action of members of an order's sets that name none ("" for other
+// constraints, where action is not allowed).
+func (p *parser) resourceSets(el *etree.Element, dfltAction string) []*ResourceSet {
+	var out []*ResourceSet
+	for _, se := range el.SelectElements("resource_set") {
+		if ref := se.SelectAttrValue("id-ref", ""); ref != "" {
+			if rs, ok := p.rsets[ref]; ok {
+				out = append(out, rs)
+			} else {
+				p.fail(se, "id-ref %q names no earlier resource_set", ref)
+			}
+			continue
+		}
+		rs := &ResourceSet{ID: p.id(se), Sequential: true, RequireAll: true, Role: p.roleAttr(se, "role"),
+			Action: se.SelectAttrValue("action", ""), Kind: se.SelectAttrValue("kind", ""), Ordering: se.SelectAttrValue("ordering", ""), el: se}
+		for _, b := range []struct {
+			name string
+			v    *bool
+		}{{"sequential", &rs.Sequential}, {"require-all", &rs.RequireAll}} {
+			if v := se.SelectAttrValue(b.name, ""); v != "" {
+				bv, ok := ParseBool(v)
+				if !ok {
+					p.fail(se, "%s %q is not a boolean", b.name, v)
+				}
+				*b.v = bv
+			}
+		}
+		rs.SequentialSet = rs.Sequential && se.SelectAttr("sequential") != nil
+		rs.Score, rs.HasScore = p.score(se, "score")
+		if rs.Action != "" {
+			switch rs.Action {
+			case "start", "stop", "promote", "demote":
+			default:
+				p.fail(se, "unknown action %q: want start, stop, promote or demote", rs.Action)
+			}
+		} else {
+			rs.Action = dfltAction
+		}
+		for _, ref := range se.SelectElements("resource_ref") {
+			id := ref.SelectAttrValue("id", "")
+			if id == "" {
+				p.fail(ref, "resource_ref has no id")
+				continue
+			}
+			rs.Resources = append(rs.Resources, id)
+		}
+		if len(rs.Resources) == 0 {
+			p.fail(se, "resource_set names no resources: want <resource_ref id=...> children")
+		}
+		if rs.ID != "" {
+			p.rsets[rs.ID] = rs
+		}
+		out = append(out, rs)
+	}
+	return out
 }
 
 func (p *parser) rule(el *etree.Element) *Rule {
@@ -446,7 +607,7 @@ func (p *parser) rule(el *etree.Element) *Rule {
 			r.Exprs = append(r.Exprs, Expr{Kind: "rule", Sub: p.rule(c)})
 		case "rsc_expression", "op_expression":
 			r.Exprs = append(r.Exprs, Expr{Kind: c.Tag, ID: c.SelectAttrValue("id", ""), Attribute: c.SelectAttrValue("name", ""),
-				Value: c.SelectAttrValue("type", "")})
+				Value: c.SelectAttrValue("type", ""), Class: c.SelectAttrValue("class", ""), Provider: c.SelectAttrValue("provider", "")})
 		}
 	}
 	return r
@@ -455,7 +616,7 @@ func (p *parser) rule(el *etree.Element) *Rule {
 func (p *parser) nodeState(el *etree.Element) *NodeState {
 	n := &NodeState{ID: el.SelectAttrValue("id", ""), Uname: el.SelectAttrValue("uname", ""), InCCM: el.SelectAttrValue("in_ccm", ""),
 		Crmd: el.SelectAttrValue("crmd", ""), Join: el.SelectAttrValue("join", ""), Expected: el.SelectAttrValue("expected", ""),
-		Shutdown: el.SelectAttrValue("shutdown", ""), Attrs: map[string]string{}}
+		Shutdown: el.SelectAttrValue("shutdown", ""), Attrs: map[string]string{}, InCCMMissing: el.SelectAttr("in_ccm") == nil}
 	if ta := el.SelectElement("transient_attributes"); ta != nil {
 		for _, ia := range ta.SelectElements("instance_attributes") {
 			for _, nv := range ia.SelectElements("nvpair") {
@@ -468,6 +629,13 @@ func (p *parser) nodeState(el *etree.Element) *NodeState {
 			for _, r := range lr.SelectElements("lrm_resource") {
 				res := &LrmResource{ID: r.SelectAttrValue("id", ""), Class: r.SelectAttrValue("class", ""),
 					Provider: r.SelectAttrValue("provider", ""), Type: r.SelectAttrValue("type", "")}
+				if v := r.SelectAttrValue("shutdown-lock", ""); v != "" {
+					t, err := strconv.ParseInt(v, 10, 64)
+					if err != nil {
+						p.fail(r, "shutdown-lock %q is not seconds since the epoch", v)
+					}
+					res.ShutdownLock = t
+				}
 				for _, o := range r.SelectElements("lrm_rsc_op") {
 					res.Ops = append(res.Ops, p.lrmOp(o))
 				}

@@ -236,3 +236,89 @@ func TestIntervals(t *testing.T) {
 		}
 	}
 }
+
+func TestISODuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		err  bool
+	}{
+		{"PT10S", 10 * time.Second, false},
+		{"P10S", 10 * time.Second, false}, // Pacemaker takes S and H without T
+		{"PT1M", time.Minute, false},
+		{"P1M", 30 * 24 * time.Hour, false}, // a month before T
+		{"P1DT2H30M", 26*time.Hour + 30*time.Minute, false},
+		{"pt1.5s", 1500 * time.Millisecond, false},
+		{"P1W", 7 * 24 * time.Hour, false},
+		{"P", 0, true},
+		{"PT", 0, true},
+		{"PT10", 0, true},
+		{"PT1D", 0, true},
+		{"P1X", 0, true},
+		{"P-1D", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseISODuration(tt.in)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("ParseISODuration(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestSetsTemplatesTags(t *testing.T) {
+	const good = `<cib><configuration><nodes><node id="1" uname="n1"/></nodes><resources>
+<template id="t" class="ocf" provider="x" type="y"><meta_attributes id="tm"><nvpair id="tm1" name="priority" value="5"/></meta_attributes>
+<operations><op id="t-m" name="monitor" interval="PT10S"/><op id="t-s" name="start" interval="0"/></operations></template>
+<primitive id="a" template="t"><operations><op id="a-m" name="monitor" interval="10s" on-fail="stop"/></operations></primitive>
+<primitive id="b" class="ocf" provider="x" type="z"/></resources>
+<tags><tag id="tg"><obj_ref id="a"/><obj_ref id="b"/></tag></tags>
+<constraints><rsc_order id="o"><resource_set id="s1" sequential="false" require-all="false"><resource_ref id="a"/><resource_ref id="b"/></resource_set>
+<resource_set id="s2" action="promote"><resource_ref id="tg"/></resource_set></rsc_order></constraints></configuration></cib>`
+	c, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.FindResource("a")
+	if a.Class != "ocf" || a.Type != "y" || len(a.Ops) != 2 || a.Ops[0].OnFail != "stop" || len(a.Meta) != 1 {
+		t.Errorf("template not applied: %+v", a)
+	}
+	o := c.Orders[0]
+	if len(o.Sets) != 2 || o.Sets[0].Sequential || o.Sets[0].RequireAll || o.Sets[1].Action != "promote" || !o.Sets[1].Sequential || o.Sets[1].SequentialSet {
+		t.Errorf("sets: %+v %+v", o.Sets[0], o.Sets[1])
+	}
+	if errs, _ := c.Validate(); len(errs) != 0 {
+		t.Errorf("validate: %v", errs)
+	}
+
+	bad := []struct{ xml, want string }{
+		{`<primitive id="a" template="nope"/>`, `<primitive id="a">: template "nope" is not defined`},
+		{`<template id="t" class="ocf" type="y"/>`, `<template id="t">: ocf <template> needs a provider`},
+		{`<primitive id="a" class="ocf" provider="x" type="y"><operations><op id="m" name="monitor" interval="PT5X"/></operations></primitive>`, `<op id="m">: invalid interval "PT5X"`},
+	}
+	for _, b := range bad {
+		_, err := Parse([]byte(`<cib><configuration><resources>` + b.xml + `</resources></configuration></cib>`))
+		if err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: got %v, want %q", b.xml, err, b.want)
+		}
+	}
+	badCons := []struct{ xml, want string }{
+		{`<rsc_order id="o"><resource_set id="s"/></rsc_order>`, `<resource_set id="s">: resource_set names no resources`},
+		{`<rsc_order id="o"><resource_set id="s" action="run"><resource_ref id="a"/></resource_set></rsc_order>`, `<resource_set id="s">: unknown action "run"`},
+		{`<rsc_colocation id="c" score="1"><resource_set id="s" sequential="perhaps"><resource_ref id="a"/></resource_set></rsc_colocation>`, `<resource_set id="s">: sequential "perhaps" is not a boolean`},
+		{`<rsc_colocation id="c" score="1"><resource_set id="s" role="Boss"><resource_ref id="a"/></resource_set></rsc_colocation>`, `<resource_set id="s">: unknown role "Boss"`},
+	}
+	for _, b := range badCons {
+		_, err := Parse([]byte(`<cib><configuration><resources><primitive id="a" class="ocf" provider="x" type="y"/></resources><constraints>` + b.xml + `</constraints></configuration></cib>`))
+		if err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: got %v, want %q", b.xml, err, b.want)
+		}
+	}
+	c, err = Parse([]byte(`<cib><configuration><resources><primitive id="a" class="ocf" provider="x" type="y"/></resources><constraints>
+<rsc_location id="l" node="n1" score="1"><resource_set id="s"><resource_ref id="ghost"/></resource_set></rsc_location></constraints></configuration></cib>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs, _ := c.Validate(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `<resource_set id="s">: resource_ref "ghost" names no configured resource`) {
+		t.Errorf("validate: %v", errs)
+	}
+}

@@ -14,6 +14,16 @@ type RuleContext struct {
 	// Role is the role the rule is asked about ("" matches any rule role).
 	Role string
 	Now  time.Time
+	// Rsc is the resource the rule is evaluated for (rsc_defaults,
+	// locations): its agent for rsc_expression, its instance and meta
+	// attributes for value-source=param and meta. Nil outside a resource.
+	Rsc *RscContext
+}
+
+// RscContext describes a resource to rules.
+type RscContext struct {
+	Class, Provider, Type string
+	Params, Meta          map[string]string
 }
 
 // Eval reports whether the rule matches in ctx. A rule with a role only
@@ -49,6 +59,12 @@ func (e Expr) eval(ctx RuleContext) bool {
 	case "attr":
 		v, ok := ctx.NodeAttrs[e.Attribute]
 		return compareAttr(e, v, ok, ctx)
+	case "rsc_expression":
+		if ctx.Rsc == nil {
+			return false
+		}
+		return (e.Class == "" || e.Class == ctx.Rsc.Class) && (e.Provider == "" || e.Provider == ctx.Rsc.Provider) &&
+			(e.Value == "" || e.Value == ctx.Rsc.Type)
 	}
 	return false
 }
@@ -66,8 +82,20 @@ func compareAttr(e Expr, have string, defined bool, ctx RuleContext) bool {
 	}
 	want := e.Value
 	if e.ValueSrc == "param" || e.ValueSrc == "meta" {
-		// Without a resource context such references cannot match.
-		return false
+		// The value names a parameter or meta attribute of the resource;
+		// without a resource, or without that attribute, nothing matches.
+		if ctx.Rsc == nil {
+			return false
+		}
+		src := ctx.Rsc.Params
+		if e.ValueSrc == "meta" {
+			src = ctx.Rsc.Meta
+		}
+		v, ok := src[want]
+		if !ok {
+			return false
+		}
+		want = v
 	}
 	typ := strings.ToLower(e.Type)
 	if typ == "" {
@@ -167,7 +195,7 @@ func evalDate(e Expr, now time.Time) bool {
 		now = time.Now()
 	}
 	parse := func(s string) (time.Time, bool) {
-		for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05 Z07:00", "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
 			if t, err := time.Parse(layout, s); err == nil {
 				return t, true
 			}

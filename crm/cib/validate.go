@@ -41,13 +41,37 @@ func (c *CIB) Validate() (errs, warns Errors) {
 			}
 		})
 	}
-	known := func(id string) bool { _, ok := ids[id]; return ok }
+	known := func(id string) bool {
+		_, ok := ids[id]
+		_, tmpl := c.Templates[id]
+		_, tag := c.Tags[id]
+		return ok || tmpl || tag
+	}
+	for tag, refs := range c.Tags {
+		for _, id := range refs {
+			if _, ok := ids[id]; !ok {
+				if _, ok := c.Templates[id]; !ok {
+					errs = append(errs, &Error{Element: "tag", ID: tag, Msg: fmt.Sprintf("obj_ref %q names no configured resource or template", id)})
+				}
+			}
+		}
+	}
+	checkSets := func(sets []*ResourceSet) {
+		for _, rs := range sets {
+			for _, id := range rs.Resources {
+				if !known(id) {
+					errs = append(errs, at(rs.el, "resource_ref %q names no configured resource, template or tag", id))
+				}
+			}
+		}
+	}
 	nodes := map[string]bool{}
 	for _, n := range c.Nodes {
 		nodes[n.Uname] = true
 		nodes[n.ID] = true
 	}
 	for _, l := range c.Locations {
+		checkSets(l.Sets)
 		if l.Rsc != "" && !known(l.Rsc) {
 			errs = append(errs, at(l.el, "rsc %q names no configured resource", l.Rsc))
 		}
@@ -56,6 +80,7 @@ func (c *CIB) Validate() (errs, warns Errors) {
 		}
 	}
 	for _, co := range c.Colocations {
+		checkSets(co.Sets)
 		for _, id := range []string{co.Rsc, co.WithRsc} {
 			if id != "" && !known(id) {
 				errs = append(errs, at(co.el, "resource %q names no configured resource", id))
@@ -68,6 +93,10 @@ func (c *CIB) Validate() (errs, warns Errors) {
 	graph := map[string][]string{}
 	edgeEl := map[[2]string]*etree.Element{}
 	for _, o := range c.Orders {
+		checkSets(o.Sets)
+		if len(o.Sets) > 0 {
+			continue // loops through sets are not looked for
+		}
 		for _, id := range []string{o.First, o.Then} {
 			if id != "" && !known(id) {
 				errs = append(errs, at(o.el, "resource %q names no configured resource", id))
@@ -84,7 +113,7 @@ func (c *CIB) Validate() (errs, warns Errors) {
 		graph[a] = append(graph[a], b)
 		edgeEl[[2]string{a, b}] = o.el
 		if o.Symmetrical {
-			ia, ib := o.Then+" "+inverseAction(o.ThenAction), o.First+" "+inverseAction(o.FirstAction)
+			ia, ib := o.Then+" "+InverseAction(o.ThenAction), o.First+" "+InverseAction(o.FirstAction)
 			graph[ia] = append(graph[ia], ib)
 			edgeEl[[2]string{ia, ib}] = o.el
 		}
@@ -96,7 +125,10 @@ func (c *CIB) Validate() (errs, warns Errors) {
 	return errs, warns
 }
 
-func inverseAction(a string) string {
+// InverseAction is the action that undoes a: stop for start, demote for
+// promote and the other way round. A symmetrical order runs the inverse
+// actions in reverse.
+func InverseAction(a string) string {
 	switch a {
 	case "start":
 		return "stop"

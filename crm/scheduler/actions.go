@@ -18,32 +18,29 @@ type orderEdge struct {
 	// that must happen anyway; symmetric ones also make them required and
 	// block optional ones (a running resource then stops).
 	asymmetric bool
-	id         string
-}
-
-func inverse(task string) string {
-	switch task {
-	case "start":
-		return "stop"
-	case "stop":
-		return "start"
-	case "promote":
-		return "demote"
-	case "demote":
-		return "promote"
-	}
-	return task
+	// anyOf (require-all=false sets): then may happen once any one of
+	// these can do firstTask; first is anyOf[0].
+	anyOf []*Resource
+	// minRunnable: how many of anyOf must be able to act (default 1);
+	// pseudo names the pseudo-action Pacemaker puts between them.
+	minRunnable int
+	pseudo      string
+	id          string
 }
 
 func (c *Cluster) buildOrders() []orderEdge {
 	var edges []orderEdge
 	add := func(e orderEdge) {
 		edges = append(edges, e)
-		inv := orderEdge{first: e.then, then: e.first, firstTask: inverse(e.thenTask), thenTask: inverse(e.firstTask),
+		inv := orderEdge{first: e.then, then: e.first, firstTask: cib.InverseAction(e.thenTask), thenTask: cib.InverseAction(e.firstTask),
 			mandatory: e.mandatory, impliesFirst: true, interleave: e.interleave, id: e.id}
 		edges = append(edges, inv)
 	}
 	for _, o := range c.CIB.Orders {
+		if es, ok := c.setOrderEdges(o); ok {
+			edges = append(edges, es...)
+			continue
+		}
 		f, t := c.resolve(o.First), c.resolve(o.Then)
 		if f == nil || t == nil || f == t {
 			continue
@@ -51,6 +48,17 @@ func (c *Cluster) buildOrders() []orderEdge {
 		e := orderEdge{first: f, then: t, firstTask: o.FirstAction, thenTask: o.ThenAction, mandatory: o.Kind == "Mandatory", id: o.ID}
 		// Orders between clones follow the "then" clone's interleave.
 		e.interleave = f.Kind == cib.Clone && t.Kind == cib.Clone && t.Interleave
+		if min := cloneMin(f, o); min > 0 {
+			// then waits for clone-min instances of first, whichever
+			// they are; the inverse order stays as it is.
+			edges = append(edges, orderEdge{first: f, then: t, firstTask: o.FirstAction, thenTask: o.ThenAction,
+				mandatory: true, anyOf: f.Children, minRunnable: min, pseudo: "clone-one-or-more:" + o.ID, id: o.ID})
+			if o.Symmetrical {
+				edges = append(edges, orderEdge{first: t, then: f, firstTask: cib.InverseAction(o.ThenAction), thenTask: cib.InverseAction(o.FirstAction),
+					mandatory: e.mandatory, impliesFirst: true, interleave: e.interleave, id: o.ID})
+			}
+			continue
+		}
 		if o.Symmetrical {
 			add(e)
 		} else {
@@ -84,20 +92,42 @@ func (c *Cluster) initPlans() {
 			}
 			p := &r.plan
 			*p = plan{startRunnable: true, stopRunnable: true, promoteRunnable: true}
-			if !r.Managed || r.Blocked || (!c.HaveQuorum && c.NoQuorumPolicy == "freeze") {
+			if !r.Managed || r.Blocked || c.frozen(r) {
 				p.stopRunnable = false
 				p.startRunnable = r.Current() != nil
 				p.promoteRunnable = false
 				return
 			}
 			next := r.Assigned
+			if next != nil && !r.runningOn(next) && c.unprobedOnPending(r) {
+				// Its probe on a pending node cannot run, and a start
+				// waits for the probes.
+				p.startRunnable = false
+			}
+			if !c.HaveQuorum && c.NoQuorumPolicy == "freeze" && r.Meta["requires"] != "nothing" && next != nil && len(r.RunningOn) == 0 {
+				p.startRunnable = false
+				p.noQuorum = true
+				p.startReason = "quorum freeze"
+			}
+			if c.noQuorumStop(r) && r.Meta["requires"] != "nothing" && next != nil && !r.runningOn(next) {
+				p.startRunnable = false
+				p.noQuorum = true
+				p.startReason = "no quorum"
+			}
 			for _, n := range r.RunningOn {
-				if n != next || len(r.RunningOn) > 1 || r.Failed {
+				if n != next || r.multiplyActive || r.Failed {
 					p.addStop(n)
 				}
 			}
 			if r.Orphan && !c.StopOrphans {
 				p.stopOn = nil
+			}
+			for _, n := range p.stopOn {
+				// On a fenced node the stop is implied by the fencing; on
+				// an unclean one that cannot be fenced it cannot happen.
+				if n.Unclean && !n.fenced {
+					p.stopRunnable = false
+				}
 			}
 			if next != nil && (!r.runningOn(next) || p.stopsOn(next)) {
 				p.start = true
@@ -146,6 +176,11 @@ func required(r *Resource, task string) bool {
 // transition.
 func willRun(l *Resource, role string) bool {
 	if l.Assigned == nil {
+		return false
+	}
+	if l.Blocked && l.stopFailed {
+		// A failed resource that is blocked where it is cannot start:
+		// what must start after it waits.
 		return false
 	}
 	if l.plan.start && !l.plan.startRunnable {
@@ -274,6 +309,12 @@ func (c *Cluster) propagate(edges []orderEdge) {
 			if !e.mandatory {
 				continue
 			}
+			if len(e.anyOf) > 0 {
+				if applyAnyOf(e) {
+					changed = true
+				}
+				continue
+			}
 			for _, pr := range e.pairs() {
 				if applyEdge(e, pr[0], pr[1]) {
 					changed = true
@@ -312,16 +353,57 @@ func (c *Cluster) propagate(edges []orderEdge) {
 				}
 			})
 		}
+		for _, top := range tops {
+			top.Walk(func(g *Resource) {
+				if g.Kind == cib.Group && c.blockStartsBeforeStuckStops(g) {
+					changed = true
+				}
+			})
+		}
 		if !changed {
 			return
 		}
 	}
 }
 
+// blockStartsBeforeStuckStops: in an ordered group a member that has to
+// stop (to restart after an earlier member starts) but cannot, keeps the
+// earlier members from starting: the group cannot get through its stop
+// phase.
+func (c *Cluster) blockStartsBeforeStuckStops(g *Resource) bool {
+	if !boolOpt(g.Meta["ordered"], true) {
+		return false
+	}
+	changed := false
+	for i, m := range g.Children {
+		if m.Kind != cib.Primitive || !m.plan.start || !m.plan.startRunnable {
+			continue
+		}
+		for _, later := range g.Children[i+1:] {
+			lp := &later.plan
+			if later.Managed && !later.Blocked && len(lp.stopOn) > 0 && !lp.stopRunnable {
+				if blockTask(m, "start") {
+					m.plan.setReason("start", "unrunnable "+later.ID+" stop")
+					changed = true
+				}
+				break
+			}
+		}
+	}
+	return changed
+}
+
 // pairs lists the (first, then) resource pairs an edge relates: the
 // resources themselves, or for interleaved clones each "then" instance with
 // the "first" instance on the same node (nil when there is none).
 func (e orderEdge) pairs() [][2]*Resource {
+	if len(e.anyOf) > 0 {
+		out := make([][2]*Resource, 0, len(e.anyOf))
+		for _, f := range e.anyOf {
+			out = append(out, [2]*Resource{f, e.then})
+		}
+		return out
+	}
 	if !e.interleave {
 		return [][2]*Resource{{e.first, e.then}}
 	}
@@ -381,16 +463,23 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 		// ordered after it elsewhere; interleaved instances pair up.
 		if then.Kind == cib.Clone && !e.interleave {
 			// nothing
+		} else if e.thenTask == "stop" && moves(then) && allMigrating(then) {
+			// a migrating resource's stop comes after its migration:
+			// what it runs after keeps running
 		} else if required(then, e.thenTask) {
 			for _, l := range first.Leaves() {
 				if requireTask(l, e.firstTask) {
+					l.plan.setReason(e.firstTask, "required "+actionName(then, e.thenTask))
 					changed = true
 				}
 			}
 		}
-	} else if !e.asymmetric && required(first, e.firstTask) {
+	} else if !e.asymmetric && required(first, e.firstTask) && !(e.firstTask == "start" && allMigrating(first) && moves(first)) {
+		// (a migrating first never stopped: what follows it need not
+		// restart)
 		for _, l := range then.Leaves() {
 			if requireTask(l, e.thenTask) {
+				l.plan.setReason(e.thenTask, "required "+actionName(first, e.firstTask))
 				changed = true
 			}
 		}
@@ -402,6 +491,7 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 				continue // nothing it has to do, nothing to hold back
 			}
 			if blockTask(l, e.thenTask) {
+				l.plan.setReason(e.thenTask, "unrunnable "+actionName(first, e.firstTask))
 				changed = true
 			}
 		}
@@ -469,6 +559,88 @@ func hasBlockedStart(r *Resource, role string) bool {
 			return true
 		}
 		if role == RolePromoted && l.NextRole == RolePromoted && l.plan.promote && !l.plan.promoteRunnable {
+			return true
+		}
+	}
+	return false
+}
+
+// applyAnyOf blocks then's action when fewer than minRunnable (one by
+// default) of the resources it waits for can do their action.
+func applyAnyOf(e orderEdge) bool {
+	need := max(e.minRunnable, 1)
+	can := 0
+	for _, f := range e.anyOf {
+		if runnable(f, e.firstTask) && willRunAny(f) {
+			can++
+		}
+	}
+	if can >= need {
+		return false
+	}
+	changed := false
+	for _, l := range e.then.Leaves() {
+		if blockTask(l, e.thenTask) {
+			l.plan.setReason(e.thenTask, "unrunnable "+e.pseudo)
+			changed = true
+		}
+	}
+	return changed
+}
+
+// willRunAny reports whether any primitive of r will be active.
+func willRunAny(r *Resource) bool {
+	for _, l := range r.Leaves() {
+		if willRun(l, "") {
+			return true
+		}
+	}
+	return false
+}
+
+// cloneMin is how many instances of first an order's then waits for:
+// first's clone-min, or 1 for require-all=false; 0 for an ordinary order.
+func cloneMin(first *Resource, o *cib.Order) int {
+	if first.Kind != cib.Clone {
+		return 0
+	}
+	if v, ok := first.Meta["clone-min"]; ok {
+		if n, err := cib.ParseScore(v); err == nil && n > 0 {
+			return n
+		}
+		return 0
+	}
+	if !o.RequireAll {
+		return 1
+	}
+	return 0
+}
+
+// actionName names a resource's action the way Pacemaker's reasons do: a
+// primitive's task, or a group's or clone's completion pseudo-action
+// ("grp running" after its start).
+func actionName(r *Resource, task string) string {
+	if r.Kind == cib.Primitive {
+		return r.ID + " " + task
+	}
+	switch task {
+	case "start":
+		task = "running"
+	case "stop":
+		task = "stopped"
+	case "promote":
+		task = "promoted"
+	case "demote":
+		task = "demoted"
+	}
+	return r.ID + " " + task
+}
+
+// unprobedOnPending reports whether a pending node has no history of r:
+// r must be probed there before it starts anywhere.
+func (c *Cluster) unprobedOnPending(r *Resource) bool {
+	for _, n := range c.Nodes {
+		if n.Pending && !r.historyOn[n] {
 			return true
 		}
 	}

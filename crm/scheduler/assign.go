@@ -33,6 +33,13 @@ func (c *Cluster) weightsUpTo(r, upto *Resource) []int {
 		}
 		// target-role is inherited through meta attributes, so only the
 		// primitive's own (effective) value decides.
+		if x == r && x.lockedTo != nil {
+			for i := range w {
+				if i != x.lockedTo.Index {
+					w[i] = -inf
+				}
+			}
+		}
 		if x == r && x.Kind == cib.Primitive && x.TargetRole == RoleStopped {
 			for i := range w {
 				w[i] = -inf
@@ -47,7 +54,11 @@ func (c *Cluster) weightsUpTo(r, upto *Resource) []int {
 			w[i] = -inf
 		}
 	}
-	if !c.HaveQuorum && c.NoQuorumPolicy == "stop" {
+	if c.noQuorumStop(r) && c.activeBelow(r) && r.clone() == nil {
+		// Without quorum what runs stops; what is stopped is still placed,
+		// but its start cannot run (initPlans). Clone instances that run
+		// are left where they are, as Pacemaker leaves them (its corpus:
+		// unrunnable-1).
 		for i := range w {
 			w[i] = -inf
 		}
@@ -79,17 +90,22 @@ func available(w []int) bool {
 
 // mergeScaled adds dep*score/INFINITY to base; like Pacemaker it leaves base
 // alone when the result would leave no node usable.
-func mergeScaled(base, dep []int, score int) []int { return merge(base, dep, score, false) }
+func mergeScaled(base, dep []int, score int) []int { return merge(base, dep, score, false, false) }
 
 // mergeWishes is mergeScaled counting only the dependent's positive
 // scores: a primary is drawn to where its dependents want to be, not
 // pushed away from where they cannot run.
-func mergeWishes(base, dep []int, score int) []int { return merge(base, dep, score, true) }
+func mergeWishes(base, dep []int, score int) []int { return merge(base, dep, score, true, false) }
 
-func merge(base, dep []int, score int, positiveOnly bool) []int {
+// mergeOnlyWishes is mergeWishes even for a mandatory colocation: a clone
+// is drawn to where its dependents want to be, but their bans do not keep
+// its instances away.
+func mergeOnlyWishes(base, dep []int, score int) []int { return merge(base, dep, score, true, true) }
+
+func merge(base, dep []int, score int, positiveOnly, noBans bool) []int {
 	// A mandatory colocation passes bans on: the primary avoids nodes where
 	// its dependent cannot run.
-	if score >= inf {
+	if score >= inf && !noBans {
 		positiveOnly = false
 	}
 	out := make([]int, len(base))
@@ -151,6 +167,10 @@ func (c *Cluster) preferenceWeights(r *Resource, depth int, seen map[*Resource]b
 			continue
 		}
 		dw := c.spreadByAttr(co, c.preferenceWeights(co.dependent, depth+1, seen))
+		if r.Kind == cib.Clone {
+			w = mergeOnlyWishes(w, dw, co.score)
+			continue
+		}
 		w = mergeWishes(w, dw, co.score)
 	}
 	delete(seen, r)
@@ -218,6 +238,11 @@ func primaryNodesExact(co *colocation) map[*Node]bool {
 	}
 	for _, l := range p.Leaves() {
 		if l.Assigned == nil {
+			continue
+		}
+		if l.Failed && l.Blocked && p.Kind == cib.Clone {
+			// a clone instance stuck failed where it is cannot be
+			// colocated with
 			continue
 		}
 		switch co.primaryRole {
@@ -333,6 +358,12 @@ func (c *Cluster) choose(w []int, prefer *Node) *Node {
 		switch {
 		case v > bv:
 			best = n
+		case v == bv && c.Strategy == strategyMinimal:
+			// minimal: fill nodes in name order
+		case v == bv && c.Strategy == strategyBalanced && compareCapacity(n, best) != 0:
+			if compareCapacity(n, best) < 0 {
+				best = n
+			}
 		case v == bv:
 			switch {
 			case n.assigned < best.assigned:
@@ -348,6 +379,8 @@ func (c *Cluster) choose(w []int, prefer *Node) *Node {
 func (c *Cluster) assignAll() {
 	order := append([]*Resource(nil), c.Resources...)
 	sort.SliceStable(order, func(i, j int) bool { return order[i].Priority > order[j].Priority })
+	c.assignmentOrder(order)
+	c.assignOrder = order
 	for _, r := range order {
 		c.assign(r)
 	}
@@ -384,8 +417,16 @@ func (c *Cluster) assign(r *Resource) {
 }
 
 func (c *Cluster) keepUnmanaged(r *Resource) bool {
-	frozen := !c.HaveQuorum && c.NoQuorumPolicy == "freeze"
+	// Without quorum and no-quorum-policy=freeze what runs on a node of
+	// this partition stays as it is; what is stopped is placed, but its
+	// start cannot run (initPlans).
+	frozen := c.frozen(r)
 	if cur := r.Current(); cur != nil && cur.Maintenance {
+		r.Managed = false
+	}
+	if c.FencingEnabled && !c.haveDevices {
+		// Fencing is on but nothing can fence: Pacemaker leaves every
+		// resource where it is rather than risk two owners.
 		r.Managed = false
 	}
 	if r.Managed && !r.Blocked && !frozen {
@@ -407,6 +448,7 @@ func (c *Cluster) assignPrimitive(r *Resource) {
 	}
 	w := c.preferenceWeights(r, 0, map[*Resource]bool{})
 	c.applyThisWith(r, w)
+	c.banInsufficientCapacity(r, w)
 	c.recordScores("pcmk__primitive_assign", r, w)
 	r.place(c, c.choose(w, r.Current()))
 }
@@ -415,6 +457,7 @@ func (c *Cluster) assignPrimitive(r *Resource) {
 func (r *Resource) unplace() {
 	if r.Assigned != nil {
 		r.Assigned.assigned--
+		r.Assigned.release(r.util)
 	}
 	r.Assigned = nil
 	r.NextRole = ""
@@ -427,6 +470,7 @@ func (r *Resource) place(c *Cluster, n *Node) {
 		return
 	}
 	n.assigned++
+	n.consume(r.util)
 	r.NextRole = RoleStarted
 	if cl := r.clone(); cl != nil && cl.Promotable {
 		r.NextRole = RoleUnpromoted
@@ -466,6 +510,12 @@ func (c *Cluster) assignGroup(g *Resource, base []int, prefer *Node) *Node {
 	ok := n != nil
 	for _, m := range g.Children {
 		if c.keepUnmanaged(m) {
+			// Later members are colocated with this one, where it stays.
+			if m.Assigned == nil || !m.Assigned.Available() {
+				ok = false
+			} else if ok {
+				n = m.Assigned
+			}
 			continue
 		}
 		if !ok {
@@ -510,7 +560,7 @@ func (c *Cluster) assignClone(cl *Resource) {
 				dw[i] = max(dw[i], 0)
 			}
 		}
-		w = mergeWishes(w, dw, co.score)
+		w = mergeOnlyWishes(w, dw, co.score)
 	}
 	c.applyThisWith(cl, w)
 	c.recordScores("pcmk__clone_assign", cl, w)
@@ -725,4 +775,41 @@ func (c *Cluster) spreadByAttr(co *colocation, dw []int) []int {
 		out[n.Index] = best
 	}
 	return out
+}
+
+// noQuorumStop: the partition lacks quorum and r must stop for it:
+// no-quorum-policy is stop (or suicide, after its fencing), or demote and
+// r is not promotable (promotable clones are only demoted).
+func (c *Cluster) noQuorumStop(r *Resource) bool {
+	if c.HaveQuorum {
+		return false
+	}
+	switch c.NoQuorumPolicy {
+	case "stop", "suicide":
+		return true
+	case "demote":
+		cl := r.clone()
+		return cl == nil || !cl.Promotable
+	}
+	return false
+}
+
+// activeBelow reports whether r or any primitive below it is active.
+func (c *Cluster) activeBelow(r *Resource) bool {
+	active := false
+	r.top().Walk(func(x *Resource) {
+		if x.Kind == cib.Primitive && len(x.RunningOn) > 0 {
+			active = true
+		}
+	})
+	return active
+}
+
+// frozen reports whether r is kept where it is by no-quorum-policy=freeze.
+func (c *Cluster) frozen(r *Resource) bool {
+	if c.HaveQuorum || c.NoQuorumPolicy != "freeze" {
+		return false
+	}
+	cur := r.Current()
+	return cur != nil && cur.Online && !cur.Unclean
 }

@@ -28,7 +28,7 @@ func (c *Cluster) resolve(id string) *Resource {
 
 // nodeScores evaluates a location constraint on every node; ok[i] tells
 // whether the constraint applies to node i.
-func (c *Cluster) locationScores(l *cib.Location, role string) (scores []int, applies []bool) {
+func (c *Cluster) locationScores(l *cib.Location, role string, r *Resource) (scores []int, applies []bool) {
 	scores = make([]int, len(c.Nodes))
 	applies = make([]bool, len(c.Nodes))
 	if len(l.Rules) == 0 {
@@ -48,7 +48,7 @@ func (c *Cluster) locationScores(l *cib.Location, role string) (scores []int, ap
 			}
 		}
 		for _, n := range c.Nodes {
-			ctx := cib.RuleContext{NodeAttrs: n.Attrs, Now: c.Now}
+			ctx := cib.RuleContext{NodeAttrs: n.Attrs, Now: c.Now, Rsc: c.rscContext(r, n.Attrs)}
 			if !rule.Eval(ctx) {
 				continue
 			}
@@ -72,30 +72,29 @@ func (c *Cluster) locationScores(l *cib.Location, role string) (scores []int, ap
 
 func (c *Cluster) applyLocations() {
 	for _, l := range c.CIB.Locations {
-		var targets []*Resource
-		if l.Rsc != "" {
-			if r := c.resolve(l.Rsc); r != nil {
-				targets = append(targets, r)
-			} else {
-				c.warnf("rsc_location %s: resource %s is not configured", l.ID, l.Rsc)
-			}
-		} else if l.RscPattern != "" {
-			re, err := regexp.Compile(l.RscPattern)
+		var targets []locationTarget
+		if l.RscPattern != "" && l.Rsc == "" && len(l.Sets) == 0 {
+			// A leading "!" inverts the match, as in Pacemaker.
+			pattern, invert := strings.CutPrefix(l.RscPattern, "!")
+			re, err := regexp.Compile(pattern)
 			if err != nil {
 				c.warnf("rsc_location %s: invalid rsc-pattern: %v", l.ID, err)
 				continue
 			}
 			for _, top := range c.Resources {
 				top.Walk(func(x *Resource) {
-					if x.Instance < 0 && re.MatchString(x.ID) {
-						targets = append(targets, x)
+					if x.Instance < 0 && re.MatchString(x.ID) != invert {
+						targets = append(targets, locationTarget{x, l.Role})
 					}
 				})
 			}
+		} else {
+			targets = c.locationTargets(l)
 		}
-		for _, r := range targets {
+		for _, t := range targets {
+			r := t.rsc
 			// Role-specific preferences of a promotable clone feed promotion.
-			role := l.Role
+			role := t.role
 			ruleRole := ""
 			for _, rule := range l.Rules {
 				if rule.Role != "" {
@@ -106,7 +105,7 @@ func (c *Cluster) applyLocations() {
 				role = ruleRole
 			}
 			if role == RolePromoted {
-				s, ap := c.locationScores(l, RolePromoted)
+				s, ap := c.locationScores(l, RolePromoted, r)
 				for i := range s {
 					if !ap[i] {
 						s[i] = 0
@@ -115,7 +114,7 @@ func (c *Cluster) applyLocations() {
 				c.promotedLocs = append(c.promotedLocs, promotedLoc{rsc: r, score: s})
 				continue
 			}
-			s, ap := c.locationScores(l, role)
+			s, ap := c.locationScores(l, role, r)
 			r.ensureLoc(len(c.Nodes))
 			if r.allowed == nil {
 				r.allowed = make([]bool, len(c.Nodes))
@@ -155,7 +154,11 @@ func (c *Cluster) applyFailCounts() {
 				continue
 			}
 			if i := strings.IndexByte(rest, '#'); i >= 0 {
+				op := rest[i+1:]
 				rest = rest[:i]
+				if c.failureIgnored(rest, op) {
+					continue
+				}
 			}
 			// Anonymous clone instances share one count per node, whatever
 			// instance number an older history gave them.
@@ -209,7 +212,11 @@ func (c *Cluster) applyFailCounts() {
 }
 
 func (c *Cluster) buildColocations() {
+	var all []*cib.Colocation
 	for _, cl := range c.CIB.Colocations {
+		all = append(all, c.expandColocation(cl)...)
+	}
+	for _, cl := range all {
 		d, p := c.resolve(cl.Rsc), c.resolve(cl.WithRsc)
 		if d == nil || p == nil {
 			c.warnf("rsc_colocation %s: resource %s or %s is not configured", cl.ID, cl.Rsc, cl.WithRsc)
@@ -222,4 +229,42 @@ func (c *Cluster) buildColocations() {
 		d.thisWith = append(d.thisWith, co)
 		p.withThis = append(p.withThis, co)
 	}
+}
+
+// rscContext describes r to rules (value-source=param/meta, rsc_expression)
+// on a node with these attributes (parameters may depend on them).
+func (c *Cluster) rscContext(r *Resource, nodeAttrs map[string]string) *cib.RscContext {
+	if r == nil || r.Cfg == nil {
+		return nil
+	}
+	rc := &cib.RscContext{Class: r.Cfg.Class, Provider: r.Cfg.Provider, Type: r.Cfg.Type, Meta: r.Meta}
+	rc.Params = cib.Values(r.Cfg.Instance, cib.RuleContext{Now: c.Now, NodeAttrs: nodeAttrs})
+	return rc
+}
+
+// failureIgnored reports whether the operation a fail count is kept for
+// ("monitor_10000") has on-fail=ignore: such failures do not count
+// towards migration-threshold.
+func (c *Cluster) failureIgnored(id, op string) bool {
+	base, _ := stripInstance(id)
+	cfg := c.templates[base]
+	if cfg == nil {
+		if r := c.cfgByID[base]; r != nil {
+			cfg = r.Cfg
+		}
+	}
+	i := strings.LastIndexByte(op, '_')
+	if cfg == nil || i < 0 {
+		return false
+	}
+	ms, err := strconv.ParseInt(op[i+1:], 10, 64)
+	if err != nil {
+		return false
+	}
+	for _, o := range cfg.Ops {
+		if o.Name == op[:i] && o.Interval.Milliseconds() == ms {
+			return o.OnFail == "ignore"
+		}
+	}
+	return false
 }

@@ -19,14 +19,26 @@ type Action struct {
 	// Runnable is false for actions that cannot be executed (blocked):
 	// they are listed so that callers can explain, but never run.
 	Runnable bool
+	// Fence is set for a fencing action (Task "fence", Resource and
+	// Primitive empty): the fencer runs it, and every action that needs
+	// the node fenced (starts of what ran there, stops it implies) comes
+	// after it in the graph.
+	Fence *Fence
 }
 
-// Key names the action the way Pacemaker's logs do: rsc_task_interval.
+// Key names the action the way Pacemaker's logs do: rsc_task_interval
+// (stonith-NODE-ACTION for a fence).
 func (a *Action) Key() string {
+	if a.Fence != nil {
+		return "stonith-" + a.Fence.Node + "-" + a.Fence.Action
+	}
 	return fmt.Sprintf("%s_%s_%d", a.Resource, a.Task, a.Interval.Milliseconds())
 }
 
 func (a *Action) String() string {
+	if a.Fence != nil {
+		return fmt.Sprintf("fence (%s) %s: %s", a.Fence.Action, a.Fence.Node, a.Fence.Reason)
+	}
 	if a.Task == "monitor" {
 		return fmt.Sprintf("%s monitor=%d on %s", a.Resource, a.Interval.Milliseconds(), a.Node)
 	}
@@ -114,6 +126,21 @@ func (c *Cluster) buildGraph(edges []orderEdge) *Graph {
 			g.Edges = append(g.Edges, [2]int{a.ID, b.ID})
 		}
 	}
+	// Fencing first: one action per fenced node, in node order, each
+	// after the previous one (Pacemaker fences one node at a time unless
+	// concurrent-fencing is set).
+	fences := map[string]*Action{}
+	var prevFence *Action
+	for i := range c.Fences {
+		f := &c.Fences[i]
+		a := &Action{ID: len(g.Actions) + 1, Task: "fence", Node: f.Node, Runnable: true, Fence: f}
+		g.Actions = append(g.Actions, a)
+		fences[f.Node] = a
+		if !boolOpt(c.options["concurrent-fencing"], true) {
+			link(prevFence, a)
+		}
+		prevFence = a
+	}
 	for _, r := range c.outputOrder() {
 		if !r.Managed || r.Blocked {
 			continue
@@ -129,7 +156,14 @@ func (c *Cluster) buildGraph(edges []orderEdge) *Graph {
 				}
 			}
 		}
+		var fencedFrom []*Action
 		for _, n := range p.stopOn {
+			if f := fences[n.Name]; f != nil && f.Fence.Action != "on" {
+				// The fence stops it: nothing to run there, but what
+				// waits for this stop waits for the fence.
+				fencedFrom = append(fencedFrom, f)
+				continue
+			}
 			s := add(r, "stop", n, p.stopRunnable)
 			la.stops = append(la.stops, s)
 			link(la.demote, s)
@@ -139,7 +173,14 @@ func (c *Cluster) buildGraph(edges []orderEdge) *Graph {
 			for _, s := range la.stops {
 				link(s, la.start)
 			}
+			for _, f := range fencedFrom {
+				link(f, la.start)
+			}
+			if f := fences[r.Assigned.Name]; f != nil && f.Fence.Action == "on" {
+				link(f, la.start) // unfenced first
+			}
 		}
+		la.stops = append(la.stops, fencedFrom...)
 		if p.promote && r.Assigned != nil && p.promoteRunnable && p.startRunnable {
 			la.promote = add(r, "promote", r.Assigned, true)
 			link(la.start, la.promote)

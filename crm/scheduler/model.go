@@ -1,7 +1,3 @@
-// Package scheduler decides, from a parsed CIB, where every resource should
-// run and in which role, and which actions get the cluster there. It follows
-// Pacemaker's scheduler rules for primitives, groups, clones and promotable
-// clones so that its Transition Summary matches crm_simulate's.
 package scheduler
 
 import (
@@ -27,13 +23,26 @@ type Node struct {
 	Standby bool
 	// Maintenance: resources here are left alone and nothing new starts.
 	Maintenance bool
-	Attrs       map[string]string
+	// Unclean: the node's state is unknown and it must be fenced before
+	// its resources may run elsewhere; FenceReason says why.
+	Unclean     bool
+	FenceReason string
+	// Pending: a member still joining; Shutdown: it asked to leave.
+	Pending  bool
+	Shutdown bool
+	// fenced: a fence of this node is part of the transition.
+	fenced bool
+	Attrs  map[string]string
 	// assigned counts resources placed here so far (load balancing on ties).
 	assigned int
+	// capacity and remaining: utilization attributes (placement-strategy).
+	capacity, remaining map[string]int
 }
 
 // Available reports whether resources may be placed on the node.
-func (n *Node) Available() bool { return n.Online && !n.Standby && !n.Maintenance }
+func (n *Node) Available() bool {
+	return n.Online && !n.Standby && !n.Maintenance && !n.Unclean && !n.Pending
+}
 
 // Resource is a configured resource or a clone instance.
 type Resource struct {
@@ -64,6 +73,22 @@ type Resource struct {
 	Role      string
 	Failed    bool
 	Blocked   bool // a failed stop or on-fail=block: nothing may be done
+	// multiplyActive: active on more nodes than it may be (multiple-active).
+	multiplyActive bool
+	// demoteOnly: a failure with on-fail=demote: it is demoted, not
+	// recovered.
+	demoteOnly bool
+	// lockedTo: a shutdown lock keeps it on this node (shutdownlock.go).
+	lockedTo *Node
+	// util is a primitive's utilization (placement-strategy).
+	util map[string]int
+	// partialTarget: a migrate_to succeeded towards this node but the
+	// migrate_from has not happened yet.
+	partialTarget *Node
+	// migrating: it moves by live migration (migration.go).
+	migrating bool
+	// stopFailed: its last stop failed and nobody can fence it away.
+	stopFailed bool
 	// activeOn remembers nodes whose history this instance already owns.
 	historyOn map[*Node]bool
 
@@ -153,7 +178,31 @@ type plan struct {
 	promote         bool
 	promoteRunnable bool
 	demote          bool
-	reason          string
+	noQuorum        bool // the start cannot run for lack of quorum
+	// Reasons of the actions (the first one found wins, as in Pacemaker):
+	// what made them required or unrunnable.
+	startReason, stopReason, promoteReason, demoteReason string
+}
+
+// setReason records why task is required or cannot run, unless a reason
+// is known already.
+func (p *plan) setReason(task, reason string) {
+	var f *string
+	switch task {
+	case "start":
+		f = &p.startReason
+	case "stop":
+		f = &p.stopReason
+	case "promote":
+		f = &p.promoteReason
+	case "demote":
+		f = &p.demoteReason
+	default:
+		return
+	}
+	if *f == "" {
+		*f = reason
+	}
 }
 
 func (p *plan) stopsOn(n *Node) bool {

@@ -77,13 +77,21 @@ func (c *Cluster) setRoles(cl *Resource) {
 		if !found {
 			score = -1
 		}
+		// Unmanaged or blocked instances keep their role whatever else
+		// says (applied last, below).
+		pinned, pinnedScore := false, 0
 		for _, l := range leaves {
 			if !l.Managed || l.Blocked {
-				// unmanaged instances keep their role
-				score = -inf
+				pinned, pinnedScore = true, -inf
 				if l.Role == RolePromoted {
-					score = inf
+					pinnedScore = inf
 				}
+			}
+		}
+		for _, l := range leaves {
+			if l.demoteOnly {
+				// on-fail=demote: it failed promoted and must not stay so
+				score = -inf
 			}
 		}
 		if cl.cloneWeights != nil && found {
@@ -166,6 +174,9 @@ func (c *Cluster) setRoles(cl *Resource) {
 		}
 		inst.promoScore = score
 		c.Scores = append(c.Scores, ScoreLine{Rsc: leaves[0].ID, Node: n.Name, Score: score})
+		if pinned {
+			score = pinnedScore
+		}
 		cands = append(cands, cand{inst: inst, node: n, score: score, was: was})
 	}
 	failed := func(inst *Resource) bool {

@@ -8,7 +8,10 @@ import (
 type Result struct {
 	Cluster *Cluster
 	Summary []SummaryLine
-	Graph   *Graph
+	// Fences are the nodes to fence, before anything else of the graph
+	// that depends on them (see Graph and Action.Fence).
+	Fences []Fence
+	Graph  *Graph
 }
 
 // Schedule runs the scheduler on a parsed CIB.
@@ -17,7 +20,10 @@ func Schedule(doc *cib.CIB) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.scheduleFencing()
+	c.applyShutdownLocks()
 	c.applyLocations()
+	c.applyNodeHealth()
 	c.applyFailCounts()
 	c.buildColocations()
 	c.assignAll()
@@ -27,8 +33,9 @@ func Schedule(doc *cib.CIB) (*Result, error) {
 	}
 	edges := c.buildOrders()
 	c.initPlans()
+	c.decideMigrations(edges)
 	c.propagate(edges)
-	res := &Result{Cluster: c, Summary: c.Summary()}
+	res := &Result{Cluster: c, Summary: c.Summary(), Fences: c.Fences}
 	res.Graph = c.buildGraph(edges)
 	return res, nil
 }

@@ -14,9 +14,14 @@ type SummaryLine struct {
 	Rsc     string
 	Details string
 	Suffix  string // "due to ..." and/or "blocked"
+	// Fence, when set, makes this a "Fence (action) node 'reason'" line.
+	Fence *Fence
 }
 
 func (l SummaryLine) String() string {
+	if l.Fence != nil {
+		return l.Fence.String()
+	}
 	s := fmt.Sprintf("%-8s   %s   ( %s )", l.Verb, l.Rsc, l.Details)
 	if l.Suffix != "" {
 		s += "  " + l.Suffix
@@ -30,6 +35,9 @@ func (l SummaryLine) String() string {
 func (c *Cluster) outputOrder() []*Resource {
 	tops := append([]*Resource(nil), c.Resources...)
 	sort.SliceStable(tops, func(i, j int) bool { return tops[i].Priority > tops[j].Priority })
+	if c.usesCapacity() && c.assignOrder != nil {
+		tops = c.assignOrder
+	}
 	var out []*Resource
 	for _, t := range tops {
 		out = append(out, t.Leaves()...)
@@ -51,6 +59,10 @@ func needsRole(cur, next string) bool {
 // Summary returns the Transition Summary lines.
 func (c *Cluster) Summary() []SummaryLine {
 	var lines []SummaryLine
+	// Fencing comes first, latest node first, as crm_simulate lists it.
+	for i := len(c.Fences) - 1; i >= 0; i-- {
+		lines = append(lines, SummaryLine{Fence: &c.Fences[i]})
+	}
 	for _, r := range c.outputOrder() {
 		lines = append(lines, c.summarize(r)...)
 	}
@@ -82,6 +94,31 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		}
 		return "blocked"
 	}
+	// Pacemaker gives a stop with nowhere to go its reason, else the
+	// reason of whatever required or blocked it.
+	stopReason := p.stopReason
+	if r.Assigned == nil {
+		stopReason = "node availability"
+		if c.noQuorumStop(r) && r.Meta["requires"] != "nothing" && r.TargetRole != RoleStopped {
+			stopReason = "no quorum"
+		}
+	}
+	reasonOf := func(reason string, runnable bool) string {
+		switch {
+		case reason != "" && !runnable:
+			return "due to " + reason + " (blocked)"
+		case reason != "":
+			return "due to " + reason
+		}
+		return blocked(runnable)
+	}
+	stopSuffix := func() string {
+		reason := stopReason
+		if reason == "" {
+			reason = p.startReason
+		}
+		return reasonOf(reason, p.stopRunnable)
+	}
 	stopLines := func() []SummaryLine {
 		var out []SummaryLine
 		for _, n := range r.RunningOn {
@@ -89,7 +126,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 			if curRole == RoleUnpromoted || curRole == RolePromoted {
 				d = curRole + " " + n.Name
 			}
-			out = append(out, SummaryLine{Verb: "Stop", Rsc: r.ID, Details: d, Suffix: blocked(p.stopRunnable)})
+			out = append(out, SummaryLine{Verb: "Stop", Rsc: r.ID, Details: d, Suffix: stopSuffix()})
 		}
 		return out
 	}
@@ -113,7 +150,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	}
 	startRunnable := p.startRunnable
 	moving := cur != nil && next != nil && cur != next
-	if len(r.RunningOn) > 1 {
+	if r.multiplyActive {
 		// Multiply active: stopped everywhere and started again where it
 		// belongs. Pacemaker reports one line from the first node it is
 		// active on: a recovery, or a stop if it cannot start again.
@@ -123,14 +160,21 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		case next == nil:
 			return stopLines()
 		case !startRunnable:
-			return []SummaryLine{{Verb: "Stop", Rsc: r.ID, Details: inPlace(cur, curRole, curRole), Suffix: blocked(p.stopRunnable)}}
+			return []SummaryLine{{Verb: "Stop", Rsc: r.ID, Details: inPlace(cur, curRole, curRole), Suffix: stopSuffix()}}
 		case moving:
 			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole)}}
 		}
-		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: "due to being multiply active"}}
+		suffix := reasonOf(p.startReason, true)
+		if r.Meta["multiple-active"] == "stop_unexpected" {
+			// only then is the stop on the unexpected node said to be
+			// for being multiply active
+			suffix = "due to being multiply active"
+		}
+		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: suffix}}
 	}
 	if curRole == RoleStopped {
 		cur = nil
+		moving = false
 	}
 	if cur == nil && len(r.RunningOn) == 0 {
 		curRole = RoleStopped
@@ -139,7 +183,7 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		switch {
 		case !p.start:
 			if p.demote && p.promote {
-				return []SummaryLine{{Verb: "Re-promote", Rsc: r.ID, Details: inPlace(next, curRole, curRole)}}
+				return []SummaryLine{{Verb: "Re-promote", Rsc: r.ID, Details: inPlace(next, curRole, curRole), Suffix: reasonOf(p.demoteReason, true)}}
 			}
 			return nil
 		case !startRunnable:
@@ -147,16 +191,18 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 				return nil
 			}
 			return stopLines()
+		case moving && r.migrating && startRunnable && p.stopRunnable:
+			return []SummaryLine{{Verb: "Migrate", Rsc: r.ID, Details: moved(curRole, nextRole)}}
 		case moving:
 			verb := "Move"
 			if r.Failed {
 				verb = "Recover"
 			}
-			return []SummaryLine{{Verb: verb, Rsc: r.ID, Details: moved(curRole, nextRole)}}
+			return []SummaryLine{{Verb: verb, Rsc: r.ID, Details: moved(curRole, nextRole), Suffix: reasonOf(stopReason, true)}}
 		case r.Failed:
-			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(stopReason, true)}}
 		default:
-			return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: p.reason}}
+			return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.startReason, true)}}
 		}
 	}
 	switch {
@@ -166,23 +212,23 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		return nil
 	case r.Failed && cur != nil:
 		if moving {
-			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole)}}
+			return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: moved(curRole, nextRole), Suffix: reasonOf(p.startReason, true)}}
 		}
-		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.startReason, true)}}
 	case moving:
-		return []SummaryLine{{Verb: "Move", Rsc: r.ID, Details: moved(curRole, nextRole)}}
+		return []SummaryLine{{Verb: "Move", Rsc: r.ID, Details: moved(curRole, nextRole), Suffix: reasonOf(stopReason, true)}}
 	case cur != nil && p.stopsOn(cur):
-		return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+		return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.startReason, true)}}
 	case curRole == RolePromoted:
-		return []SummaryLine{{Verb: "Demote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: blocked(p.stopRunnable)}}
+		return []SummaryLine{{Verb: "Demote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.demoteReason, p.stopRunnable)}}
 	case nextRole == RolePromoted:
-		return []SummaryLine{{Verb: "Promote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: blocked(p.promoteRunnable && startRunnable)}}
+		return []SummaryLine{{Verb: "Promote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.promoteReason, p.promoteRunnable && startRunnable)}}
 	case curRole == RoleStopped:
-		if !startRunnable && r.IsInstance() {
+		if !startRunnable && r.IsInstance() && !p.noQuorum {
 			// a clone instance that cannot start is not listed
 			return nil
 		}
-		return []SummaryLine{{Verb: "Start", Rsc: r.ID, Details: next.Name, Suffix: blocked(startRunnable)}}
+		return []SummaryLine{{Verb: "Start", Rsc: r.ID, Details: next.Name, Suffix: reasonOf(p.startReason, startRunnable)}}
 	}
 	return nil
 }
@@ -197,6 +243,10 @@ func FormatSummary(lines []SummaryLine) []string {
 		detW = max(detW, len(l.Details))
 	}
 	for _, l := range lines {
+		if l.Fence != nil {
+			out = append(out, "  * "+l.Fence.String())
+			continue
+		}
 		s := fmt.Sprintf("  * %-8s   %-*s   ( %*s )", l.Verb, rscW, l.Rsc, detW, l.Details)
 		if l.Suffix != "" {
 			s += "  " + l.Suffix
@@ -206,15 +256,30 @@ func FormatSummary(lines []SummaryLine) []string {
 	return out
 }
 
-// NormalizeLine collapses whitespace and drops the reason suffix, which is
-// how summaries are compared.
-func NormalizeLine(s string) string {
-	s = strings.TrimSpace(s)
+// NormalizeLine collapses whitespace in a Transition Summary entry. Unless
+// strict, it also drops the reason: a "due to ..." suffix (keeping the
+// blocked marker, which says the action cannot run) and the quoted reason
+// of a Fence line. This is how summaries are compared with Pacemaker's.
+func NormalizeLine(s string, strict bool) string {
+	s = strings.Join(strings.Fields(s), " ")
 	s = strings.TrimPrefix(s, "* ")
-	if i := strings.Index(s, ")"); i >= 0 {
-		s = s[:i+1]
+	if strict {
+		return s
 	}
-	return strings.Join(strings.Fields(s), " ")
+	if strings.HasPrefix(s, "Fence (") {
+		if i := strings.Index(s, " '"); i >= 0 {
+			s = s[:i]
+		}
+		return s
+	}
+	if i := strings.Index(s, " due to "); i >= 0 {
+		blocked := strings.HasSuffix(s, "(blocked)")
+		s = s[:i]
+		if blocked {
+			s += " blocked"
+		}
+	}
+	return s
 }
 
 var _ = cib.Infinity

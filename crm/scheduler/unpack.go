@@ -26,14 +26,21 @@ type Cluster struct {
 	StartFailureFatal bool
 	Maintenance       bool
 	StopAll           bool
+	// Strategy is placement-strategy: default, utilization, minimal or
+	// balanced.
+	Strategy string
 
-	nodeByID     map[string]*Node
-	nodeByName   map[string]*Node
-	cfgByID      map[string]*Resource // configured id -> resource (clone children: the template's first instance is not stored)
-	byID         map[string]*Resource // every printed id -> resource
-	templates    map[string]*cib.Resource
-	cloneOf      map[string]*Resource // template id -> its clone
-	options      map[string]string
+	nodeByID    map[string]*Node
+	nodeByName  map[string]*Node
+	cfgByID     map[string]*Resource // configured id -> resource (clone children: the template's first instance is not stored)
+	byID        map[string]*Resource // every printed id -> resource
+	templates   map[string]*cib.Resource
+	cloneOf     map[string]*Resource // template id -> its clone
+	options     map[string]string
+	haveDevices bool
+	assignOrder []*Resource // top-level resources in assignment order
+	// Fences are the fencing actions of this transition, in node order.
+	Fences       []Fence
 	Warnings     []string
 	promotedLocs []promotedLoc
 	// Scores are the allocation and promotion scores computed on the way.
@@ -73,7 +80,15 @@ func NewCluster(doc *cib.CIB) (*Cluster, error) {
 	c.StartFailureFatal = boolOpt(opt("start-failure-is-fatal", "true"), true)
 	c.Maintenance = boolOpt(opt("maintenance-mode", "false"), false)
 	c.StopAll = boolOpt(opt("stop-all-resources", "false"), false)
+	c.Strategy = opt("placement-strategy", strategyDefault)
+	switch c.Strategy {
+	case strategyDefault, "utilization", strategyMinimal, strategyBalanced:
+	default:
+		c.warnf("placement-strategy %q unknown: using default", c.Strategy)
+		c.Strategy = strategyDefault
+	}
 
+	c.haveDevices = c.haveFencingDevices()
 	c.unpackNodes()
 	for _, r := range doc.Resources {
 		res := c.buildResource(r, nil, -1)
@@ -107,10 +122,14 @@ func (c *Cluster) unpackNodes() {
 			st = c.CIB.NodeState("", n.Uname)
 		}
 		if st != nil {
-			node.Online = st.Online()
 			for k, v := range st.Attrs {
 				node.Attrs[k] = v
 			}
+		}
+		node.capacity = c.utilizationValues(n.Utilization, node.Attrs)
+		node.remaining = map[string]int{}
+		for k, v := range node.capacity {
+			node.remaining[k] = v
 		}
 		node.Attrs["#uname"] = n.Uname
 		node.Attrs["#id"] = n.ID
@@ -126,6 +145,21 @@ func (c *Cluster) unpackNodes() {
 		}
 		if s := node.Attrs["shutdown"]; s != "" && s != "0" {
 			node.Standby = true
+			node.Shutdown = true
+		}
+		switch {
+		case st != nil && c.FencingEnabled:
+			c.nodeStateWithFencing(node, st)
+		case st != nil:
+			node.Online = st.Online()
+		case c.FencingEnabled && boolOpt(c.options["startup-fencing"], true):
+			// Never seen: it may be running anything.
+			c.markUnclean(node, "node is unclean")
+		}
+		if !c.HaveQuorum && node.Online && c.NoQuorumPolicy == "suicide" {
+			// no-quorum-policy=suicide: every node of a partition without
+			// quorum is fenced.
+			c.markUnclean(node, "cluster does not have quorum")
 		}
 		c.Nodes = append(c.Nodes, node)
 		c.nodeByID[n.ID] = node
@@ -136,7 +170,8 @@ func (c *Cluster) unpackNodes() {
 // meta resolves meta attributes: the resource's own, then its parents'
 // (children inherit them), then rsc_defaults.
 func (c *Cluster) meta(r *cib.Resource) map[string]string {
-	ctx := cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{}}
+	ctx := cib.RuleContext{Now: c.Now, NodeAttrs: map[string]string{},
+		Rsc: &cib.RscContext{Class: r.Class, Provider: r.Provider, Type: r.Type}}
 	m := map[string]string{}
 	for x := r; x != nil; x = x.Parent {
 		cib.MergeValues(m, x.Meta, ctx)
@@ -193,6 +228,9 @@ func (c *Cluster) buildResource(cfg *cib.Resource, parent *Resource, instance in
 		} else if !ok {
 			c.warnf("resource %s: unknown target-role %q ignored", cfg.ID, v)
 		}
+	}
+	if cfg.Kind == cib.Primitive {
+		r.util = c.utilizationValues(cfg.Utilization, nil)
 	}
 	c.byID[r.ID] = r
 	if instance < 0 {
@@ -260,7 +298,9 @@ func (c *Cluster) unpackStatus() {
 		if node == nil {
 			node = c.nodeByName[st.Uname]
 		}
-		if node == nil || !node.Online {
+		// With fencing, what an offline node last ran still counts: it
+		// may still run it, until it is fenced.
+		if node == nil || !node.Online && !c.FencingEnabled {
 			continue
 		}
 		for _, lr := range st.Resources {
@@ -277,6 +317,9 @@ func (c *Cluster) unpackStatus() {
 				r.Role = RoleStopped
 			}
 			if r.Kind == cib.Primitive && len(r.RunningOn) > 1 {
+				r.multiplyActive = c.multiplyActive(r)
+			}
+			if r.multiplyActive {
 				// Active on several nodes: multiple-active says what to do.
 				switch r.Meta["multiple-active"] {
 				case "block":
@@ -352,6 +395,11 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 			}
 		})
 		if here {
+			if m := memberOf(inst); m != nil && m.runningOn(node) && historyActive(lr) {
+				// The same primitive is already active here: a second
+				// active copy on one node is an orphan instance.
+				return memberOf(c.newInstance(clone))
+			}
 			return memberOf(inst)
 		}
 	}
@@ -362,7 +410,7 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 				active = true
 			}
 		})
-		if !active && !inst.Orphan {
+		if !active {
 			return memberOf(inst)
 		}
 	}
@@ -376,6 +424,9 @@ type opRecord struct {
 // unpackHistory replays one resource's operation history on one node.
 func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	r.historyOn[node] = true
+	// On a node already known to be unclean, failures need no handling:
+	// fencing it recovers everything that ran there.
+	uncleanBefore := node.Unclean
 	ops := append([]*cib.LrmOp(nil), lr.Ops...)
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].CallID < ops[j].CallID })
 	role := RoleStopped
@@ -384,6 +435,11 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	for _, op := range ops {
 		if op.OpStatus == 1 || op.OpStatus == -1 && op.Operation != "start" {
 			continue // cancelled or still pending
+		}
+		if op.OpStatus == -1 {
+			// A start still in progress: it counts as running there.
+			role, failed = RoleStarted, false
+			continue
 		}
 		task := op.Operation
 		if task == "notify" || task == "meta-data" || task == "reload" || task == "reload-agent" {
@@ -398,8 +454,22 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			task = "start"
 		}
 		if task == "migrate_to" {
-			if ok {
+			target := c.nodeByName[op.MigrateTarget]
+			from := c.migrateFromOn(target, lr.ID)
+			switch {
+			case ok && from != nil && !from.Failed():
+				// Migrated: it runs on the target now.
 				role = RoleStopped
+			case ok && from == nil && target != nil:
+				// Partially migrated: still here; the migration may go
+				// on to the same target.
+				r.partialTarget = target
+			default:
+				// migrate_to, or the migrate_from on the target, failed:
+				// it may be active here and on the target (unless the
+				// target stopped it since), and must be recovered.
+				failed = true
+				c.maybeActiveOnTarget(r, target, lr.ID)
 			}
 			continue
 		}
@@ -430,8 +500,25 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			}
 			continue
 		}
-		// A failure.
+		// A failure, unless failure-timeout has expired it.
+		if task != "stop" && c.failureExpired(r, op) {
+			continue
+		}
 		onFail := c.onFail(r, task, op.Interval)
+		if onFail == "fence" && task == "stop" && !c.CanFence(node) {
+			// A stop that failed where nobody can fence: the resource
+			// stays blocked where it is.
+			onFail = "block"
+		}
+		if onFail == "fence" {
+			c.markUnclean(node, r.ID+" failed there")
+		}
+		if onFail == "demote" && (role == RolePromoted || op.RC == 8 || op.RC == 9) && task != "stop" && task != "start" {
+			// Demoted where it is rather than recovered.
+			role = RolePromoted
+			r.demoteOnly = true
+			continue
+		}
 		if onFail == "ignore" {
 			if task == "start" || task == "monitor" && op.RC != 7 {
 				role = RoleStarted
@@ -458,6 +545,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			role = RoleStarted
 			if !c.FencingEnabled || onFail == "block" {
 				blocked = true
+				r.stopFailed = true
 			}
 		case "promote":
 			role = RolePromoted
@@ -494,7 +582,13 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			node.Standby = true
 		}
 	}
-	if role != RoleStopped {
+	if uncleanBefore {
+		failed, blocked = false, false
+	}
+	if role != RoleStopped && !node.Online && !node.Maintenance && r.Managed && c.FencingEnabled {
+		c.markUnclean(node, r.ID+" is thought to be active there")
+	}
+	if role != RoleStopped && !r.runningOn(node) {
 		r.RunningOn = append(r.RunningOn, node)
 		if r.Role == "" || r.Role == RoleStopped || role == RolePromoted {
 			r.Role = role
@@ -599,3 +693,138 @@ func naturalLess(a, b string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// failureExpired reports whether a failed operation is older than the
+// resource's failure-timeout: Pacemaker then ignores it.
+func (c *Cluster) failureExpired(r *Resource, op *cib.LrmOp) bool {
+	ft := r.Meta["failure-timeout"]
+	if ft == "" || op.LastRCChange <= 0 {
+		return false
+	}
+	d, err := cib.ParseInterval(ft)
+	if err != nil || d <= 0 {
+		return false
+	}
+	return !c.Now.Before(time.Unix(op.LastRCChange, 0).Add(d))
+}
+
+// multiplyActive reports whether r, active on several nodes, counts as
+// multiply active. A resource that requires fencing counts every node;
+// one that does not (fence devices, requires=quorum or nothing) only the
+// clean ones, since what runs on an unclean node is stopped by fencing it.
+// The clean nodes are moved to the front of RunningOn.
+func (c *Cluster) multiplyActive(r *Resource) bool {
+	var clean, unclean []*Node
+	for _, n := range r.RunningOn {
+		if n.Unclean {
+			unclean = append(unclean, n)
+		} else {
+			clean = append(clean, n)
+		}
+	}
+	if c.requiresFencing(r) {
+		return true
+	}
+	r.RunningOn = append(clean, unclean...)
+	return len(clean) > 1
+}
+
+// requiresFencing reports whether r's requires is fencing (the default
+// with fencing enabled, except for fence devices).
+func (c *Cluster) requiresFencing(r *Resource) bool {
+	switch r.Meta["requires"] {
+	case "fencing", "unfencing":
+		return c.FencingEnabled
+	case "nothing", "quorum":
+		return false
+	}
+	return c.FencingEnabled && (r.Cfg == nil || r.Cfg.Class != "stonith")
+}
+
+// historyActive guesses from an operation history whether the resource is
+// active: its last completed operation started, promoted or found it
+// running.
+func historyActive(lr *cib.LrmResource) bool {
+	var last *cib.LrmOp
+	for _, op := range lr.Ops {
+		if op.OpStatus != 0 || op.Operation == "notify" {
+			continue
+		}
+		if last == nil || op.CallID > last.CallID {
+			last = op
+		}
+	}
+	if last == nil || last.Failed() && !(last.Operation == "monitor" && last.Interval == 0) {
+		return false
+	}
+	switch last.Operation {
+	case "start", "promote", "demote", "migrate_from":
+		return true
+	case "monitor":
+		return last.RC == 0 || last.RC == 8
+	}
+	return false
+}
+
+// migrateFromOn returns the migrate_from record of resource id on node n,
+// or nil.
+func (c *Cluster) migrateFromOn(n *Node, id string) *cib.LrmOp {
+	if n == nil {
+		return nil
+	}
+	for _, lr := range c.historyOf(n, id) {
+		for _, op := range lr.Ops {
+			if op.Operation == "migrate_from" && op.OpStatus != 1 {
+				return op
+			}
+		}
+	}
+	return nil
+}
+
+// stoppedOn reports whether resource id's last operation on node n is a
+// successful stop.
+func (c *Cluster) stoppedOn(n *Node, id string) bool {
+	for _, lr := range c.historyOf(n, id) {
+		var last *cib.LrmOp
+		for _, op := range lr.Ops {
+			if last == nil || op.CallID > last.CallID {
+				last = op
+			}
+		}
+		if last != nil && last.Operation == "stop" && !last.Failed() {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Cluster) historyOf(n *Node, id string) []*cib.LrmResource {
+	st := c.CIB.NodeState(n.ID, "")
+	if st == nil {
+		st = c.CIB.NodeState("", n.Name)
+	}
+	if st == nil {
+		return nil
+	}
+	var out []*cib.LrmResource
+	for _, lr := range st.Resources {
+		if lr.ID == id {
+			out = append(out, lr)
+		}
+	}
+	return out
+}
+
+// maybeActiveOnTarget counts r as active on the target of a failed
+// migration, unless the target has stopped it since.
+func (c *Cluster) maybeActiveOnTarget(r *Resource, target *Node, id string) {
+	if target == nil || !target.Online || c.stoppedOn(target, id) || r.runningOn(target) {
+		return
+	}
+	r.RunningOn = append(r.RunningOn, target)
+	r.historyOn[target] = true
+	if r.Role == "" || r.Role == RoleStopped {
+		r.Role = RoleStarted
+	}
+}

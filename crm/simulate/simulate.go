@@ -49,6 +49,10 @@ func Run(w io.Writer, doc *cib.CIB, opts Options) (*scheduler.Result, error) {
 			if !a.Runnable {
 				continue
 			}
+			if a.Fence != nil {
+				fmt.Fprintf(w, "  * Fencing %s (%s)\n", a.Fence.Node, a.Fence.Action)
+				continue
+			}
 			task := a.Task
 			if a.Task == "monitor" {
 				task = fmt.Sprintf("monitor=%d", a.Interval.Milliseconds())

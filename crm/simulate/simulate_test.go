@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/baton-ha/baton/crm/cib"
+	"github.com/baton-ha/baton/crm/verify"
 )
 
 func corpusDir(t *testing.T) string {
@@ -114,7 +115,7 @@ func TestInjections(t *testing.T) {
 		{"node fail", Injection{NodeFail: []string{"n1"}}, "Start ip ( n2 )", ""},
 		{"monitor fails", Injection{Ops: []string{"ip_monitor_10000@n1=7"}}, "Recover ip ( n1 )", ""},
 		{"start fails: fatal", Injection{Ops: []string{"ip_start_0@n1=1"}}, "Recover ip ( n1 -> n2 )", ""},
-		{"no quorum", Injection{Quorum: new(bool)}, "Stop ip ( n1 )", ""},
+		{"no quorum", Injection{Quorum: new(bool)}, "Stop ip ( n1 ) due to no quorum", ""},
 		{"unknown node", Injection{NodeUp: []string{"n9"}}, "", `node "n9" is not in the CIB`},
 		{"bad spec", Injection{Ops: []string{"ip_monitor@n1"}}, "", "want RSC_TASK_INTERVAL@NODE=RC"},
 		{"unknown resource", Injection{Ops: []string{"nope_start_0@n1=1"}}, "", `resource "nope" is not configured`},
@@ -145,5 +146,59 @@ func TestInjections(t *testing.T) {
 				t.Errorf("summary %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestVerifyCorpus checks that baton verify accepts every corpus CIB that
+// crm_verify accepts (testdata/crm-verify-accepts.txt) and reports no
+// error for the others either, since they are valid Pacemaker inputs.
+// Resources baton daemon has no executor for (systemd, lsb) are refused
+// separately (Report.Unsupported) and do not count here. Baton also
+// refuses an ocf agent named by a path (it would run any program as root);
+// a CIB crm_verify rejects anyway may fail for that reason, and only that.
+func TestVerifyCorpus(t *testing.T) {
+	ocfPath := map[string]bool{"promoted-8": true}
+	dir := corpusDir(t)
+	accepts, err := os.ReadFile(filepath.Join("testdata", "crm-verify-accepts.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, l := range strings.Split(string(accepts), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			listed[l] = true
+		}
+	}
+	checked := 0
+	for _, set := range []string{"tests.txt", "tests-wide.txt"} {
+		names, err := os.ReadFile(filepath.Join(dir, set))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range strings.Fields(string(names)) {
+			doc, err := cib.ParseFile(filepath.Join(dir, "xml", name+".xml"))
+			if err != nil {
+				t.Errorf("%s (crm_verify accepts: %v): %v", name, listed[name], err)
+				continue
+			}
+			rep := verify.CIB(doc)
+			if ocfPath[name] && !listed[name] {
+				for _, e := range rep.Errors {
+					if !strings.Contains(e, "must be a name, not a path") {
+						t.Errorf("%s: %s", name, e)
+					}
+				}
+				continue
+			}
+			if len(rep.Errors) > 0 {
+				t.Errorf("%s (crm_verify accepts: %v): %s", name, listed[name], strings.Join(rep.Errors, "; "))
+			}
+			if listed[name] {
+				checked++
+			}
+		}
+	}
+	if checked != len(listed) {
+		t.Errorf("checked %d of the %d CIBs crm_verify accepts: a listed test is missing from the corpus", checked, len(listed))
 	}
 }

@@ -1,7 +1,3 @@
-// Package simulate renders what crm_simulate prints for a scheduler run:
-// the cluster status before and after, the Transition Summary, the actions
-// executed, and allocation scores; and applies crm_simulate's what-if
-// injections (nodes up/down/failed, operation results) to a CIB.
 package simulate
 
 import (
@@ -53,6 +49,24 @@ func revisedState(c *scheduler.Cluster, g *scheduler.Graph) state {
 	st := currentState(c)
 	ordered, _ := g.Order()
 	for _, a := range ordered {
+		if a.Fence != nil && a.Fence.Action != "on" {
+			// Whatever ran on a fenced node is stopped.
+			for _, ls := range st {
+				var keep []string
+				for _, n := range ls.nodes {
+					if n != a.Fence.Node {
+						keep = append(keep, n)
+					}
+				}
+				if len(keep) != len(ls.nodes) {
+					ls.nodes, ls.failed = keep, false
+					if len(keep) == 0 {
+						ls.role = scheduler.RoleStopped
+					}
+				}
+			}
+			continue
+		}
 		ls := st[a.Resource]
 		if ls == nil || !a.Runnable {
 			continue
@@ -101,6 +115,14 @@ func printStatus(w io.Writer, c *scheduler.Cluster, st state) {
 	var online, offline []string
 	for _, n := range c.Nodes {
 		switch {
+		case n.Unclean:
+			where := "offline"
+			if n.Online {
+				where = "online"
+			}
+			fmt.Fprintf(w, "    * Node %s: UNCLEAN (%s)\n", n.Name, where)
+		case n.Pending:
+			fmt.Fprintf(w, "    * Node %s: pending\n", n.Name)
 		case n.Online && n.Standby:
 			active := ""
 			for _, ls := range st {

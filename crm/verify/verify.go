@@ -24,16 +24,21 @@ const MaxSize = 4 << 20
 
 // Report is what verify found.
 type Report struct {
-	Errors   []string
-	Warnings []string
+	// Errors break Pacemaker's rules (or Baton's for agent names).
+	Errors []string
+	// Unsupported are resources valid for Pacemaker that baton daemon has
+	// no executor for: refused all the same, never scheduled and then
+	// silently not run.
+	Unsupported []string
+	Warnings    []string
 }
 
 // Err is nil for a usable CIB, otherwise an error listing every problem.
 func (r Report) Err() error {
-	if len(r.Errors) == 0 {
+	if len(r.Errors)+len(r.Unsupported) == 0 {
 		return nil
 	}
-	return &Error{Problems: r.Errors}
+	return &Error{Problems: append(append([]string(nil), r.Errors...), r.Unsupported...)}
 }
 
 // Error is a refused CIB.
@@ -73,9 +78,12 @@ func CIB(doc *cib.CIB) (rep Report) {
 		rep.Warnings = append(rep.Warnings, w.Error())
 	}
 	errs, warns := doc.Validate()
-	errs = append(errs, agents(doc)...)
-	for _, e := range errs {
+	names, unsupported := agents(doc)
+	for _, e := range append(errs, names...) {
 		rep.Errors = append(rep.Errors, e.Error())
+	}
+	for _, e := range unsupported {
+		rep.Unsupported = append(rep.Unsupported, e.Error())
 	}
 	for _, w := range warns {
 		rep.Warnings = append(rep.Warnings, w.Error())

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,12 +24,18 @@ type schedSize struct {
 	nodes, prims, clones, constraints int
 	// crmTimeout bounds crm_simulate, which is measured beside us.
 	crmTimeout time.Duration
+	// fencing: fencing enabled, one fence device per node, the last node
+	// lost with resources running on it; setChains chains of five more
+	// primitives are ordered and colocated by resource sets.
+	fencing   bool
+	setChains int
 }
 
 var schedSizes = []schedSize{
-	{4, 100, 2, 50, 5 * time.Minute},
-	{8, 250, 5, 100, 10 * time.Minute},
-	{16, 1000, 10, 500, 3 * time.Minute},
+	{4, 100, 2, 50, 5 * time.Minute, false, 0},
+	{8, 250, 5, 100, 10 * time.Minute, false, 0},
+	{16, 1000, 10, 500, 3 * time.Minute, false, 0},
+	{6, 100, 2, 50, 5 * time.Minute, true, 10},
 }
 
 // genCIB builds a CIB like the ones the issue measured: promotable clones
@@ -38,7 +45,8 @@ var schedSizes = []schedSize{
 func genCIB(sz schedSize) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<cib validate-with="pacemaker-3.7" have-quorum="1" execution-date="1700000000" epoch="1" num_updates="0" admin_epoch="0">` + "\n<configuration><crm_config><cluster_property_set id=\"opts\">")
-	b.WriteString(`<nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="fencing-enabled" value="false"/>`)
+	fencing := strconv.FormatBool(sz.fencing)
+	fmt.Fprintf(&b, `<nvpair id="o1" name="stonith-enabled" value="%s"/><nvpair id="o2" name="fencing-enabled" value="%s"/>`, fencing, fencing)
 	b.WriteString("</cluster_property_set></crm_config>\n<nodes>\n")
 	for n := 1; n <= sz.nodes; n++ {
 		fmt.Fprintf(&b, `<node id="%d" uname="node%d"/>`+"\n", n, n)
@@ -68,17 +76,46 @@ func genCIB(sz schedSize) []byte {
 	for p := groups * 5; p < rest; p++ {
 		fmt.Fprintf(&b, `<primitive id="p%d" class="ocf" provider="pacemaker" type="Dummy"/>`+"\n", p)
 	}
+	// Fence devices (each kept off the node it fences) and chains of
+	// primitives ordered and colocated by resource sets.
+	running := map[int][]string{} // node -> primitives running there
+	if sz.fencing {
+		for n := 1; n <= sz.nodes; n++ {
+			fmt.Fprintf(&b, `<primitive id="fence%d" class="stonith" type="fence_dummy"/>`+"\n", n)
+			fmt.Fprintf(&constraints, `<rsc_location id="fence%d-away" rsc="fence%d" node="node%d" score="-INFINITY"/>`+"\n", n, n, n)
+		}
+	}
+	for ch := 0; ch < sz.setChains; ch++ {
+		var refs strings.Builder
+		for m := 0; m < 5; m++ {
+			id := fmt.Sprintf("s%d-%d", ch, m)
+			fmt.Fprintf(&b, `<primitive id="%s" class="ocf" provider="pacemaker" type="Dummy"/>`+"\n", id)
+			fmt.Fprintf(&refs, `<resource_ref id="%s"/>`, id)
+			node := 1 + ch%sz.nodes
+			running[node] = append(running[node], id)
+		}
+		fmt.Fprintf(&constraints, `<rsc_order id="set-ord%d"><resource_set id="set-ord%d-a" sequential="true">%s</resource_set></rsc_order>`+"\n", ch, ch, refs.String())
+		fmt.Fprintf(&constraints, `<rsc_colocation id="set-col%d" score="INFINITY"><resource_set id="set-col%d-a">%s</resource_set></rsc_colocation>`+"\n", ch, ch, refs.String())
+	}
 	for i := 0; cons < sz.constraints; i++ {
 		fmt.Fprintf(&constraints, `<rsc_location id="loc%d" rsc="g%d" node="node%d" score="%d"/>`+"\n", i, i%max(groups, 1), 1+i%sz.nodes, 10+i%50)
 		cons++
 	}
 	fmt.Fprintf(&b, "</resources>\n<constraints>\n%s</constraints>\n</configuration>\n<status>\n", constraints.String())
 	for n := 1; n <= sz.nodes; n++ {
-		fmt.Fprintf(&b, `<node_state id="%d" uname="node%d" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="%d"><instance_attributes id="t%d">`, n, n, n, n)
+		state := `in_ccm="true" crmd="online" join="member" expected="member"`
+		if sz.fencing && n == sz.nodes {
+			state = `in_ccm="false" crmd="offline" join="down" expected="member"` // lost: must be fenced
+		}
+		fmt.Fprintf(&b, `<node_state id="%d" uname="node%d" %s><transient_attributes id="%d"><instance_attributes id="t%d">`, n, n, state, n, n)
 		for c := 0; c < sz.clones; c++ {
 			fmt.Fprintf(&b, `<nvpair id="t%d-%d" name="master-drbd%d" value="%d"/>`, n, c, c, 10+(n*7+c*3)%20)
 		}
-		b.WriteString("</instance_attributes></transient_attributes><lrm id=\"x\"><lrm_resources/></lrm></node_state>\n")
+		b.WriteString("</instance_attributes></transient_attributes><lrm id=\"x\"><lrm_resources>")
+		for i, id := range running[n] {
+			fmt.Fprintf(&b, `<lrm_resource id="%s" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="%s_last_0" operation="start" call-id="%d" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:bench"/></lrm_resource>`, id, id, i+1)
+		}
+		b.WriteString("</lrm_resources></lrm></node_state>\n")
 	}
 	b.WriteString("</status>\n</cib>\n")
 	return b.Bytes()
@@ -153,7 +190,7 @@ func summaryLines(out []byte) []string {
 			in = false
 		}
 		if in && strings.HasPrefix(strings.TrimSpace(l), "* ") {
-			lines = append(lines, scheduler.NormalizeLine(l))
+			lines = append(lines, scheduler.NormalizeLine(l, false))
 		}
 	}
 	return lines
@@ -167,6 +204,9 @@ func BenchmarkScheduler(b *testing.B) {
 	crm, crmErr := exec.LookPath("crm_simulate")
 	for _, sz := range schedSizes {
 		name := fmt.Sprintf("nodes=%d/prims=%d/clones=%d/cons=%d", sz.nodes, sz.prims, sz.clones, sz.constraints)
+		if sz.fencing {
+			name += fmt.Sprintf("/fencing/sets=%d", 2*sz.setChains)
+		}
 		b.Run(name, func(b *testing.B) {
 			dir := b.TempDir()
 			path := filepath.Join(dir, "cib.xml")
