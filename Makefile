@@ -10,8 +10,11 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # markdown package costs ~2 ms of start-up on every agent call.
 GOTAGS  ?= urfave_cli_no_docs
 TEST_TIMEOUT ?= 45m
+# Package version (semver; nfpm maps the prerelease to ~ so that it sorts
+# before the release in dpkg and rpm).
+PKG_VERSION ?= 0.1.0-git$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
 
-.PHONY: all build install metadata deps test test-unit fuzz bench demo e2e-vm faults vet clean
+.PHONY: all build install man deb rpm metadata deps test test-unit fuzz bench demo e2e-vm faults vet clean
 
 all: build
 
@@ -27,6 +30,17 @@ install: build
 		ln -sf $(PREFIX)/sbin/baton $(DESTDIR)$(OCF_ROOT)/resource.d/baton/$$a; \
 	done
 
+# baton(8), baton.toml(5) and ocf_baton_<Agent>(7), generated from the CLI,
+# the configuration and the agents' declarations.
+man: build
+	rm -rf bin/man
+	bin/baton man --dir bin/man
+
+# The .deb and the .rpm, with nfpm (packaging/: its own Go module, so the
+# packager's dependencies stay out of Baton's). Written to bin/.
+deb rpm: build man
+	cd packaging && $(GO) run . -format $@ -top .. -version $(PKG_VERSION)
+
 # Regenerates metadata/*.xml from the agents' declarations; the metadata
 # test fails when the checked-in files drift.
 metadata: build
@@ -40,9 +54,11 @@ deps:
 
 vet:
 	$(GO) vet ./...
+	cd packaging && $(GO) vet ./...
 
 test: deps
 	$(GO) vet ./...
+	cd packaging && $(GO) vet ./...
 	$(GO) test -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./...
 	# The cgo binding to Pacemaker's libcib, behind its build tag.
 	$(GO) test -count=1 -tags pacemaker -timeout 10m ./crm/cib/live

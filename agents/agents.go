@@ -12,6 +12,7 @@ import (
 	"github.com/baton-ha/baton/agents/exportfs"
 	"github.com/baton-ha/baton/agents/filesystem"
 	"github.com/baton-ha/baton/agents/ipaddr"
+	"github.com/baton-ha/baton/agents/nfsnotify"
 	"github.com/baton-ha/baton/agents/nfsserver"
 	"github.com/baton-ha/baton/agents/stateful"
 	"github.com/baton-ha/baton/ocf"
@@ -26,6 +27,7 @@ var registry = map[string]func() *ocf.Agent{
 	"exportfs":   exportfs.New,
 	"Filesystem": func() *ocf.Agent { return filesystem.New(filesystem.Config{}) },
 	"IPaddr":     ipaddr.New,
+	"nfsnotify":  nfsnotify.New,
 	"nfsserver":  nfsserver.New,
 	"Stateful":   stateful.New,
 }

@@ -20,6 +20,9 @@ PACKAGES=(
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
   # benchmarks
   hyperfine time strace
+  # packages and services: installing the .deb into a staging root, listing
+  # the .rpm, `systemd-analyze verify` on the units, rendering the man pages
+  dpkg rpm systemd groff-base man-db
 )
 if [[ -n "${BATON_EXTRA_PACKAGES:-}" ]]; then
   # shellcheck disable=SC2206

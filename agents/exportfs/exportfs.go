@@ -8,6 +8,8 @@ package exportfs
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +17,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/ganesha"
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys"
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/clientspec"
+	"github.com/baton-ha/baton/agents/nfsbackend/ganesha"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -28,6 +31,9 @@ type Config struct {
 	Sys      hostsys.System
 	LookPath func(string) (string, error)
 	Poll     time.Duration
+	// LocalAddrs lists this node's addresses; nil lists the interfaces'.
+	// Ganesha is asked for its exports from one the clientspec admits.
+	LocalAddrs func() ([]netip.Addr, error)
 }
 
 // New returns the agent with production dependencies.
@@ -47,6 +53,9 @@ func NewWith(c Config) *ocf.Agent {
 	if c.Poll == 0 {
 		c.Poll = 20 * time.Millisecond
 	}
+	if c.LocalAddrs == nil {
+		c.LocalAddrs = hostsys.LocalAddrs
+	}
 	e := &export{cfg: c, fs: nfsdfs.New(c.Root)}
 	return &ocf.Agent{
 		Name:      "exportfs",
@@ -59,26 +68,30 @@ With the kernel server it runs exportfs -o / -u and monitors the kernel's
 export table (/var/lib/nfs/etab, which rpc.mountd serves the kernel from).
 With NFS-Ganesha it writes one export file into ganesha_dir/exports.d, which
 the ganesha.conf of ocf:baton:nfsserver includes, and sends the server
-SIGHUP so that it adds, changes or removes the export at run time; the
-change is checked with a MOUNT EXPORT call when NFSv3 is served.`,
+SIGHUP so that it adds, changes or removes the export at run time. Start
+fails when Ganesha's log shows errors about the export's file after the
+re-read; when NFSv3 is served and this node has an address the clientspec
+admits (127.0.0.1 for *, or an address in a listed network), the export is
+also checked with a MOUNT EXPORT call from that address (Ganesha lists only
+what the caller may mount).`,
 		Params: []ocf.Param{
-			{Name: "clientspec", Required: true, Shortdesc: "Client specification",
-				Longdesc: "Who may mount: a host, a network (10.0.0.0/24), a netgroup (@group), a wildcard or *. Several are separated by spaces."},
+			{Name: "clientspec", Required: true, Check: checkClientspec, Shortdesc: "Client specification",
+				Longdesc: "Who may mount: a host name, an IPv4 or IPv6 address, a network (192.168.0.0/24, 10.0.0.0/255.255.0.0, fd00::/64), a netgroup (@group), a wildcard (*.example.com) or * for everyone, as in exports(5). Several are separated by spaces or commas. Anything else is refused by validate-all."},
 			{Name: "options", Shortdesc: "Export options",
 				Longdesc: "Kernel export options (exports(5)), e.g. rw,no_root_squash,sync. With Ganesha: rw, ro, root_squash, no_root_squash, all_squash, anonuid=, anongid= and sec= are translated, kernel-only tuning options are ignored, others are rejected."},
-			{Name: "directory", Required: true, UniqueGroup: "directory", Shortdesc: "Exported directory",
-				Longdesc: "The directory to export; it must lie on a mounted filesystem (the failover filesystem), not on the root filesystem."},
+			{Name: "directory", Required: true, Check: checkDirectory, Shortdesc: "Exported directory",
+				Longdesc: "The directory to export, normally on the failover filesystem (a directory on the root filesystem is exported too, with a warning: its data does not move with the resource). One directory per resource: ocf:heartbeat:exportfs also takes several separated by white space (with fsids counting up from fsid); Baton refuses that, so that each export has its own fsid, monitor and failure. Not unique: two resources may export one directory to different clients."},
 			{Name: "fsid", Required: true, Shortdesc: "File system id",
 				Longdesc: "The fsid of the export: the same on every node, so that clients' file handles stay valid after a failover. A number (1 to 65535 with Ganesha, where it is the Export_Id), root, or a UUID (kernel only)."},
-			{Name: "unlock_on_stop", Type: ocf.Boolean, Default: "false", Shortdesc: "Release locks on stop",
-				Longdesc: "Kernel: on stop, release all NLM locks held on the export's filesystem (/proc/fs/nfsd/unlock_filesystem), so that it can be unmounted. Ganesha drops an export's state with the export."},
+			{Name: "unlock_on_stop", Type: ocf.Boolean, Default: "true", Shortdesc: "Release locks on stop",
+				Longdesc: "Kernel: on stop, release all NLM locks held on the export's filesystem (/proc/fs/nfsd/unlock_filesystem), so that it can be unmounted and the clients reclaim them on the other node. On by default, as in ocf:heartbeat:exportfs; turn it off only when another resource exports a directory of the same filesystem. Skipped where the kernel has no unlock_filesystem. Ganesha drops an export's state with the export."},
 			{Name: "wait_for_leasetime_on_stop", Type: ocf.Boolean, Default: "false", Shortdesc: "Wait one lease on stop",
 				Longdesc: "On stop, wait the server's configured NFSv4 lease (not a fixed 90 s), so that clients notice the export went away before it comes up elsewhere."},
 			{Name: "rmtab_backup", Default: ".rmtab", Shortdesc: "rmtab backup file",
 				Longdesc: "Kernel: on stop, the export's entries of /var/lib/nfs/rmtab are saved in this file, relative to the exported directory, and restored on start. \"none\" disables it."},
 			{Name: "server", Type: ocf.Select, Choices: []string{"auto", "kernel", "ganesha"}, Default: "auto",
 				Shortdesc: "NFS server implementation",
-				Longdesc:  "auto: ganesha when ocf:baton:nfsserver runs Ganesha on this node (its ganesha_dir holds the server state), kernel otherwise."},
+				Longdesc:  "auto: ganesha when ocf:baton:nfsserver runs Ganesha on this node (its ganesha_dir holds the server state), kernel otherwise. Ganesha serves no NLM: NFSv3 clients of a Ganesha export must mount with nolock."},
 			{Name: "ganesha_dir", Default: ganesha.DefaultDir, Shortdesc: "Ganesha's node-local directory",
 				Longdesc: "Must match nfsserver's ganesha_dir."},
 		},
@@ -99,7 +112,8 @@ type export struct {
 }
 
 type settings struct {
-	clients   []string
+	clients   []clientspec.Client
+	spec      string
 	options   string
 	dir       string
 	fsid      string
@@ -113,7 +127,8 @@ type settings struct {
 func (e *export) resolve(r *ocf.Request) settings {
 	p := r.Params
 	st := settings{
-		clients:   strings.Fields(p.String("clientspec")),
+		clients:   mustClients(p.String("clientspec")),
+		spec:      p.String("clientspec"),
 		options:   strings.TrimSpace(p.String("options")),
 		dir:       filepath.Clean(p.String("directory")),
 		fsid:      strings.TrimSpace(p.String("fsid")),
@@ -153,14 +168,19 @@ func (e *export) Validate(_ context.Context, r *ocf.Request) error {
 		return ocf.Errorf(ocf.ErrGeneric, "read the mount table: %v", err)
 	}
 	m, ok := nfsdfs.MountOf(mounts, st.dir)
-	if !ok || m.Point == "/" {
-		return ocf.Errorf(ocf.ErrConfigured, "export directory %s is not on a mounted filesystem (it would export the root filesystem of this node): start the Filesystem resource first and order exportfs after it", st.dir)
-	}
 	if fi, err := os.Stat(e.fs.Path(st.dir)); err != nil || !fi.IsDir() {
-		return ocf.Errorf(ocf.ErrConfigured, "export directory %s does not exist on %s: is its filesystem mounted here? (start the Filesystem resource first, or create the directory on it)", st.dir, m.Point)
+		if !ok || m.Point == "/" {
+			return ocf.Errorf(ocf.ErrConfigured, "export directory %s does not exist (and no filesystem is mounted on its path): start the Filesystem resource first and order exportfs after it, or create the directory", st.dir)
+		}
+		return ocf.Errorf(ocf.ErrConfigured, "export directory %s does not exist on %s: create it there", st.dir, m.Point)
+	}
+	if !ok || m.Point == "/" {
+		// The reference exports it; so does Baton, but the data stays on
+		// this node when the resource moves.
+		r.Log.Warn("export directory is on the root filesystem: its data does not move with the resource", "directory", st.dir)
 	}
 	if st.backend == "ganesha" {
-		if _, ignored, err := ganesha.FromKernelOptions(1, st.dir, strings.Join(st.clients, " "), st.options); err != nil {
+		if _, ignored, err := ganesha.FromKernelOptions(1, st.dir, st.spec, st.options); err != nil {
 			return ocf.Errorf(ocf.ErrConfigured, "options: %v", err)
 		} else if len(ignored) > 0 {
 			r.Log.Info("export options without effect under Ganesha", "options", strings.Join(ignored, ","))
@@ -171,6 +191,30 @@ func (e *export) Validate(_ context.Context, r *ocf.Request) error {
 		return ocf.Errorf(ocf.ErrInstalled, "exportfs is not installed: install nfs-kernel-server (or use server=ganesha)")
 	}
 	return nil
+}
+
+// checkDirectory refuses several directories in one resource, which
+// ocf:heartbeat:exportfs accepts (separated by white space, fsids counting
+// up): one export per resource keeps fsid, monitor and failure per export.
+func checkDirectory(v string) error {
+	if f := strings.Fields(v); len(f) > 1 {
+		return fmt.Errorf("several directories (%d) in one resource are not supported: make one exportfs resource per directory, each with its own fsid", len(f))
+	}
+	return nil
+}
+
+// checkClientspec refuses what neither exportfs(8) nor Ganesha's
+// configuration can take as clients, before anything is started.
+func checkClientspec(v string) error {
+	_, err := clientspec.Parse(v)
+	return err
+}
+
+// mustClients parses a clientspec that checkClientspec accepted (the
+// parameter was checked before the action ran).
+func mustClients(v string) []clientspec.Client {
+	cs, _ := clientspec.Parse(v)
+	return cs
 }
 
 // checkFsid accepts what exports(5) accepts; Ganesha needs a number, as

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys/fakehost"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys/fakehost"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -127,12 +127,18 @@ func TestValidate(t *testing.T) {
 		{"bad fsid", with("fsid", "abc"), true, ocf.ErrConfigured, "neither a number"},
 		{"uuid fsid", with("fsid", "6b0b1d3c-2f5e-4c1a-9d7e-0a1b2c3d4e5f"), true, ocf.Success, ""},
 		{"ganesha needs a small number", with("server", "ganesha", "fsid", "70000"), true, ocf.ErrConfigured, "1 to 65535"},
-		{"not mounted", with("directory", "/srv/local"), true, ocf.ErrConfigured, "not on a mounted filesystem"},
+		{"on the root filesystem", with("directory", "/srv/local"), true, ocf.Success, "root filesystem"},
+		{"several directories", with("directory", "/data/export /srv/local"), true, ocf.ErrConfigured, "one exportfs resource per directory"},
 		{"missing dir", with("directory", "/data/nope"), true, ocf.ErrConfigured, "does not exist"},
 		{"relative", with("directory", "data/export"), true, ocf.ErrConfigured, "absolute"},
 		{"unknown server", with("server", "knfsd"), true, ocf.ErrConfigured, "not one of"},
 		{"ganesha bad option", with("server", "ganesha", "options", "rw,frob"), true, ocf.ErrConfigured, "frob"},
 		{"no exportfs", base, false, ocf.ErrInstalled, "nfs-kernel-server"},
+		{"clientspec with shell syntax", with("clientspec", "*;rm"), true, ocf.ErrConfigured, "wildcard"},
+		{"clientspec with a quote", with("clientspec", `10.0.0.0/24 "x"`), true, ocf.ErrConfigured, "neither a host name"},
+		{"clientspec bad network", with("clientspec", "10.0.0.0/33"), true, ocf.ErrConfigured, "out of range"},
+		{"ganesha clientspec brace", with("server", "ganesha", "clientspec", "a}b"), true, ocf.ErrConfigured, "neither a host name"},
+		{"ganesha seed clientspec", with("server", "ganesha", "clientspec", "192.168.0.0/24", "options", "rw,sync,no_root_squash"), true, ocf.Success, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _, _ := fixture(t, tc.look)
@@ -141,5 +147,37 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("validate-all = %v, want %v with %q\n%s", code, tc.code, tc.reason, out)
 			}
 		})
+	}
+}
+
+// TestReferenceDefaults: as ocf:heartbeat:exportfs, stop releases the
+// export's NLM locks unless told not to, and two resources may export one
+// directory (to different clients).
+func TestReferenceDefaults(t *testing.T) {
+	a, h, _ := fixture(t, true)
+	p := with("unlock_on_stop", "", "wait_for_leasetime_on_stop", "")
+	if code, out := run(t, a, "start", p); code != ocf.Success {
+		t.Fatalf("start: %v\n%s", code, out)
+	}
+	h.Reset()
+	if code, out := run(t, a, "stop", p); code != ocf.Success {
+		t.Fatalf("stop: %v\n%s", code, out)
+	}
+	if ev := strings.Join(h.Events, "\n"); !strings.Contains(ev, `write /proc/fs/nfsd/unlock_filesystem "/data/export\n"`) {
+		t.Errorf("stop with unlock_on_stop unset did not release the locks:\n%s", ev)
+	}
+	h.Reset()
+	_, _ = run(t, a, "start", p)
+	h.Reset()
+	if code, out := run(t, a, "stop", with("unlock_on_stop", "0", "wait_for_leasetime_on_stop", "")); code != ocf.Success {
+		t.Fatalf("stop: %v\n%s", code, out)
+	}
+	if ev := strings.Join(h.Events, "\n"); strings.Contains(ev, "unlock_filesystem") {
+		t.Errorf("stop with unlock_on_stop=0 released the locks:\n%s", ev)
+	}
+	var meta bytes.Buffer
+	ocf.Run(a, ocf.RunOptions{Args: []string{"meta-data"}, Stdout: &meta, Stderr: &meta})
+	if !strings.Contains(meta.String(), `<parameter name="directory" required="1" unique="0">`) {
+		t.Errorf("directory is declared unique:\n%s", meta.String())
 	}
 }

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys"
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/clientspec"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -46,8 +47,8 @@ func (e *export) exported(st settings) (map[string]bool, error) {
 			continue
 		}
 		for _, c := range st.clients {
-			if x.Client == c || (c == "*" && x.Client == "<world>") {
-				got[c] = true
+			if x.Client == c.Raw || (c.Kind == clientspec.Everyone && x.Client == "<world>") {
+				got[c.Raw] = true
 			}
 		}
 	}
@@ -62,17 +63,17 @@ func (e *export) startKernel(ctx context.Context, r *ocf.Request, st settings) e
 	}
 	opts := kernelOptions(st)
 	for _, c := range st.clients {
-		if _, err := e.cfg.Sys.Run(ctx, hostsys.Cmd{Path: "exportfs", Args: []string{"-o", opts, c + ":" + st.dir}}); err != nil {
-			return ocf.Errorf(ocf.ErrGeneric, "export %s to %s: %v", st.dir, c, err)
+		if _, err := e.cfg.Sys.Run(ctx, hostsys.Cmd{Path: "exportfs", Args: []string{"-o", opts, c.Raw + ":" + st.dir}}); err != nil {
+			return ocf.Errorf(ocf.ErrGeneric, "export %s to %s: %v", st.dir, c.Raw, err)
 		}
 	}
 	if err := e.waitFor(ctx, exportWait, func() (bool, error) {
 		got, err := e.exported(st)
 		return len(got) == len(st.clients), err
 	}); err != nil {
-		return ocf.Errorf(ocf.ErrGeneric, "exportfs succeeded but %s does not list %s for %s: %v", nfsdfs.EtabFile, st.dir, strings.Join(st.clients, " "), err)
+		return ocf.Errorf(ocf.ErrGeneric, "exportfs succeeded but %s does not list %s for %s: %v", nfsdfs.EtabFile, st.dir, rawList(st.clients), err)
 	}
-	r.Log.Info("exported", "dir", st.dir, "clients", strings.Join(st.clients, " "), "options", opts)
+	r.Log.Info("exported", "dir", st.dir, "clients", rawList(st.clients), "options", opts)
 	return nil
 }
 
@@ -82,11 +83,11 @@ func (e *export) stopKernel(ctx context.Context, r *ocf.Request, st settings) (i
 		return 0, ocf.Errorf(ocf.ErrGeneric, "%v", err)
 	}
 	for _, c := range st.clients {
-		if !got[c] {
+		if !got[c.Raw] {
 			continue
 		}
-		if _, err := e.cfg.Sys.Run(ctx, hostsys.Cmd{Path: "exportfs", Args: []string{"-u", c + ":" + st.dir}}); err != nil {
-			return 0, ocf.Errorf(ocf.ErrGeneric, "unexport %s from %s: %v", st.dir, c, err)
+		if _, err := e.cfg.Sys.Run(ctx, hostsys.Cmd{Path: "exportfs", Args: []string{"-u", c.Raw + ":" + st.dir}}); err != nil {
+			return 0, ocf.Errorf(ocf.ErrGeneric, "unexport %s from %s: %v", st.dir, c.Raw, err)
 		}
 	}
 	if err := e.waitFor(ctx, exportWait, func() (bool, error) {
@@ -125,13 +126,21 @@ func (e *export) monitorKernel(_ context.Context, r *ocf.Request, st settings) e
 	case len(got) < len(st.clients):
 		var miss []string
 		for _, c := range st.clients {
-			if !got[c] {
-				miss = append(miss, c)
+			if !got[c.Raw] {
+				miss = append(miss, c.Raw)
 			}
 		}
 		return ocf.Errorf(ocf.ErrGeneric, "%s is no longer exported to %s", st.dir, strings.Join(miss, " "))
 	}
 	return nil
+}
+
+func rawList(cs []clientspec.Client) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.Raw
+	}
+	return strings.Join(s, " ")
 }
 
 // rmtab lines are "host:path:count"; those of this export are kept in a

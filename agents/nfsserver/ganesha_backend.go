@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/ganesha"
-	"github.com/baton-ha/baton/agents/nfsserver/rpcping"
+	"github.com/baton-ha/baton/agents/nfsbackend/ganesha"
+	"github.com/baton-ha/baton/agents/nfsbackend/rpcping"
 	"github.com/baton-ha/baton/ocf"
 )
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -201,7 +202,9 @@ func (s *server) startKernel(ctx context.Context, r *ocf.Request, st settings) e
 	}
 
 	// 4. Tell NFSv3 clients to reclaim their locks here.
-	if !st.v4only && !st.noNotify {
+	if !st.v4only && !st.noNotify && s.notifySourceMissing(r, st) {
+		r.Log.Warn("nfs_ip is not up on this node yet, so sm-notify cannot send from it: skipping the NFSv3 reboot notification; set nfs_no_notify=true and add ocf:baton:nfsnotify source_host="+st.ip+" after the IPaddr resource", "nfs_ip", st.ip)
+	} else if !st.v4only && !st.noNotify {
 		args := []string{"-f"}
 		if st.ip != "" {
 			args = append(args, "-v", st.ip)
@@ -519,4 +522,25 @@ func (s *server) monitorKernel(_ context.Context, r *ocf.Request, st settings) e
 		}
 	}
 	return nil
+}
+
+// notifySourceMissing reports whether nfs_ip is an address this node does
+// not have (yet): notifications from it cannot leave, and clients would not
+// match them to the server they mounted if they came from another address.
+func (s *server) notifySourceMissing(r *ocf.Request, st settings) bool {
+	a, err := netip.ParseAddr(st.ip)
+	if err != nil {
+		return false // empty or a name: sm-notify resolves it
+	}
+	addrs, err := s.cfg.LocalAddrs()
+	if err != nil {
+		r.Log.Warn("cannot list this node's addresses", "err", err)
+		return false
+	}
+	for _, l := range addrs {
+		if l == a.Unmap() {
+			return false
+		}
+	}
+	return true
 }

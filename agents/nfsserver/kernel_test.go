@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys/fakehost"
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys/fakehost"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -19,27 +20,33 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixture copies testdata/root (the /proc and /var/lib/nfs of a Debian 12
 // host with nfsd loaded and stopped) and returns the agent wired to it.
-func fixture(t *testing.T) (*ocf.Agent, *fakehost.Host, string) {
+func fixture(t *testing.T, change ...func(*Config)) (*ocf.Agent, *fakehost.Host, string) {
 	t.Helper()
 	root := t.TempDir()
 	if err := fakehost.CopyTree("testdata/root", root); err != nil {
 		t.Fatal(err)
 	}
 	h := fakehost.New(root)
-	a := NewWith(Config{
+	c := Config{
 		Root:     root,
 		Sys:      h,
 		LookPath: func(p string) (string, error) { return "/usr/sbin/" + p, nil },
 		Poll:     time.Millisecond,
 		// No rpcbind listens in a fixture tree.
 		Ping: func(context.Context, string, uint32, uint32) error { return nil },
-	})
-	return a, h, root
+		// The fixture's nfs_ip is up: the notification runs.
+		LocalAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("10.0.0.100")}, nil },
+	}
+	for _, f := range change {
+		f(&c)
+	}
+	return NewWith(c), h, root
 }
 
 func run(t *testing.T, a *ocf.Agent, action string, rsctmp string, params map[string]string) (ocf.ExitCode, string) {
 	t.Helper()
-	env := []string{"OCF_RESOURCE_INSTANCE=nfs", "HA_RSCTMP=" + rsctmp, "HA_debug=0"}
+	// Ganesha's directory is a host path: keep fixture runs out of /run.
+	env := []string{"OCF_RESOURCE_INSTANCE=nfs", "HA_RSCTMP=" + rsctmp, "HA_debug=0", "OCF_RESKEY_ganesha_dir=" + filepath.Join(rsctmp, "ganesha")}
 	for k, v := range params {
 		env = append(env, "OCF_RESKEY_"+k+"="+v)
 	}
@@ -226,7 +233,7 @@ func TestValidate(t *testing.T) {
 		code   ocf.ExitCode
 		reason string
 	}{
-		{"unknown server", map[string]string{"server": "knfsd"}, ocf.ErrConfigured, "not one of kernel, ganesha"},
+		{"unknown server", map[string]string{"server": "knfsd"}, ocf.ErrConfigured, "not one of auto, kernel, ganesha"},
 		{"grace too short", map[string]string{"grace_time": "5"}, ocf.ErrConfigured, "grace_time"},
 		{"ganesha grace too long", map[string]string{"server": "ganesha", "grace_time": "600"}, ocf.ErrConfigured, "180"},
 		{"rquotad", map[string]string{"rquotad_port": "875"}, ocf.ErrConfigured, "rquotad"},
@@ -286,8 +293,67 @@ func TestNoNFSD(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(root, "proc/filesystems"), []byte("nodev\tproc\n"), 0o644)
 	_ = os.RemoveAll(filepath.Join(root, "proc/fs/nfsd"))
 	h.Fail["modprobe"] = "modprobe: FATAL: Module nfsd not found"
-	code, out := run(t, a, "start", t.TempDir(), kernelParams)
+	p := map[string]string{"server": "kernel"}
+	for k, v := range kernelParams {
+		p[k] = v
+	}
+	code, out := run(t, a, "start", t.TempDir(), p)
 	if code != ocf.ErrInstalled || !strings.Contains(out, "no nfsd") {
 		t.Fatalf("start without nfsd: %v\n%s", code, out)
+	}
+}
+
+// TestKernelNotifyWaitsForVIP: in the usual group the VIP comes up after
+// nfsserver; start then skips sm-notify (which could not send from it)
+// and says to use ocf:baton:nfsnotify.
+func TestKernelNotifyWaitsForVIP(t *testing.T) {
+	a, h, _ := fixture(t, func(c *Config) {
+		c.LocalAddrs = func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil }
+	})
+	code, out := run(t, a, "start", t.TempDir(), kernelParams)
+	if code != ocf.Success {
+		t.Fatalf("start: %v\n%s", code, out)
+	}
+	if joined := strings.Join(h.Events, "\n"); strings.Contains(joined, "sm-notify") {
+		t.Errorf("sm-notify ran before nfs_ip was up:\n%s", joined)
+	}
+	if !strings.Contains(out, "ocf:baton:nfsnotify") {
+		t.Errorf("start did not point at nfsnotify:\n%s", out)
+	}
+}
+
+// TestAutoBackend: server=auto is the kernel where it has nfsd, Ganesha
+// where it has none, and stays what start chose until stop.
+func TestAutoBackend(t *testing.T) {
+	a, h, root := fixture(t)
+	tmp := t.TempDir()
+	if code, out := run(t, a, "start", tmp, kernelParams); code != ocf.Success || !strings.Contains(strings.Join(h.Events, "\n"), "rpc.nfsd 4") {
+		t.Fatalf("auto with nfsd did not start the kernel server: %v\n%s\n%v", code, out, h.Events)
+	}
+	// The kernel's nfsd disappears (say, the module is unloaded): stop
+	// still stops the kernel server start chose.
+	_ = os.WriteFile(filepath.Join(root, "proc/filesystems"), []byte("nodev\tproc\n"), 0o644)
+	h.Reset()
+	if code, out := run(t, a, "stop", tmp, kernelParams); code != ocf.Success || !strings.Contains(strings.Join(h.Events, "\n"), "rpc.nfsd 0") {
+		t.Fatalf("stop after auto picked the kernel: %v\n%s\n%v", code, out, h.Events)
+	}
+	// Now without nfsd: Ganesha.
+	_ = os.RemoveAll(filepath.Join(root, "proc/fs/nfsd"))
+	h.Reset()
+	if code, out := run(t, a, "start", tmp, kernelParams); code != ocf.Success || !strings.Contains(strings.Join(h.Events, "\n"), "start [uts 10.0.0.100] ganesha.nfsd") {
+		t.Fatalf("auto without nfsd did not start Ganesha: %v\n%s\n%v", code, out, h.Events)
+	}
+	if code, out := run(t, a, "stop", tmp, kernelParams); code != ocf.Success {
+		t.Fatalf("stop: %v\n%s", code, out)
+	}
+}
+
+// TestCloneWithInfodir: as ocf:heartbeat:nfsserver, a clone cannot share
+// one state directory.
+func TestCloneWithInfodir(t *testing.T) {
+	a, _, _ := fixture(t)
+	code, out := run(t, a, "validate-all", t.TempDir(), map[string]string{"nfs_shared_infodir": "/data/nfs", "CRM_meta_clone": "0", "server": "kernel"})
+	if code != ocf.ErrConfigured || !strings.Contains(out, "clone") {
+		t.Fatalf("validate-all of a clone with nfs_shared_infodir: %v\n%s", code, out)
 	}
 }

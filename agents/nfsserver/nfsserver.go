@@ -12,15 +12,17 @@ package nfsserver
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/baton-ha/baton/agents/nfsserver/ganesha"
-	"github.com/baton-ha/baton/agents/nfsserver/nfsdfs"
-	"github.com/baton-ha/baton/agents/nfsserver/rpcping"
+	"github.com/baton-ha/baton/agents/nfsbackend/ganesha"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
+	"github.com/baton-ha/baton/agents/nfsbackend/nfsdfs"
+	"github.com/baton-ha/baton/agents/nfsbackend/rpcping"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -40,6 +42,9 @@ type Config struct {
 	// is rpcping.Null. It tells when rpcbind is ready for registrations
 	// and whether Ganesha answers.
 	Ping func(ctx context.Context, addr string, prog, vers uint32) error
+	// LocalAddrs lists this node's addresses; nil is hostsys.LocalAddrs.
+	// sm-notify is skipped while nfs_ip is not among them.
+	LocalAddrs func() ([]netip.Addr, error)
 }
 
 // New returns the agent with production dependencies.
@@ -62,6 +67,9 @@ func NewWith(c Config) *ocf.Agent {
 	if c.Ping == nil {
 		c.Ping = rpcping.Null
 	}
+	if c.LocalAddrs == nil {
+		c.LocalAddrs = hostsys.LocalAddrs
+	}
 	s := &server{cfg: c, fs: nfsdfs.New(c.Root)}
 	return &ocf.Agent{
 		Name:      "nfsserver",
@@ -77,6 +85,9 @@ database, v4recovery) and statd's monitor lists move with the data. The NFSv4
 grace period and lease are written to /proc/fs/nfsd before nfsd starts, and
 nfsd is started in a UTS namespace whose host name is nfs_server_scope, so
 that every node announces the same server scope and clients may reclaim.
+
+server=auto (the default) picks the kernel where it has nfsd, Ganesha
+elsewhere. Ganesha serves no NLM: NFSv3 clients must then mount with nolock.
 
 With server=ganesha a ganesha.conf is generated (recovery backend fs under
 nfs_shared_infodir, grace, lease, scope, protocols, and the exports of the
@@ -94,15 +105,20 @@ func actions() []ocf.ActionSpec {
 		{Name: ocf.ActionStop, Timeout: 30 * time.Second},
 		{Name: ocf.ActionMonitor, Timeout: 20 * time.Second, Interval: 10 * time.Second},
 		{Name: ocf.ActionMetaData, Timeout: 5 * time.Second},
-		{Name: ocf.ActionValidateAll, Timeout: 20 * time.Second},
+		{Name: ocf.ActionValidateAll, Timeout: 30 * time.Second},
 	}
 }
 
 func params() []ocf.Param {
 	return []ocf.Param{
-		{Name: "server", Type: ocf.Select, Choices: []string{"kernel", "ganesha"}, Default: "kernel",
+		{Name: "server", Type: ocf.Select, Choices: []string{"auto", "kernel", "ganesha"}, Default: "auto",
 			Shortdesc: "NFS server implementation",
-			Longdesc:  "kernel: the kernel's nfsd with nfs-utils. ganesha: NFS-Ganesha (FSAL VFS)."},
+			Longdesc: `kernel: the kernel's nfsd with nfs-utils. ganesha: NFS-Ganesha (FSAL VFS).
+auto, decided on each node at run time: kernel where the kernel has nfsd (mounted, built in, loaded, or
+a module in /lib/modules) and rpc.nfsd is installed, ganesha otherwise; once started, the back end that
+runs stays the answer until stop.
+Ganesha serves no NLM (NFSv3 locking): NFSv3 clients of the ganesha back end must mount with nolock
+(their lock calls fail otherwise); NFSv4 locking works with both.`},
 		{Name: "grace_time", Type: ocf.Integer, Default: "10", Check: ocf.IntRange(10, 3600),
 			Shortdesc: "NFSv4 grace period (s)",
 			Longdesc:  "Seconds after a start during which clients reclaim their locks and opens and new state is refused. The kernel accepts 10 to 3600; Ganesha at most 180. Both servers end grace early once every known client has reclaimed."},
@@ -121,7 +137,7 @@ func params() []ocf.Param {
 			Longdesc:  "Accepted for compatibility with ocf:heartbeat:nfsserver and ignored: Baton manages the daemons directly."},
 		{Name: "nfs_notify_cmd", Default: "sm-notify",
 			Shortdesc: "Program that notifies NFSv3 clients of a reboot",
-			Longdesc:  "Run after the server started (kernel, NFSv3) with -f -v nfs_ip, so that clients reclaim their NLM locks."},
+			Longdesc:  "Run after the server started (kernel, NFSv3) with -f -v nfs_ip, so that clients reclaim their NLM locks. Skipped, with a warning, while nfs_ip is not up on this node: in the usual group the IPaddr resource starts after nfsserver, so set nfs_no_notify=true and put an ocf:baton:nfsnotify resource after the IPaddr resource instead."},
 		{Name: "nfs_no_notify", Type: ocf.Boolean, Default: "false",
 			Shortdesc: "Do not notify clients",
 			Longdesc:  "Skip the reboot notification (sm-notify) after start."},
@@ -240,12 +256,17 @@ func resolve(r *ocf.Request) settings {
 }
 
 func (s *server) Validate(_ context.Context, r *ocf.Request) error {
-	st := resolve(r)
+	st := s.settings(r)
 	if st.infodir != "" && !filepath.IsAbs(st.infodir) {
 		return ocf.Errorf(ocf.ErrConfigured, "nfs_shared_infodir %q must be an absolute path", r.Params.String("nfs_shared_infodir"))
 	}
 	if st.infodir == nfsdfs.VarLibNFS {
 		return ocf.Errorf(ocf.ErrConfigured, "nfs_shared_infodir must not be /var/lib/nfs itself: it is bind-mounted over it")
+	}
+	if r.Env.Meta.IsClone() && st.infodir != "" {
+		// As the reference: one shared state directory cannot serve two
+		// running servers.
+		return ocf.Errorf(ocf.ErrConfigured, "nfsserver cannot run as a clone with nfs_shared_infodir: the shared NFS state belongs to one server at a time")
 	}
 	if !filepath.IsAbs(string(st.ganeshaDir)) {
 		return ocf.Errorf(ocf.ErrConfigured, "ganesha_dir %q must be an absolute path", st.ganeshaDir)
@@ -256,7 +277,7 @@ func (s *server) Validate(_ context.Context, r *ocf.Request) error {
 	case "ganesha":
 		return s.validateGanesha(r, st)
 	}
-	return ocf.Errorf(ocf.ErrConfigured, "unknown server %q: use kernel or ganesha", st.backend)
+	return ocf.Errorf(ocf.ErrConfigured, "unknown server %q: use auto, kernel or ganesha", st.backend)
 }
 
 // checkInfodir checks that the shared state directory is there; during a
@@ -303,7 +324,7 @@ func packageOf(prog string) string {
 }
 
 func (s *server) Start(ctx context.Context, r *ocf.Request) error {
-	st := resolve(r)
+	st := s.settings(r)
 	if err := s.checkInfodir(st); err != nil {
 		return err
 	}
@@ -314,7 +335,7 @@ func (s *server) Start(ctx context.Context, r *ocf.Request) error {
 }
 
 func (s *server) Stop(ctx context.Context, r *ocf.Request) error {
-	st := resolve(r)
+	st := s.settings(r)
 	if st.backend == "ganesha" {
 		return s.stopGanesha(ctx, r, st)
 	}
@@ -322,7 +343,7 @@ func (s *server) Stop(ctx context.Context, r *ocf.Request) error {
 }
 
 func (s *server) Monitor(ctx context.Context, r *ocf.Request) error {
-	st := resolve(r)
+	st := s.settings(r)
 	if st.backend == "ganesha" {
 		return s.monitorGanesha(ctx, r, st)
 	}

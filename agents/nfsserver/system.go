@@ -1,6 +1,6 @@
 package nfsserver
 
-import "github.com/baton-ha/baton/agents/nfsserver/hostsys"
+import "github.com/baton-ha/baton/agents/nfsbackend/hostsys"
 
 // Cmd, System and HostSystem are the host-changing dependencies; see
 // package hostsys.

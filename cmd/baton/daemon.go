@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/urfave/cli/v2"
 
 	"github.com/baton-ha/baton/crm/config"
@@ -53,8 +54,12 @@ func daemonCommand() *cli.Command {
 				fmt.Fprintf(c.App.Writer, "configuration %s is valid\n", c.String("config"))
 				return nil
 			}
+			// The first SIGTERM or SIGINT stops the resources running here,
+			// then the daemon; a second one ends the daemon at once (the
+			// signal's default action), leaving the resources as they are.
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			go func() { <-ctx.Done(); stop() }()
 			return daemon.Run(ctx, cfg, logger(c))
 		},
 	}
@@ -103,6 +108,10 @@ func witnessCommand() *cli.Command {
 			defer stop()
 			log := logger(c)
 			log.Info("baton witness listening", "addr", conn.LocalAddr().String(), "lease", c.Duration("lease"))
+			// baton-witness.service is Type=notify: ready once the socket is bound.
+			if _, err := sd.SdNotify(false, sd.SdNotifyReady); err != nil {
+				log.Warn("notifying systemd", "err", err)
+			}
 			w.Log = log
 			return w.Serve(ctx, conn)
 		},

@@ -53,6 +53,7 @@ func commands() []*cli.Command {
 		daemonCommand(), witnessCommand(), statusCommand(), resourceCommand(), nodeCommand(), cibCommand(),
 		ipaddrAnnounceCommand(),
 		simulateCommand(), verifyCommand(),
+		keygenCommand(), manCommand(),
 	}
 }
 

@@ -117,8 +117,8 @@ func (c *Controller) Kick() {
 }
 
 // Run drives the node until ctx ends; it then stops the recurring monitors
-// (resources keep running: stopping them is the administrator's call, as
-// with Pacemaker's maintenance mode).
+// and leaves the resources as they are (a daemon that shuts down has moved
+// them off first: RequestShutdown).
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.monitors.Stop()
 	tick := time.NewTicker(time.Second)

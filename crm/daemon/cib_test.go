@@ -27,11 +27,11 @@ const goodCIB = `<cib epoch="5" num_updates="0" admin_epoch="0"><configuration><
 var badCIB = strings.Replace(strings.Replace(goodCIB, `epoch="5"`, `epoch="9"`, 1),
 	`<constraints/>`, `<constraints><rsc_order id="o" first="d" then="ghost"/></constraints>`, 1)
 
-type quiet struct{}
+type aloneMembers struct{}
 
-func (quiet) Alive() []string                  { return nil }
-func (quiet) Snapshot() []membership.PeerState { return nil }
-func (quiet) Changes() <-chan struct{}         { return nil }
+func (aloneMembers) Alive() []string                  { return nil }
+func (aloneMembers) Snapshot() []membership.PeerState { return nil }
+func (aloneMembers) Changes() <-chan struct{}         { return nil }
 
 var testKey = membership.Key("0123456789abcdef0123456789abcdef")
 
@@ -43,7 +43,7 @@ func TestCIBReplaceVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctl := controller.New(controller.Config{Cluster: "c", Node: "a", NodeID: 1, Key: testKey, Members: quiet{}}, doc)
+	ctl := controller.New(controller.Config{Cluster: "c", Node: "a", NodeID: 1, Key: testKey, Members: aloneMembers{}}, doc)
 	srv := &wire.Server{Key: testKey}
 	registerAdmin(srv, ctl)
 	sock := filepath.Join(t.TempDir(), "admin.sock")

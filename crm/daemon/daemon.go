@@ -25,7 +25,12 @@ import (
 	"github.com/baton-ha/baton/ocf"
 )
 
-// Run runs the daemon until ctx ends.
+// Run runs the daemon until ctx ends, and then shuts down as Pacemaker does:
+// it asks the cluster to stop or move every resource running here, waits
+// until none is left, and only then leaves (a peer that saw this node vanish
+// while it still held the VIP or /data would start them too). A component's
+// failure ends it at once. Under systemd it reports READY=1 once it has
+// joined the cluster and feeds the unit's watchdog while it is healthy.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	key, err := membership.LoadKey(cfg.AuthKey)
 	if err != nil {
@@ -104,7 +109,9 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	admin := &wire.Server{Key: key, Log: log}
 	registerAdmin(admin, ctl)
 
-	ctx, cancel := context.WithCancel(ctx)
+	// The components outlive the stop request: they stop the resources.
+	stopRequested := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
@@ -157,7 +164,19 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	run(func() error { return ctl.Run(ctx) })
 	log.Info("baton daemon running", "node", cfg.Node, "links", len(links), "peers", len(peers))
-	<-ctx.Done()
+	var sm Notifier = systemdNotifier{}
+	health := func() (bool, string) {
+		st := ctl.Snapshot()
+		return st.DC != "", statusLine(cfg.Cluster, st.DC, st.Quorate, len(st.Members), len(ctl.Running()))
+	}
+	run(func() error { superviseService(ctx, sm, watchdogInterval(log), health, log); return nil })
+	select {
+	case <-ctx.Done():
+	case <-stopRequested.Done():
+		notify(sm, log, "STOPPING=1\nSTATUS=stopping the resources running here")
+		leave(ctx, ctl, log)
+		cancel()
+	}
 	wg.Wait()
 	select {
 	case err := <-errc:

@@ -78,3 +78,32 @@ func TestAgentSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// keygen writes a key the daemon accepts and never silently replaces one.
+func TestKeygen(t *testing.T) {
+	bin := harness.Baton(t)
+	path := filepath.Join(t.TempDir(), "etc", "authkey")
+	if out, code := run(t, nil, bin, "keygen", path); code != 0 {
+		t.Fatalf("keygen: exit %d\n%s", code, out)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %04o, want 0600", st.Mode().Perm())
+	}
+	first, _ := os.ReadFile(path)
+	if out, code := run(t, nil, bin, "keygen", path); code != 2 || !strings.Contains(out, "--force") {
+		t.Errorf("second keygen without --force: exit %d, want 2 and a hint at --force\n%s", code, out)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(first) {
+		t.Error("a refused keygen changed the key")
+	}
+	if out, code := run(t, nil, bin, "keygen", "--force", path); code != 0 {
+		t.Fatalf("keygen --force: exit %d\n%s", code, out)
+	}
+	if again, _ := os.ReadFile(path); string(again) == string(first) {
+		t.Error("keygen --force kept the old key")
+	}
+}

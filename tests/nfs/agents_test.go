@@ -50,9 +50,10 @@ func TestAgents(t *testing.T) {
 		params map[string]string
 		want   string
 	}{
-		{"nfsserver", r.ServerParams(map[string]string{"server": "knfsd"}), "not one of kernel, ganesha"},
+		{"nfsserver", r.ServerParams(map[string]string{"server": "knfsd"}), "not one of auto, kernel, ganesha"},
 		{"exportfs", map[string]string{"clientspec": "*", "directory": r.Export(), "options": "rw"}, "fsid"},
-		{"exportfs", r.ExportParams(), "not on a mounted filesystem"},
+		{"exportfs", r.ExportParams(), "does not exist"},
+		{"exportfs", map[string]string{"clientspec": "*;rm", "directory": r.Export(), "fsid": "1"}, "wildcard"},
 	} {
 		res := r.Agent(a, tc.agent, "v", "validate-all", tc.params)
 		if res.Code != 6 || !strings.Contains(reason(res.Output), tc.want) {

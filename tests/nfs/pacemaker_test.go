@@ -35,12 +35,15 @@ func TestUnderPacemaker(t *testing.T) {
 	}
 
 	c := pacemaker.Start(t, "Filesystem", "nfsserver", "exportfs")
+	// The seed's export goes to 192.168.0.0/24: give the node (its own
+	// network namespace) an address there to mount from.
+	c.MustExec(t, "ip", "addr", "add", seedSrv+"/24", "dev", "lo")
 	traces := t.TempDir()
 	c.MustExec(t, "cibadmin", "--create", "-o", "resources", "--xml-text", cibxml.Group("nfsgroup",
 		cibxml.Filesystem("fs", disk.Path, dir, "ext4", cibxml.Monitor("10s", "40s")),
 		cibxml.NFSServer("nfs", "ganesha", dir+"/nfs", cibxml.Monitor("5s", "20s")).
 			With(cibxml.NV{Name: "nfs_server_scope", Value: "nfs.test"}).Traced(traces),
-		cibxml.Exportfs("exp", dir+"/export", "*", "rw,no_root_squash", "1", cibxml.Monitor("5s", "20s")).Traced(traces),
+		cibxml.Exportfs("exp", dir+"/export", seedNet, "rw,sync,no_root_squash", "1", cibxml.Monitor("5s", "20s")).Traced(traces),
 	))
 
 	started := func(s *pacemaker.Status) bool {
@@ -57,9 +60,13 @@ func TestUnderPacemaker(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, code := c.Exec(ctx, "nfs-cat", "nfs://127.0.0.1"+dir+"/export/hello?version=4")
+	out, code := c.Exec(ctx, "nfs-cat", "nfs://"+seedSrv+dir+"/export/hello?version=4")
 	if code != 0 || out != "hello\n" {
-		t.Fatalf("nfs-cat from the cluster's export: exit %d, %q", code, out)
+		t.Fatalf("nfs-cat from the cluster's export to 192.168.0.0/24: exit %d, %q", code, out)
+	}
+	// 127.0.0.1 is outside the spec.
+	if out, code := c.Exec(ctx, "nfs-ls", "nfs://127.0.0.1"+dir+"/export"); code == 0 {
+		t.Fatalf("nfs-ls from 127.0.0.1 mounted an export for 192.168.0.0/24: %s", out)
 	}
 	// A few of the cluster's recurring monitors run, and they succeed.
 	for _, id := range []string{"nfs", "exp"} {

@@ -457,8 +457,8 @@ func (n *Node) WaitDaemonExit(limit time.Duration) bool {
 	}
 }
 
-// StopDaemon stops the daemon gracefully (SIGTERM) without touching the
-// resources it started.
+// StopDaemon stops the daemon gracefully (SIGTERM): it has the cluster stop
+// or move the resources running on the node, then exits.
 func (n *Node) StopDaemon() {
 	if n.daemon != nil && n.daemon.Process != nil {
 		_ = n.daemon.Process.Signal(syscall.SIGTERM)

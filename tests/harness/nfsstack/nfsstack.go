@@ -42,10 +42,13 @@ type Options struct {
 
 // Stack is the running stack's handles.
 type Stack struct {
-	C      *cluster.Cluster
-	Disk   *loopdev.Device
-	VIP    string
-	Export string // the export's path on /data, also its NFSv3 mount path
+	C    *cluster.Cluster
+	Disk *loopdev.Device
+	VIP  string
+	// ServiceNet is the service network, the export's clientspec (a
+	// network, as in the seed's /data 192.168.0.0/24 export).
+	ServiceNet string
+	Export     string // the export's path on /data, also its NFSv3 mount path
 }
 
 // Agents are the agents the stack needs.
@@ -79,6 +82,7 @@ func New(t testing.TB, o Options) *Stack {
 	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, RscDefaults: strings.Join(defaults, "\n"),
 		Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient, ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
+			s.ServiceNet = fmt.Sprintf("10.214.%d.0/24", c.Subnet)
 			return s.resources(o) + o.Resources
 		}})
 	s.C = c
@@ -114,7 +118,7 @@ func (s *Stack) resources(o Options) string {
 	return cibxml.Group("nfs",
 		cibxml.Filesystem("fs", s.Disk.Path, "/data", "ext4", append(cibxml.StartStop("60s"), cibxml.Monitor("5s", "20s"))...),
 		nfsd,
-		cibxml.Exportfs("exp", s.Export, "*", "rw,no_root_squash,sync", "1", cibxml.Monitor("5s", "20s")).
+		cibxml.Exportfs("exp", s.Export, s.ServiceNet, "rw,no_root_squash,sync", "1", cibxml.Monitor("5s", "20s")).
 			With(cibxml.NV{Name: "server", Value: "ganesha"}),
 		cibxml.IPaddr("vip", s.VIP, "24", "eth1", cibxml.Monitor("2s", "20s")).
 			With(cibxml.NV{Name: "tickle_dir", Value: "/data/.tickle"}),

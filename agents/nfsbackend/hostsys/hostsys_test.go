@@ -44,3 +44,13 @@ func TestRunFailure(t *testing.T) {
 		t.Fatalf("err = %v, want the output in it", err)
 	}
 }
+
+func TestLocalAddrs(t *testing.T) {
+	addrs, err := LocalAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(addrs) == 0 || !addrs[0].IsLoopback() {
+		t.Fatalf("LocalAddrs = %v, want the loopback address first", addrs)
+	}
+}

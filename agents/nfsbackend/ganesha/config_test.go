@@ -2,6 +2,8 @@ package ganesha
 
 import (
 	"flag"
+
+	"github.com/baton-ha/baton/agents/nfsbackend/clientspec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,6 +72,9 @@ func TestExportFromKernelOptions(t *testing.T) {
 	}{
 		{name: "export-world-rw.conf", clients: "*", options: "rw,no_root_squash,sync,no_subtree_check", ignored: "sync,no_subtree_check"},
 		{name: "export-net-ro.conf", clients: "10.0.0.0/24 client.example", options: "ro,all_squash,anonuid=1000,anongid=1000,sec=sys:krb5"},
+		{name: "export-seed.conf", clients: "192.168.0.0/24", options: "rw,sync,no_root_squash", ignored: "sync"},
+		{name: "export-mixed.conf", clients: "client1.example,fd00:77::/64 10.1.0.0/255.255.0.0 @nfsclients *.lab.example 192.168.7.9", options: "rw"},
+		{name: "bad-clientspec", clients: "*;rm", options: "rw", err: "clientspec"},
 		{name: "bad-option", clients: "*", options: "rw,frobnicate", err: "frobnicate"},
 		{name: "bad-sec", clients: "*", options: "sec=lkey", err: "lkey"},
 		{name: "bad-anon", clients: "*", options: "anonuid=x", err: "anonuid"},
@@ -102,7 +107,8 @@ func TestExportRenderRejects(t *testing.T) {
 		{ID: 0, Path: "/x", Pseudo: "/x"},
 		{ID: 70000, Path: "/x", Pseudo: "/x"},
 		{ID: 1, Path: "/x\";", Pseudo: "/x"},
-		{ID: 1, Path: "/x", Pseudo: "/x", Clients: []string{"a}b"}},
+		{ID: 1, Path: "/x", Pseudo: "/x", Clients: []clientspec.Client{{Kind: clientspec.Host, Raw: "a}b"}}},
+		{ID: 1, Path: "/x", Pseudo: "/x", Clients: []clientspec.Client{{Kind: clientspec.Wildcard, Raw: "\"*\""}}},
 	} {
 		if _, err := e.Render(); err == nil {
 			t.Errorf("Render(%+v) accepted", e)

@@ -168,3 +168,37 @@ func FuzzDecodeExports(f *testing.F) {
 		_, _ = DecodeExports(b)
 	})
 }
+
+// TestCallFrom: the call leaves from the address asked for (any 127/8
+// address is local on Linux).
+func TestCallFrom(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	seen := make(chan string, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		seen <- c.RemoteAddr().(*net.TCPAddr).IP.String()
+		rec, err := readRecord(c)
+		if err != nil {
+			return
+		}
+		body := accepted(binary.BigEndian.Uint32(rec), 0, 0)
+		_, _ = c.Write(append(binary.BigEndian.AppendUint32(nil, lastFragment|uint32(len(body))), body...))
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, err := ExportsFrom(ctx, &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, l.Addr().String())
+	if err != nil || len(list) != 0 {
+		t.Fatalf("ExportsFrom = %v, %v", list, err)
+	}
+	if got := <-seen; got != "127.0.0.2" {
+		t.Fatalf("call came from %s, want 127.0.0.2", got)
+	}
+}

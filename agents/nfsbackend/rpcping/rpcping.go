@@ -52,12 +52,20 @@ func Null(ctx context.Context, addr string, prog, vers uint32) error {
 // Call performs one call with AUTH_NULL credentials on a fresh connection
 // and returns the procedure's result bytes.
 func Call(ctx context.Context, addr string, prog, vers, proc uint32, args []byte) ([]byte, error) {
+	return CallFrom(ctx, nil, addr, prog, vers, proc, args)
+}
+
+// CallFrom is Call from the local address from (nil: the kernel's choice).
+// Servers that answer each caller after its own rights (Ganesha's MOUNT
+// EXPORT lists only what the caller may mount) are asked from an address
+// that has them.
+func CallFrom(ctx context.Context, from net.Addr, addr string, prog, vers, proc uint32, args []byte) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 	}
-	var d net.Dialer
+	d := net.Dialer{LocalAddr: from}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
@@ -180,7 +188,12 @@ type MountExport struct {
 
 // Exports asks the MOUNT v3 service at addr for its export list.
 func Exports(ctx context.Context, addr string) ([]MountExport, error) {
-	res, err := Call(ctx, addr, ProgMount, 3, mountProcExprt, nil)
+	return ExportsFrom(ctx, nil, addr)
+}
+
+// ExportsFrom is Exports asked from the local address from.
+func ExportsFrom(ctx context.Context, from net.Addr, addr string) ([]MountExport, error) {
+	res, err := CallFrom(ctx, from, addr, ProgMount, 3, mountProcExprt, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/baton-ha/baton/agents/nfsbackend/clientspec"
 )
 
 // Server is what ganesha.conf says about the server as a whole.
@@ -99,9 +101,9 @@ type Export struct {
 	ID     int    // Export_Id: the fsid, identical on every node
 	Path   string // the directory
 	Pseudo string // its NFSv4 path (and NFSv3 mount path)
-	// Clients is the client specification ("*" for everyone); Access and
-	// Squash apply to them.
-	Clients   []string
+	// Clients is the client specification (none or "*" for everyone);
+	// Access and Squash apply to them.
+	Clients   []clientspec.Client
 	Access    string // RW, RO
 	Squash    string // No_Root_Squash, Root_Squash, All_Squash
 	Protocols []int
@@ -115,10 +117,20 @@ func (e Export) Render() ([]byte, error) {
 	if e.ID < 1 || e.ID > 65535 {
 		return nil, fmt.Errorf("export id %d is outside 1..65535", e.ID)
 	}
-	for _, v := range append([]string{e.Path, e.Pseudo}, e.Clients...) {
+	for _, v := range []string{e.Path, e.Pseudo} {
 		if err := checkValue(v); err != nil {
 			return nil, err
 		}
+	}
+	clients := make([]string, len(e.Clients))
+	for i, c := range e.Clients {
+		// Parsed again: a Client built by hand must not carry syntax
+		// into the file either.
+		p, err := clientspec.ParseOne(c.Canonical())
+		if err != nil {
+			return nil, err
+		}
+		clients[i] = p.Canonical()
 	}
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -140,7 +152,7 @@ func (e Export) Render() ([]byte, error) {
 	if e.AnonGID != nil {
 		w("\tAnonymous_gid = %d;\n", *e.AnonGID)
 	}
-	everyone := len(e.Clients) == 0 || (len(e.Clients) == 1 && e.Clients[0] == "*")
+	everyone := len(clients) == 0 || (len(clients) == 1 && clients[0] == "*")
 	if everyone {
 		w("\tAccess_Type = %s;\n", e.Access)
 		w("\tSquash = %s;\n", e.Squash)
@@ -148,11 +160,12 @@ func (e Export) Render() ([]byte, error) {
 		// Nobody else gets in.
 		w("\tAccess_Type = None;\n")
 		w("\tCLIENT {\n")
-		qs := make([]string, len(e.Clients))
-		for i, c := range e.Clients {
-			qs[i] = quote(c)
-		}
-		w("\t\tClients = %s;\n", strings.Join(qs, ", "))
+		// Unquoted: Ganesha 4.3 takes a quoted string for no client form
+		// ("Expected a client, got a double quoted string") and tells
+		// host names, networks, wildcards and netgroups apart by their
+		// token type. clientspec admits only tokens its lexer reads as one
+		// client.
+		w("\t\tClients = %s;\n", strings.Join(clients, ", "))
 		w("\t\tAccess_Type = %s;\n", e.Access)
 		w("\t\tSquash = %s;\n", e.Squash)
 		w("\t}\n")
@@ -167,10 +180,10 @@ func (e Export) Render() ([]byte, error) {
 // anonuid=, anongid=, sec=) are translated; options that only tune the
 // kernel server (sync, no_subtree_check, ...) are returned in ignored;
 // anything else is an error.
-func FromKernelOptions(id int, dir, clientspec, options string) (e Export, ignored []string, err error) {
+func FromKernelOptions(id int, dir, spec, options string) (e Export, ignored []string, err error) {
 	e = Export{ID: id, Path: dir, Pseudo: dir, Access: "RO", Squash: "Root_Squash", SecType: []string{"sys"}}
-	for _, c := range strings.FieldsFunc(clientspec, func(r rune) bool { return r == ',' || r == ' ' }) {
-		e.Clients = append(e.Clients, c)
+	if e.Clients, err = clientspec.Parse(spec); err != nil {
+		return e, nil, fmt.Errorf("clientspec: %w", err)
 	}
 	for _, o := range strings.Split(options, ",") {
 		o = strings.TrimSpace(o)

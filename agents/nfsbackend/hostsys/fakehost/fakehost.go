@@ -17,7 +17,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/baton-ha/baton/agents/nfsserver/hostsys"
+	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
 )
 
 // Host is the fake. Events holds one line per change, in order.
