@@ -20,6 +20,9 @@ PACKAGES=(
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
   # benchmarks
   hyperfine time strace
+  # baton status --watch is tested in a terminal multiplexer; promtool (in
+  # Debian's prometheus package) checks the daemon's /metrics
+  tmux prometheus curl
   # packages and services: installing the .deb into a staging root, listing
   # the .rpm, `systemd-analyze verify` on the units, rendering the man pages
   dpkg rpm systemd groff-base man-db

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"encoding/xml"
 
 	"fmt"
-	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -21,7 +17,6 @@ import (
 	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
-	"github.com/baton-ha/baton/crm/simulate"
 	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
@@ -86,6 +81,8 @@ func loadClusterCIB(c *cli.Context) (*cibdoc.Doc, error) {
 
 // saveCIB writes a changed CIB back where it came from.
 func saveCIB(c *cli.Context, d *cibdoc.Doc) error {
+	host, _ := os.Hostname()
+	d.Stamp("baton", host, time.Now())
 	if f := c.String("cib"); f != "" {
 		d.ConfigChanged()
 		if err := verify.Bytes(d.Bytes()).Err(); err != nil {
@@ -98,117 +95,6 @@ func saveCIB(c *cli.Context, d *cibdoc.Doc) error {
 }
 
 var cibFlag = &cli.StringFlag{Name: "cib", Usage: "work on this CIB file instead of the running cluster's"}
-
-func statusCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "status",
-		Usage: "show the cluster's state once, like crm_mon -1",
-		Flags: []cli.Flag{configFlag, &cli.StringFlag{Name: "output-as", Value: "text", Usage: "text, xml or json"}},
-		Action: func(c *cli.Context) error {
-			var st controller.State
-			if err := readStatus(c, &st); err != nil {
-				return err
-			}
-			return printState(c.App.Writer, st, c.String("output-as"))
-		},
-	}
-}
-
-// statusDoc is the XML form of `baton status`.
-type statusDoc struct {
-	XMLName xml.Name     `xml:"baton-status" json:"-"`
-	Node    string       `xml:"node,attr" json:"node"`
-	DC      string       `xml:"dc,attr" json:"dc"`
-	Quorate bool         `xml:"quorate,attr" json:"quorate"`
-	Reason  string       `xml:"quorum-reason,attr" json:"quorum_reason"`
-	Members []string     `xml:"members>node" json:"members"`
-	Links   []linkStatus `xml:"links>peer" json:"links"`
-	Rscs    []rscStatus  `xml:"resources>resource" json:"resources"`
-}
-
-type linkStatus struct {
-	Peer  string   `xml:"name,attr" json:"peer"`
-	State []string `xml:"link" json:"state"`
-}
-
-type rscStatus struct {
-	ID    string   `xml:"id,attr" json:"id"`
-	Agent string   `xml:"agent,attr" json:"agent"`
-	Role  string   `xml:"role,attr" json:"role"`
-	Nodes []string `xml:"node" json:"nodes"`
-}
-
-func printState(w io.Writer, st controller.State, format string) error {
-	doc, err := cib.Parse([]byte(st.CIB))
-	if err != nil {
-		return cli.Exit("the daemon's CIB does not parse: "+err.Error(), 1)
-	}
-	sd := statusDoc{Node: st.Node, DC: st.DC, Quorate: st.Quorate, Reason: st.Reason, Members: st.Members}
-	peers := make([]string, 0, len(st.Links))
-	for p := range st.Links {
-		peers = append(peers, p)
-	}
-	sort.Strings(peers)
-	for _, p := range peers {
-		sd.Links = append(sd.Links, linkStatus{Peer: p, State: st.Links[p]})
-	}
-	res, err := simulate.Run(io.Discard, doc, simulate.Options{Quiet: true})
-	if err == nil {
-		for _, top := range res.Cluster.Resources {
-			for _, l := range top.Leaves() {
-				r := rscStatus{ID: l.ID, Agent: l.Cfg.Agent(), Role: l.Role}
-				for p := l.Parent; p != nil; p = p.Parent {
-					if p.Promotable && r.Role == "Started" {
-						r.Role = "Unpromoted" // as crm_mon names it
-					}
-				}
-				for _, n := range l.RunningOn {
-					r.Nodes = append(r.Nodes, n.Name)
-				}
-				if len(r.Nodes) == 0 {
-					r.Role = "Stopped"
-				}
-				sd.Rscs = append(sd.Rscs, r)
-			}
-		}
-	}
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sd)
-	case "xml":
-		b, err := xml.MarshalIndent(sd, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s\n", b)
-		return nil
-	case "text":
-	default:
-		return cli.Exit(fmt.Sprintf("--output-as %q: use text, xml or json", format), 2)
-	}
-	q := "no"
-	if st.Quorate {
-		q = "yes"
-	}
-	fmt.Fprintf(w, "Cluster Summary:\n  * Current DC: %s\n  * Quorum: %s (%s)\n  * This node: %s\n\n", st.DC, q, st.Reason, st.Node)
-	fmt.Fprintf(w, "Node List:\n  * Online: [ %s ]\n", strings.Join(st.Members, " "))
-	if len(sd.Links) > 0 {
-		fmt.Fprintln(w, "\nHeartbeat links:")
-		for _, l := range sd.Links {
-			fmt.Fprintf(w, "  * %s: %s\n", l.Peer, strings.Join(l.State, ", "))
-		}
-	}
-	fmt.Fprintln(w, "\nFull List of Resources:")
-	if err != nil {
-		fmt.Fprintf(w, "  (cannot evaluate: %v)\n", err)
-	}
-	for _, r := range sd.Rscs {
-		fmt.Fprintf(w, "  * %s\t(%s):\t %s %s\n", r.ID, r.Agent, r.Role, strings.Join(r.Nodes, " "))
-	}
-	return nil
-}
 
 func resourceCommand() *cli.Command {
 	type forceOp struct{ flag, action string }
@@ -406,6 +292,8 @@ func cibCommand() *cli.Command {
 					if err != nil {
 						return cli.Exit(fmt.Sprintf("%s: %v", f, err), 2)
 					}
+					host, _ := os.Hostname()
+					d.Stamp("baton", host, time.Now())
 					return admin(c, "cib-replace", string(d.Bytes()), nil)
 				}},
 		},

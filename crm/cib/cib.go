@@ -25,6 +25,12 @@ type CIB struct {
 	// an execution-date attribute (the scheduler regression tests do).
 	ExecutionDate time.Time
 	DCUUID        string
+	// LastWritten, UpdateOrigin, UpdateClient and UpdateUser say when and by
+	// whom the configuration last changed (crm_mon's "Last change").
+	LastWritten  string
+	UpdateOrigin string
+	UpdateClient string
+	UpdateUser   string
 
 	CrmConfig   []NVSet
 	Nodes       []*Node
@@ -289,7 +295,14 @@ type LrmOp struct {
 	Digest        string
 	MigrateSource string
 	MigrateTarget string
-	Line          int
+	// OperationKey is RSC_TASK_INTERVAL; ExitReason the agent's
+	// ocf-exit-reason; ExecTime and QueueTime are milliseconds as written
+	// ("" when absent).
+	OperationKey string
+	ExitReason   string
+	ExecTime     string
+	QueueTime    string
+	Line         int
 }
 
 // Failed reports whether the operation did not produce its expected result.

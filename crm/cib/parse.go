@@ -76,6 +76,10 @@ func (p *parser) cib(root *etree.Element) *CIB {
 			}
 		}
 	}
+	c.LastWritten = root.SelectAttrValue("cib-last-written", "")
+	c.UpdateOrigin = root.SelectAttrValue("update-origin", "")
+	c.UpdateClient = root.SelectAttrValue("update-client", "")
+	c.UpdateUser = root.SelectAttrValue("update-user", "")
 	if d := root.SelectAttrValue("execution-date", ""); d != "" {
 		if secs, err := strconv.ParseInt(d, 10, 64); err == nil {
 			c.ExecutionDate = time.Unix(secs, 0).UTC()
@@ -662,7 +666,9 @@ func (p *parser) lrmOp(el *etree.Element) *LrmOp {
 	o := &LrmOp{ID: el.SelectAttrValue("id", ""), Operation: el.SelectAttrValue("operation", ""),
 		RC: atoi("rc-code", 0), OpStatus: atoi("op-status", 0), CallID: atoi("call-id", 0),
 		TransitionKey: el.SelectAttrValue("transition-key", ""), Digest: el.SelectAttrValue("op-digest", ""),
-		MigrateSource: el.SelectAttrValue("migrate_source", ""), MigrateTarget: el.SelectAttrValue("migrate_target", "")}
+		MigrateSource: el.SelectAttrValue("migrate_source", ""), MigrateTarget: el.SelectAttrValue("migrate_target", ""),
+		OperationKey: el.SelectAttrValue("operation_key", ""), ExitReason: el.SelectAttrValue("exit-reason", ""),
+		ExecTime: el.SelectAttrValue("exec-time", ""), QueueTime: el.SelectAttrValue("queue-time", "")}
 	o.Interval = time.Duration(atoi("interval", 0)) * time.Millisecond
 	o.LastRCChange = int64(atoi("last-rc-change", 0))
 	o.TargetRC = 0

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/beevik/etree"
 )
@@ -118,6 +119,19 @@ func (d *Doc) ConfigChanged() {
 	v.Epoch = bump(v.Epoch)
 	v.Updates = 0
 	d.SetVersion(v)
+}
+
+// Stamp records who changed the configuration and when, in the root
+// attributes Pacemaker keeps for it (cib-last-written, update-client,
+// update-origin): crm_mon and ha_cluster_exporter report them as the
+// last change.
+func (d *Doc) Stamp(client, origin string, when time.Time) {
+	r := d.d.Root()
+	r.CreateAttr("cib-last-written", when.Format(time.ANSIC))
+	r.CreateAttr("update-client", client)
+	if origin != "" {
+		r.CreateAttr("update-origin", origin)
+	}
 }
 
 // StatusChanged records a status change: num_updates+1.

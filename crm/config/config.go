@@ -42,8 +42,16 @@ type Config struct {
 	Ping      Ping      `toml:"ping"`
 	Quorum    Quorum    `toml:"quorum"`
 	Fencing   Fencing   `toml:"fencing"`
+	Metrics   Metrics   `toml:"metrics"`
 
 	path string // the file it was loaded from, for error messages
+}
+
+// Metrics serves Prometheus metrics over HTTP at /metrics. Off unless
+// Listen is set; a Listen without a host (":9664") means 127.0.0.1, since
+// the metrics lay out the cluster: other interfaces only when named.
+type Metrics struct {
+	Listen string `toml:"listen"` // host:port, e.g. "127.0.0.1:9664" (ha_cluster_exporter's port)
 }
 
 // Heartbeat holds the failure-detection timing.
@@ -286,6 +294,14 @@ func (c *Config) Validate() error {
 		bad("quorum.policy: %q is not one of fence, witness, ignore, stop", q.Policy)
 	}
 	def(&c.Fencing.Timeout, 60*time.Second)
+	if m := &c.Metrics; m.Listen != "" {
+		host, port, err := net.SplitHostPort(m.Listen)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+			bad("metrics.listen: %q is not host:port (e.g. 127.0.0.1:9664)", m.Listen)
+		} else if host == "" {
+			m.Listen = net.JoinHostPort("127.0.0.1", port)
+		}
+	}
 	c.checkBounds(bad)
 	return errors.Join(errs...)
 }

@@ -60,6 +60,23 @@ func TestLoadGood(t *testing.T) {
 	if !*c.WaitForAll || c.Ping.Attribute != "pingd" || c.Ping.Multiplier != 100 || c.Quorum.Policy != "witness" || c.StateDir != "/var/lib/baton" {
 		t.Errorf("config: %+v", c)
 	}
+	if c.Metrics.Listen != "" {
+		t.Errorf("metrics on by default: %q", c.Metrics.Listen)
+	}
+}
+
+// TestMetricsListen: metrics stay off unless asked for, and an address
+// without a host is the loopback.
+func TestMetricsListen(t *testing.T) {
+	for in, want := range map[string]string{":9664": "127.0.0.1:9664", "10.0.0.1:9100": "10.0.0.1:9100", "[::1]:9664": "[::1]:9664"} {
+		c, err := Load(write(t, good+"\n[metrics]\nlisten = \""+in+"\"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Metrics.Listen != want {
+			t.Errorf("listen %q became %q, want %q", in, c.Metrics.Listen, want)
+		}
+	}
 }
 
 func TestLoadBad(t *testing.T) {
@@ -91,6 +108,8 @@ func TestLoadBad(t *testing.T) {
 		{"peer multicast", strings.Replace(good, `addresses = ["10.0.1.2", "10.0.0.2"]`, `addresses = ["224.0.0.1", "10.0.0.2"]`, 1), "peer[0].addresses[0]: 224.0.0.1 is a multicast"},
 		{"empty fence program", good + "[fencing]\ncommand = [\"\"]\n", "fencing.command[0]: the program is empty"},
 		{"relative state_dir", strings.Replace(good, `node_id = 1`, "node_id = 1\nstate_dir = \"var/lib/baton\"", 1), `state_dir: "var/lib/baton" is not an absolute path`},
+		{"metrics address", good + "\n[metrics]\nlisten = \"9664\"\n", "metrics.listen: \"9664\" is not host:port"},
+		{"metrics port", good + "\n[metrics]\nlisten = \"127.0.0.1:http\"\n", "metrics.listen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

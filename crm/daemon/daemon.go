@@ -13,12 +13,14 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/controller"
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/metrics"
 	"github.com/baton-ha/baton/crm/statedir"
 	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/wire"
@@ -96,13 +98,23 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	attrSock := cfg.AttrSocket()
 	exec := &executor.Executor{OCFRoot: cfg.OCFRoot, Node: cfg.Node,
 		Env: []string{ocf.AttributesSocketVar + "=" + attrSock, "PATH=" + os.Getenv("PATH")}}
+	quorum := &controller.Quorum{Policy: cfg.Quorum.Policy, Witness: cfg.Quorum.Witness, Key: key, Cluster: cfg.Cluster,
+		AskTimeout: cfg.Quorum.Timeout.Duration, FenceCommand: cfg.Fencing.Command, FenceTimeout: cfg.Fencing.Timeout.Duration,
+		Log: log.With("part", "quorum")}
 	ctl := controller.New(controller.Config{
 		Cluster: cfg.Cluster, Node: cfg.Node, NodeID: cfg.NodeID, Peers: cpeers, Key: key, Members: mem, Exec: exec,
-		Quorum: &controller.Quorum{Policy: cfg.Quorum.Policy, Witness: cfg.Quorum.Witness, Key: key, Cluster: cfg.Cluster,
-			AskTimeout: cfg.Quorum.Timeout.Duration, FenceCommand: cfg.Fencing.Command, FenceTimeout: cfg.Fencing.Timeout.Duration,
-			Log: log.With("part", "quorum")},
+		Quorum:  quorum,
 		CIBPath: cfg.LocalCIB(), WaitForAll: *cfg.WaitForAll, Log: log.With("part", "controller"),
 	}, doc)
+
+	// The exporter exists even when nothing serves it: the fencing and
+	// watchdog code record into it (metrics.Recorder) either way.
+	linkNames := make([]string, len(cfg.Links))
+	for i, l := range cfg.Links {
+		linkNames[i] = l.Name
+	}
+	msrc := &metricsSource{ctl: ctl, mem: mem, q: quorum}
+	exporter := metrics.New(msrc, linkNames)
 
 	peerSrv := &wire.Server{Key: key, Log: log}
 	ctl.Register(peerSrv)
@@ -156,6 +168,15 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		run(func() error {
 			return serveStatus(ctx, sl, gid, func() any { return ctl.Snapshot() }, log.With("part", "status"))
 		})
+	}
+	if cfg.Metrics.Listen != "" {
+		ml, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			return fmt.Errorf("metrics.listen %s: %w", cfg.Metrics.Listen, err)
+		}
+		run(func() error { return exporter.Serve(ctx, ml, log.With("part", "metrics")) })
+		clock := &metrics.FailoverClock{Source: msrc, Recorder: exporter, Interval: 250 * time.Millisecond}
+		run(func() error { return clock.Run(ctx) })
 	}
 	run(func() error { return mem.Run(ctx) })
 	if len(cfg.Ping.Hosts) > 0 {

@@ -4,6 +4,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,5 +106,44 @@ func TestKeygen(t *testing.T) {
 	}
 	if again, _ := os.ReadFile(path); string(again) == string(first) {
 		t.Error("keygen --force kept the old key")
+	}
+}
+
+// TestStatusFromFile reads a corpus CIB with `baton status --cib`, as
+// `CIB_file=... crm_mon` does, in each output form, and refuses bad flags
+// with exit 2.
+func TestStatusFromFile(t *testing.T) {
+	bin := harness.Baton(t)
+	cib := filepath.Join(harness.RepoRoot(), "..", "shared", "scheduler-corpus", "xml", "clbz5007-promotable-colocation.xml")
+	if _, err := os.Stat(cib); err != nil {
+		t.Skip("no scheduler corpus (../shared)")
+	}
+	out, code := run(t, nil, bin, "status", "--cib", cib)
+	if code != 0 || !strings.Contains(out, "Current DC: fc16-builder - partition with quorum") ||
+		!strings.Contains(out, "Clone Set: MS_DUMMY [DUMMY] (promotable):") {
+		t.Errorf("text: exit %d\n%s", code, out)
+	}
+	out, code = run(t, nil, bin, "status", "--cib", cib, "--output-as=xml")
+	if code != 0 || !strings.HasPrefix(out, `<pacemaker-result api-version="2.25" request="baton status`) {
+		t.Errorf("xml: exit %d\n%s", code, out)
+	}
+	out, code = run(t, nil, bin, "status", "--cib", cib, "--output-as=json")
+	var v struct {
+		DC    string `json:"dc"`
+		Nodes []struct {
+			Name string `json:"name"`
+		} `json:"nodes"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || v.DC != "fc16-builder" || len(v.Nodes) != 2 {
+		t.Errorf("json: exit %d\n%s", code, out)
+	}
+	for _, bad := range [][]string{{"--output-as=yaml"}, {"--watch", "--output-as=xml"}} {
+		if out, code := run(t, nil, bin, append([]string{"status", "--cib", cib}, bad...)...); code != 2 {
+			t.Errorf("status %v: exit %d, want 2\n%s", bad, code, out)
+		}
+	}
+	missing := filepath.Join(t.TempDir(), "none.xml")
+	if out, code := run(t, nil, bin, "status", "--cib", missing); code != 2 || !strings.Contains(out, missing) {
+		t.Errorf("missing file: exit %d\n%s", code, out)
 	}
 }

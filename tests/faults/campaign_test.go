@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/baton-ha/baton/tests/harness"
-	"github.com/baton-ha/baton/tests/harness/nfsstack"
 )
 
 // TestFaultCampaign runs the campaign: a short one in `make test`, a long
@@ -18,18 +17,22 @@ func TestFaultCampaign(t *testing.T) {
 	harness.NeedRoot(t)
 	n := envInt(t, "BATON_FAULTS_N", 16)
 	seed := int64(envInt(t, "BATON_FAULTS_SEED", 1))
-	r := NewRig(t, nfsstack.Options{})
+	manager := os.Getenv("BATON_FAULTS_MANAGER")
+	if manager != "" && manager != "baton" && manager != "pacemaker" {
+		t.Fatalf("BATON_FAULTS_MANAGER=%q: want baton or pacemaker", manager)
+	}
+	r := NewRig(t, Options{Pacemaker: manager == "pacemaker"})
 	var faults []Fault
 	var skipped []string
 	for _, f := range Catalogue() {
-		if f.NeedsFencing && !r.Fencing {
+		if (f.NeedsFencing && !r.Fencing) || (f.BatonOnly && r.Pacemaker) {
 			skipped = append(skipped, f.Name)
 			continue
 		}
 		faults = append(faults, f)
 	}
 	if len(skipped) > 0 {
-		t.Logf("without a fence device, not injected: %s", strings.Join(skipped, ", "))
+		t.Logf("not injected here (no fence device, or Baton's own parts under Pacemaker): %s", strings.Join(skipped, ", "))
 	}
 	var log strings.Builder
 	its := Run(r, faults, n, seed, &log)

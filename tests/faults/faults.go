@@ -36,7 +36,10 @@ type Fault struct {
 	// NeedsFencing marks faults that only a fence device (or a watchdog)
 	// makes safe: a node that stops answering but keeps its resources.
 	NeedsFencing bool
-	Expect       Expect
+	// BatonOnly marks faults of Baton's own parts (its daemon, the witness)
+	// that have no counterpart in the Pacemaker rig.
+	BatonOnly bool
+	Expect    Expect
 	// Lasts is how long the fault is left in place before it is healed,
 	// for faults whose point is that nothing may happen (Stays).
 	Lasts time.Duration
@@ -54,19 +57,19 @@ func Catalogue() []Fault {
 	return []Fault{
 		{Name: "power-loss-active", Expect: Moves, Inject: powerLoss(true)},
 		{Name: "power-loss-passive", Expect: Stays, Lasts: 3 * deadtime, Inject: powerLoss(false)},
-		{Name: "daemon-sigkill-active", NeedsFencing: true, Expect: Either, Lasts: 3 * deadtime, Inject: daemonKill(true)},
-		{Name: "daemon-sigkill-passive", NeedsFencing: true, Expect: Either, Lasts: 3 * deadtime, Inject: daemonKill(false)},
-		{Name: "daemon-sigstop-1x", NeedsFencing: true, Expect: Either, Inject: daemonStop(deadtime)},
-		{Name: "daemon-sigstop-3x", NeedsFencing: true, Expect: Either, Inject: daemonStop(3 * deadtime)},
+		{Name: "daemon-sigkill-active", BatonOnly: true, NeedsFencing: true, Expect: Either, Lasts: 3 * deadtime, Inject: daemonKill(true)},
+		{Name: "daemon-sigkill-passive", BatonOnly: true, NeedsFencing: true, Expect: Either, Lasts: 3 * deadtime, Inject: daemonKill(false)},
+		{Name: "daemon-sigstop-1x", BatonOnly: true, NeedsFencing: true, Expect: Either, Inject: daemonStop(deadtime)},
+		{Name: "daemon-sigstop-3x", BatonOnly: true, NeedsFencing: true, Expect: Either, Inject: daemonStop(3 * deadtime)},
 		{Name: "heartbeat-link-cut", Expect: Stays, Lasts: 3 * deadtime, Inject: cut("hb", true)},
 		{Name: "service-cable-pulled", Expect: Moves, Inject: cut("svc", true)},
 		{Name: "all-links-cut", Expect: Either, Lasts: 3 * deadtime, Inject: allLinksCut},
-		{Name: "witness-down", Expect: Stays, Lasts: 3 * deadtime, Inject: witnessDown},
-		{Name: "witness-down-then-node-loss", Expect: Either, Lasts: 3 * deadtime, Within: 5 * deadtime, Inject: witnessDownNodeLoss},
+		{Name: "witness-down", BatonOnly: true, Expect: Stays, Lasts: 3 * deadtime, Inject: witnessDown},
+		{Name: "witness-down-then-node-loss", BatonOnly: true, Expect: Either, Lasts: 3 * deadtime, Within: 5 * deadtime, Inject: witnessDownNodeLoss},
 		{Name: "nfs-server-hang", Expect: Either, Lasts: 3 * deadtime, Inject: serverSignal(syscall.SIGSTOP)},
 		{Name: "nfs-server-crash", Expect: Either, Inject: serverSignal(syscall.SIGKILL)},
 		{Name: "data-full", Expect: Stays, Lasts: 3 * deadtime, Inject: dataFull},
-		{Name: "both-daemons-restart", Expect: Either, Inject: bothRestart},
+		{Name: "both-daemons-restart", BatonOnly: true, Expect: Either, Inject: bothRestart},
 	}
 }
 
@@ -91,7 +94,7 @@ func (r *Rig) revive(n *cluster.Node) {
 	switch {
 	case !n.Alive():
 		n.Restart(r.t)
-	case !n.DaemonRunning():
+	case !r.Pacemaker && !n.DaemonRunning():
 		n.Start(r.t)
 	}
 }

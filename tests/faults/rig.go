@@ -1,7 +1,10 @@
 package faults
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,22 +24,52 @@ type Rig struct {
 	// Fencing is true when the CIB configures a fence device the cluster
 	// can use: faults that only fencing makes safe run only then.
 	Fencing bool
+	// Pacemaker is true when the nodes run Corosync and Pacemaker with the
+	// same agents and CIB instead of baton daemon: the reference row.
+	Pacemaker bool
+}
+
+// Options shape the rig.
+type Options struct {
+	Stack nfsstack.Options
+	// Pacemaker runs Corosync 3 and Pacemaker 2.1 (two_node, no witness)
+	// instead of baton daemon; a ping clone of ocf:pacemaker:ping then
+	// publishes pingd, which baton daemon does itself.
+	Pacemaker bool
 }
 
 // NewRig builds and starts the cluster and waits until the stack runs and
 // both nodes have joined.
-func NewRig(t testing.TB, o nfsstack.Options) *Rig {
+func NewRig(t testing.TB, opts Options) *Rig {
 	t.Helper()
-	o.Witness, o.PingClient = true, true
+	o := opts.Stack
+	o.Witness, o.PingClient = !opts.Pacemaker, true
 	if o.Stickiness == 0 {
 		o.Stickiness = 200
 	}
-	r := &Rig{t: t, S: nfsstack.New(t, o)}
-	r.Fencing = strings.Contains(o.Resources, `class="stonith"`)
-	for _, n := range r.S.C.Nodes {
-		n.Start(t)
+	if opts.Pacemaker {
+		more := o.MoreResources
+		o.MoreResources = func(c *cluster.Cluster) string {
+			x := pingClone(fmt.Sprintf("10.214.%d.100", c.Subnet))
+			if more != nil {
+				x += more(c)
+			}
+			return x
+		}
+	}
+	r := &Rig{t: t, S: nfsstack.New(t, o), Pacemaker: opts.Pacemaker}
+	if o.MoreResources != nil {
+		r.Fencing = strings.Contains(o.MoreResources(r.S.C), `class="stonith"`)
+	}
+	if r.Pacemaker {
+		r.S.C.StartPacemaker(t)
+	} else {
+		for _, n := range r.S.C.Nodes {
+			n.Start(t)
+		}
 	}
 	if _, err := r.settled(90 * time.Second); err != nil {
+		r.dumpPacemaker()
 		t.Fatalf("the NFS cluster did not come up: %v", err)
 	}
 	p, err := newARPProbe(r.S.C.Client.Name, "eth0", r.S.VIP)
@@ -46,6 +79,34 @@ func NewRig(t testing.TB, o nfsstack.Options) *Rig {
 	t.Cleanup(p.close)
 	r.arp = p
 	return r
+}
+
+// dumpPacemaker logs what Pacemaker shows and the end of its log on each
+// node, when the rig runs it: its reasons are there, not in daemon.log.
+func (r *Rig) dumpPacemaker() {
+	if !r.Pacemaker {
+		return
+	}
+	for _, n := range r.S.C.Nodes {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		out, _ := n.Exec(ctx, "crm_mon", "-1", "-r", "-f")
+		cancel()
+		log, _ := os.ReadFile(filepath.Join(n.Dir, "pcmk", "var", "log", "pacemaker.log"))
+		if len(log) > 12000 {
+			log = log[len(log)-12000:]
+		}
+		r.t.Logf("--- %s: crm_mon ---\n%s\n--- %s: pacemaker.log (tail) ---\n%s", n.Name, out, n.Name, log)
+	}
+}
+
+// pingClone is ocf:pacemaker:ping on every node, pinging the client: under
+// Pacemaker it publishes the pingd attribute the stack's location rule reads.
+func pingClone(host string) string {
+	return `<clone id="ping-clone"><primitive id="ping" class="ocf" provider="pacemaker" type="ping">` +
+		`<instance_attributes id="ping-ia"><nvpair id="ping-hosts" name="host_list" value="` + host + `"/>` +
+		`<nvpair id="ping-mult" name="multiplier" value="100"/><nvpair id="ping-dampen" name="dampen" value="0"/>` +
+		`<nvpair id="ping-timeout" name="timeout" value="1"/><nvpair id="ping-attempts" name="attempts" value="1"/></instance_attributes>` +
+		`<operations><op id="ping-mon" name="monitor" interval="1s" timeout="10s"/></operations></primitive></clone>`
 }
 
 // holding is who holds what at one instant.
@@ -76,7 +137,7 @@ func (r *Rig) node(name string) *cluster.Node {
 	return nil
 }
 
-// settled waits until the cluster is at rest: every node's daemon runs,
+// settled waits until the cluster is at rest: every node's manager runs,
 // sees every node and has quorum, and the whole stack runs on exactly one
 // node, which it returns.
 func (r *Rig) settled(limit time.Duration) (*cluster.Node, error) {
@@ -84,32 +145,13 @@ func (r *Rig) settled(limit time.Duration) (*cluster.Node, error) {
 	var last string
 	for {
 		h := r.holders()
-		joined := true
-		for _, n := range r.S.C.Nodes {
-			st, ok := n.Status()
-			if !ok || !st.Quorate || len(st.Members) != len(r.S.C.Nodes) {
-				joined = false
-				last = fmt.Sprintf("%s: answered=%v quorate=%v members=%v", n.Name, ok, st.Quorate, st.Members)
-				break
-			}
-		}
-		if joined && len(h.vip) == 1 && len(h.mount) == 1 && len(h.server) == 1 && h.vip[0] == h.mount[0] && h.vip[0] == h.server[0] {
-			running := true
-			for _, id := range []string{"fs", "nfsd", "exp", "vip"} {
-				st, _ := r.node(h.vip[0]).Status()
-				found := false
-				for _, rs := range st.Resources {
-					if rs.ID == id && len(rs.Nodes) == 1 && rs.Nodes[0] == h.vip[0] {
-						found = true
-					}
-				}
-				running = running && found
-			}
-			if running {
+		if len(h.vip) == 1 && len(h.mount) == 1 && len(h.server) == 1 && h.vip[0] == h.mount[0] && h.vip[0] == h.server[0] {
+			if why := r.atRest(h.vip[0]); why == "" {
 				return r.node(h.vip[0]), nil
+			} else {
+				last = why
 			}
-			last = "the stack's resources are not all reported running on " + h.vip[0]
-		} else if joined {
+		} else {
 			last = fmt.Sprintf("VIP on %v, /data on %v, NFS server on %v", h.vip, h.mount, h.server)
 		}
 		if time.Now().After(deadline) {
@@ -117,6 +159,50 @@ func (r *Rig) settled(limit time.Duration) (*cluster.Node, error) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// stackResources are the stack's primitives.
+var stackResources = []string{"fs", "nfsd", "exp", "vip"}
+
+// atRest asks every node's manager whether all nodes are members with
+// quorum and the stack runs on node; it returns why not, or "".
+func (r *Rig) atRest(node string) string {
+	for _, n := range r.S.C.Nodes {
+		if r.Pacemaker {
+			st, ok := n.CrmMon()
+			if !ok || !st.HaveDC {
+				return n.Name + ": crm_mon shows no DC"
+			}
+			for _, m := range r.S.C.Nodes {
+				if !st.NodeOnline(m.Name) {
+					return n.Name + ": crm_mon shows " + m.Name + " offline"
+				}
+			}
+			for _, id := range stackResources {
+				in := st.Instances(id)
+				if len(in) != 1 || in[0].Role != "Started" || in[0].Failed || len(in[0].Nodes) != 1 || in[0].Nodes[0].Name != node {
+					return fmt.Sprintf("%s: crm_mon shows %s as %+v", n.Name, id, in)
+				}
+			}
+			continue
+		}
+		st, ok := n.Status()
+		if !ok || !st.Quorate || len(st.Members) != len(r.S.C.Nodes) {
+			return fmt.Sprintf("%s: answered=%v quorate=%v members=%v", n.Name, ok, st.Quorate, st.Members)
+		}
+		for _, id := range stackResources {
+			found := false
+			for _, rs := range st.Resources {
+				if rs.ID == id && len(rs.Nodes) == 1 && rs.Nodes[0] == node {
+					found = true
+				}
+			}
+			if !found {
+				return fmt.Sprintf("%s: %s is not reported running on %s", n.Name, id, node)
+			}
+		}
+	}
+	return ""
 }
 
 // other returns the node that is not n.

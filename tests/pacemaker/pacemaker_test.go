@@ -5,11 +5,17 @@ package pacemaker_test
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/baton-ha/baton/tests/harness"
+	"github.com/baton-ha/baton/tests/harness/crmmon"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
@@ -40,6 +46,7 @@ func TestDummyAndStatefulUnderPacemaker(t *testing.T) {
 	if !ok {
 		t.Fatalf("want d1 Started and st Promoted; crm_mon shows %+v", st.Resources)
 	}
+	sameAsCrmMon(t, c)
 	for _, r := range st.Resources {
 		if r.Failed {
 			t.Errorf("resource %s failed", r.ID)
@@ -68,5 +75,42 @@ func TestDummyAndStatefulUnderPacemaker(t *testing.T) {
 				t.Errorf("crm_resource %s -r %s: exit %d, want %d\n%s", step.op, rsc.id, code, step.want, out)
 			}
 		}
+	}
+}
+
+// sameAsCrmMon reads Pacemaker's live CIB with `baton status --cib` and
+// compares the result with crm_mon's XML of the same moment: the same
+// nodes and the same resources in the same roles on the same nodes, in a
+// document valid against the same schema.
+func sameAsCrmMon(t *testing.T, c *pacemaker.Cluster) {
+	t.Helper()
+	var mon, ours *pacemaker.Status
+	var monXML, oursXML []byte
+	for try := 0; ; try++ {
+		monXML = []byte(c.MustExec(t, "crm_mon", "-1", "--inactive", "--output-as=xml"))
+		cib := filepath.Join(t.TempDir(), "cib.xml")
+		if err := os.WriteFile(cib, []byte(c.MustExec(t, "cibadmin", "-Q")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(harness.Baton(t), "status", "--cib", cib, "--output-as=xml").CombinedOutput()
+		if err != nil {
+			t.Fatalf("baton status --cib: %v\n%s", err, out)
+		}
+		oursXML = out
+		if mon, err = pacemaker.ParseStatus(monXML); err != nil {
+			t.Fatal(err)
+		}
+		if ours, err = pacemaker.ParseStatus(oursXML); err != nil {
+			t.Fatal(err)
+		}
+		// A monitor may land between the two reads; the state settles.
+		if cmp.Diff(mon, ours) == "" || try == 5 {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	crmmon.Validate(t, oursXML)
+	if d := cmp.Diff(mon, ours); d != "" {
+		t.Errorf("baton status --cib differs from crm_mon on Pacemaker's live CIB (-crm_mon +baton):\n%s\n--- crm_mon ---\n%s\n--- baton ---\n%s", d, monXML, oursXML)
 	}
 }

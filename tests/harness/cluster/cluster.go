@@ -8,7 +8,6 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/netns"
+	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
 // Options shape a cluster.
@@ -46,7 +46,13 @@ type Options struct {
 	PingClient bool
 	// Agents lists the agent names to install as ocf:baton:NAME.
 	Agents []string
+	// Metrics serves Prometheus metrics on every node at MetricsPort,
+	// configured without a host (so on the node's 127.0.0.1).
+	Metrics bool
 }
+
+// MetricsPort is where Options.Metrics serves /metrics inside each node.
+const MetricsPort = 9664
 
 // Cluster is a running test cluster.
 type Cluster struct {
@@ -63,6 +69,7 @@ type Cluster struct {
 	ocfRoot     string
 	witness     *exec.Cmd
 	witnessDone chan struct{}
+	pacemaker   bool // StartPacemaker ran: nodes run Corosync and Pacemaker, not baton daemon
 }
 
 // Node is one cluster node.
@@ -237,6 +244,9 @@ func (c *Cluster) config(n *Node, o Options, witness string) string {
 	if o.PingClient {
 		fmt.Fprintf(&b, "[ping]\nhosts = [%q]\nmultiplier = 100\ninterval = \"1s\"\ntimeout = \"500ms\"\n\n", fmt.Sprintf("10.214.%d.100", c.Subnet))
 	}
+	if o.Metrics {
+		fmt.Fprintf(&b, "[metrics]\nlisten = \":%d\"\n\n", MetricsPort)
+	}
 	fmt.Fprintf(&b, "[quorum]\npolicy = %q\n", o.Policy)
 	if witness != "" {
 		fmt.Fprintf(&b, "witness = %q\n", witness)
@@ -329,7 +339,8 @@ func ifname(n *Node, h *netns.Host) string {
 }
 
 // Restart brings a killed node back: links up, a fresh mount namespace, and
-// its daemon (which starts from its saved copy of the CIB).
+// its cluster manager (baton daemon, or Corosync and Pacemaker after
+// StartPacemaker), which starts from its saved copy of the CIB.
 func (n *Node) Restart(t testing.TB) {
 	t.Helper()
 	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
@@ -338,6 +349,10 @@ func (n *Node) Restart(t testing.TB) {
 		}
 	}
 	n.startHolder(t)
+	if n.c.pacemaker {
+		n.startPacemaker(t)
+		return
+	}
 	n.Start(t)
 }
 
@@ -490,29 +505,47 @@ func (c *Cluster) dumpLogs() {
 	}
 }
 
-// Status is what `baton status --output-as=json` reports.
+// Status is what `baton status --output-as=xml` reports, read with the
+// parser the Pacemaker tests use for crm_mon's XML.
 type Status struct {
-	DC        string           `json:"dc"`
-	Quorate   bool             `json:"quorate"`
-	Members   []string         `json:"members"`
-	Resources []ResourceStatus `json:"resources"`
+	DC        string
+	Quorate   bool
+	Members   []string // the nodes the answering node sees online
+	Resources []ResourceStatus
 }
 
 // ResourceStatus is one primitive (instance) in Status.
 type ResourceStatus struct {
-	ID    string   `json:"id"`
-	Role  string   `json:"role"`
-	Nodes []string `json:"nodes"`
+	ID    string
+	Role  string
+	Nodes []string
 }
 
 // Status asks the node's daemon for its view; false when it does not answer.
 func (n *Node) Status() (Status, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, code := n.Baton(ctx, "status", "--output-as=json")
+	out, code := n.Baton(ctx, "status", "--output-as=xml")
 	var st Status
-	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+	if code != 0 {
 		return st, false
+	}
+	m, err := pacemaker.ParseStatus([]byte(out))
+	if err != nil {
+		return st, false
+	}
+	st.DC, st.Quorate = m.DC, m.WithQuorum
+	for _, node := range m.Nodes {
+		if node.Online {
+			st.Members = append(st.Members, node.Name)
+		}
+	}
+	for _, r := range m.Resources {
+		rs := ResourceStatus{ID: r.ID, Role: r.Role}
+		for _, x := range r.Nodes {
+			rs.Nodes = append(rs.Nodes, x.Name)
+		}
+		st.Resources = append(st.Resources, rs)
 	}
 	return st, true
 }

@@ -35,19 +35,14 @@ func (c *Cluster) StartPacemaker(t testing.TB) {
 	conf := fmt.Sprintf("totem {\n    version: 2\n    cluster_name: baton-bench\n    transport: knet\n    crypto_cipher: none\n    crypto_hash: none\n}\n"+
 		"nodelist {\n%s}\nquorum {\n%s}\nlogging {\n    to_logfile: yes\n    logfile: /var/log/corosync.log\n    to_stderr: no\n    to_syslog: no\n}\n",
 		nodelist.String(), quorum)
+	c.pacemaker = true
+	must(t, os.WriteFile(filepath.Join(c.Dir, "pcmk-node.sh"), []byte(pcmkScript), 0o755))
 	for _, n := range c.Nodes {
 		st := filepath.Join(n.Dir, "pcmk")
 		must(t, os.MkdirAll(st, 0o755))
 		must(t, os.Chmod(n.Dir, 0o755))
 		pacemaker.PrepareState(t, st, conf, filepath.Join(c.ocfRoot, "resource.d", "baton"))
-		script := filepath.Join(c.Dir, "pcmk-node.sh")
-		must(t, os.WriteFile(script, []byte(pcmkScript), 0o755))
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		out, code := n.Exec(ctx, "bash", script, st)
-		cancel()
-		if code != 0 {
-			t.Fatalf("%s: starting corosync and pacemaker: %s", n.Name, out)
-		}
+		n.startPacemaker(t)
 	}
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -78,6 +73,32 @@ func (c *Cluster) StartPacemaker(t testing.TB) {
 	if out, code := c.Nodes[0].Exec(ctx, "cibadmin", "--replace", "--xml-file", cibFile); code != 0 {
 		t.Fatalf("cibadmin --replace: %s", out)
 	}
+}
+
+// startPacemaker starts Corosync and Pacemaker on the node from its state
+// directory: at first start, and when a powered-off node boots again (its
+// CIB and Corosync state survive there, as on a disk).
+func (n *Node) startPacemaker(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, code := n.Exec(ctx, "bash", filepath.Join(n.c.Dir, "pcmk-node.sh"), filepath.Join(n.Dir, "pcmk"))
+	if code != 0 {
+		t.Fatalf("%s: starting corosync and pacemaker: %s", n.Name, out)
+	}
+}
+
+// CrmMon returns the node's `crm_mon --output-as=xml` (Pacemaker runs), or
+// false when it does not answer.
+func (n *Node) CrmMon() (*pacemaker.Status, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, code := n.Exec(ctx, "crm_mon", "-1", "--output-as=xml")
+	if code != 0 {
+		return nil, false
+	}
+	st, err := pacemaker.ParseStatus([]byte(out))
+	return st, err == nil
 }
 
 func (c *Cluster) nodeNames() string {

@@ -35,9 +35,11 @@ type Options struct {
 	// adds the rule that keeps the stack off a node that cannot reach it:
 	// losing the service network then moves the stack.
 	PingClient bool
-	// CrmConfig, Resources and Constraints are added to the CIB's
-	// cluster options, resources and constraints (fence devices, say).
-	CrmConfig, Resources, Constraints string
+	// CrmConfig and Constraints are added to the CIB's cluster options and
+	// constraints; MoreResources, when set, adds resources once the
+	// cluster's addresses are known (fence devices, a ping clone).
+	CrmConfig, Constraints string
+	MoreResources          func(*cluster.Cluster) string
 }
 
 // Stack is the running stack's handles.
@@ -83,7 +85,11 @@ func New(t testing.TB, o Options) *Stack {
 		Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient, ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
 			s.ServiceNet = fmt.Sprintf("10.214.%d.0/24", c.Subnet)
-			return s.resources(o) + o.Resources
+			more := ""
+			if o.MoreResources != nil {
+				more = o.MoreResources(c)
+			}
+			return s.resources(o) + more
 		}})
 	s.C = c
 	return s

@@ -166,13 +166,18 @@ func PrepareState(t testing.TB, dir, corosyncConf, batonDir string) {
 		must(os.Chmod(filepath.Join(dir, d), 0o750))
 	}
 	must(os.WriteFile(filepath.Join(dir, "etc/corosync/corosync.conf"), []byte(corosyncConf), 0o644))
+	// The host's providers are copied, not linked: inside the node this
+	// tree is mounted over /usr/lib/ocf/resource.d, where a link to the
+	// host's path would point back into itself.
 	providers, err := os.ReadDir("/usr/lib/ocf/resource.d")
 	must(err)
 	for _, p := range providers {
 		if p.Name() == "baton" {
 			continue
 		}
-		must(os.Symlink(filepath.Join("/usr/lib/ocf/resource.d", p.Name()), filepath.Join(dir, "usr/lib/ocf/resource.d", p.Name())))
+		if out, err := exec.Command("cp", "-a", filepath.Join("/usr/lib/ocf/resource.d", p.Name()), filepath.Join(dir, "usr/lib/ocf/resource.d")).CombinedOutput(); err != nil {
+			t.Fatalf("copying OCF provider %s: %v\n%s", p.Name(), err, out)
+		}
 	}
 	must(os.Symlink(batonDir, filepath.Join(dir, "usr/lib/ocf/resource.d/baton")))
 }

@@ -5,11 +5,14 @@ import (
 	"fmt"
 )
 
-// Status is the part of `crm_mon --output-as=xml` the tests read.
+// Status is the part of `crm_mon --output-as=xml` the tests read (and of
+// `baton status --output-as=xml`, which speaks the same XML).
 type Status struct {
-	HaveDC    bool
-	Nodes     []NodeStatus
-	Resources []ResourceStatus // primitives, including those inside clones and groups
+	HaveDC     bool
+	DC         string // the DC's name
+	WithQuorum bool   // the DC's partition has quorum
+	Nodes      []NodeStatus
+	Resources  []ResourceStatus // primitives, including those inside clones and groups
 }
 
 // NodeStatus is one <node> of crm_mon.
@@ -34,7 +37,9 @@ type ResourceStatus struct {
 type crmMon struct {
 	Summary struct {
 		DC struct {
-			Present bool `xml:"present,attr"`
+			Present    bool   `xml:"present,attr"`
+			Name       string `xml:"name,attr"`
+			WithQuorum bool   `xml:"with_quorum,attr"`
 		} `xml:"current_dc"`
 	} `xml:"summary"`
 	Nodes     []NodeStatus `xml:"nodes>node"`
@@ -58,7 +63,7 @@ func ParseStatus(b []byte) (*Status, error) {
 	if err := xml.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("parse crm_mon XML: %w", err)
 	}
-	st := &Status{HaveDC: m.Summary.DC.Present, Nodes: m.Nodes}
+	st := &Status{HaveDC: m.Summary.DC.Present, DC: m.Summary.DC.Name, WithQuorum: m.Summary.DC.WithQuorum, Nodes: m.Nodes}
 	st.Resources = append(st.Resources, m.Resources.Primitives...)
 	for _, c := range m.Resources.Clones {
 		st.Resources = append(st.Resources, c.Resources...)

@@ -30,6 +30,7 @@ var keyDoc = map[string]string{
 	"peer.name":           "Another node's name. At least one [[peer]] table is required.",
 	"peer.node_id":        "That node's node_id.",
 	"peer.addresses":      "That node's address on each link, in link order (an empty string where it has none).",
+	"metrics.listen":      "host:port where Prometheus metrics are served at /metrics (ha_cluster_exporter's names, plus baton_*); off unless set, and a port alone (\":9664\") binds 127.0.0.1.",
 	"ping.hosts":          "Addresses pinged every interval; none by default.",
 	"ping.attribute":      "The node attribute set to multiplier times the number of reachable hosts (default pingd), usable in location rules as with ocf:pacemaker:ping.",
 	"ping.multiplier":     "See attribute (default 1).",
