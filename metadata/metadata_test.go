@@ -16,7 +16,13 @@ import (
 	"github.com/baton-ha/baton/agents"
 )
 
-const dtd = "/usr/share/resource-agents/ra-api-1.dtd"
+// The two schemas resource-agents ships: the DTD ocf-tester uses and the
+// OCF 1.1 RELAX NG schema of its meta-data checks. Valid meta-data passes
+// both.
+const (
+	dtd = "/usr/share/resource-agents/ra-api-1.dtd"
+	rng = "/usr/share/resource-agents/metadata.rng"
+)
 
 func TestMetadataFilesMatchAgents(t *testing.T) {
 	var names []string
@@ -62,6 +68,25 @@ func TestMetadataValidatesAgainstDTD(t *testing.T) {
 		// validity errors count.
 		if err != nil {
 			t.Errorf("%s does not validate against %s: %v\n%s", f, dtd, err, out)
+		}
+	}
+}
+
+func TestMetadataValidatesAgainstRelaxNG(t *testing.T) {
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		t.Fatal("xmllint missing: run make deps")
+	}
+	if _, err := os.Stat(rng); err != nil {
+		t.Fatalf("%s missing (package resource-agents): run make deps", rng)
+	}
+	files, _ := filepath.Glob("*.xml")
+	if len(files) == 0 {
+		t.Fatal("no metadata files")
+	}
+	for _, f := range files {
+		out, err := exec.Command("xmllint", "--noout", "--relaxng", rng, f).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s does not validate against %s: %v\n%s", f, rng, err, out)
 		}
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CrmAttribute publishes attributes through Pacemaker's crm_attribute, as
@@ -87,4 +89,54 @@ func (c *CrmAttribute) Get(ctx context.Context, name string, l Lifetime) (string
 func (c *CrmAttribute) Delete(ctx context.Context, name string, l Lifetime) error {
 	_, err := c.run(ctx, "-n", name, "-D", "-l", string(l))
 	return err
+}
+
+// Dampener is implemented by attribute channels that can hold a changed
+// transient attribute back for a dampening delay before it reaches the CIB,
+// as Pacemaker's attribute manager does for attrd_updater -d: a value that
+// flaps within the delay causes no transition. Agents that publish
+// measurements (ping) use it when present and plain Set otherwise.
+type Dampener interface {
+	// SetDampened sets a reboot-lifetime attribute of the local node;
+	// first also (re)sets the attribute's delay, as at start.
+	SetDampened(ctx context.Context, name, value string, delay time.Duration, first bool) error
+	// DeleteDampened removes it after the delay.
+	DeleteDampened(ctx context.Context, name string, delay time.Duration) error
+}
+
+// attrdUpdater runs Pacemaker's attrd_updater, which sits beside
+// crm_attribute.
+func (c *CrmAttribute) attrdUpdater(ctx context.Context, args ...string) error {
+	bin := filepath.Join(filepath.Dir(c.Bin), "attrd_updater")
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return &crmError{args: append([]string{"(attrd_updater)"}, args...), code: ee.ExitCode(), stderr: strings.TrimSpace(errb.String())}
+		}
+		return fmt.Errorf("run %s: %w (is Pacemaker's CLI installed?)", bin, err)
+	}
+	return nil
+}
+
+// delayArg renders a dampening delay for attrd_updater -d.
+func delayArg(d time.Duration) string {
+	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+}
+
+// SetDampened implements Dampener with attrd_updater -B (value and delay)
+// or -U (value).
+func (c *CrmAttribute) SetDampened(ctx context.Context, name, value string, delay time.Duration, first bool) error {
+	op := "-U"
+	if first {
+		op = "-B"
+	}
+	return c.attrdUpdater(ctx, "-n", name, op, value, "-d", delayArg(delay))
+}
+
+// DeleteDampened implements Dampener with attrd_updater -D.
+func (c *CrmAttribute) DeleteDampened(ctx context.Context, name string, delay time.Duration) error {
+	return c.attrdUpdater(ctx, "-n", name, "-D", "-d", delayArg(delay))
 }

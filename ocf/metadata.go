@@ -20,7 +20,7 @@ var dtdActions = map[string]bool{
 }
 
 // MetaData renders the agent's meta-data XML. It validates against
-// ra-api-1.dtd: OCF 1.1 features the DTD lacks (select options, unique-group,
+// ra-api-1.dtd and resource-agents' metadata.rng: OCF 1.1 features the DTD lacks (select options, unique-group,
 // reloadable, deprecated) are expressed in the descriptions instead.
 func (a *Agent) MetaData() []byte {
 	var b bytes.Buffer
@@ -52,8 +52,12 @@ func (a *Agent) MetaData() []byte {
 			short = "Deprecated: " + short
 		}
 		w("<shortdesc lang=\"en\">%s</shortdesc>\n", esc(short))
+		// The content types both schemas accept are string, integer and
+		// boolean: the DTD lacks select and resource-agents' OCF 1.1
+		// metadata.rng lacks time, so those two are shown as string (the
+		// choices and the duration syntax are in the long description).
 		typ := p.Type.String()
-		if p.Type == Select {
+		if p.Type == Select || p.Type == Duration {
 			typ = "string"
 		}
 		if p.Default != "" {

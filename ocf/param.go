@@ -70,7 +70,8 @@ type Param struct {
 	Ignored string
 	// Unsupported marks a parameter of the reference agent that Baton
 	// rejects: setting it to anything but its default fails validation with
-	// this text as the reason.
+	// this text as the reason. For a Boolean whose default is false, every
+	// value ocf_is_true reads as false is the default.
 	Unsupported string
 
 	Shortdesc string
@@ -89,18 +90,6 @@ func IntRange(lo, hi int64) func(string) error {
 		}
 		return nil
 	}
-}
-
-// ParseBool reads a boolean the way Pacemaker's crm_is_true does, so that a
-// CIB that works with the shell agents works here.
-func ParseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "yes", "y", "true", "on":
-		return true, nil
-	case "0", "no", "n", "false", "off":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not a boolean (use true or false)", s)
 }
 
 // ParseDuration reads a Pacemaker interval specification: a bare number is
@@ -138,6 +127,14 @@ func ParseDuration(s string) (time.Duration, error) {
 	return time.Duration(n) * mult, nil
 }
 
+// isDefault reports whether value means the same as the default.
+func (p *Param) isDefault(value string) bool {
+	if p.Type == Boolean {
+		return IsTrue(value) == IsTrue(p.Default)
+	}
+	return value == p.Default
+}
+
 // check reports whether value is acceptable for p, with a reason that names
 // the parameter.
 func (p *Param) check(value string) error {
@@ -150,9 +147,8 @@ func (p *Param) check(value string) error {
 			return bad("%q is not an integer", value)
 		}
 	case Boolean:
-		if _, err := ParseBool(value); err != nil {
-			return bad("%q is not a boolean (use true or false)", value)
-		}
+		// Any value is a boolean to ocf_is_true: what is not a spelling of
+		// true is false. ResolveParams notes the unusual ones.
 	case Duration:
 		if _, err := ParseDuration(value); err != nil {
 			return bad("%v", err)
@@ -197,8 +193,7 @@ func (p Params) Int(name string) int64 {
 
 // Bool returns a Boolean parameter's value.
 func (p Params) Bool(name string) bool {
-	b, _ := ParseBool(p.values[name])
-	return b
+	return IsTrue(p.values[name])
 }
 
 // Duration returns a Duration parameter's value.
@@ -245,7 +240,7 @@ func ResolveParams(decls []Param, given map[string]string, env *Env) (Params, []
 		if !ok {
 			continue
 		}
-		if d.Unsupported != "" && v != d.Default {
+		if d.Unsupported != "" && !d.isDefault(v) {
 			return p, notes, Errorf(ErrConfigured, "parameter %s is not supported: %s", d.Name, d.Unsupported)
 		}
 		if err := d.check(v); err != nil {
@@ -253,6 +248,9 @@ func ResolveParams(decls []Param, given map[string]string, env *Env) (Params, []
 		}
 		p.values[d.Name] = v
 		p.set[d.Name] = true
+		if d.Type == Boolean && !isBoolSpelling(v) {
+			notes = append(notes, fmt.Sprintf("parameter %s: %q is no spelling of a boolean; it counts as false, as ocf_is_true reads it", d.Name, v))
+		}
 		if d.Ignored != "" {
 			notes = append(notes, fmt.Sprintf("parameter %s has no effect: %s", d.Name, d.Ignored))
 		}

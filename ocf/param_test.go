@@ -16,6 +16,7 @@ var testDecls = []Param{
 	{Name: "old_count", Type: Integer, Deprecated: true, ReplacedWith: "count"},
 	{Name: "clusterip_hash", Unsupported: "CLUSTERIP is gone from modern kernels"},
 	{Name: "lvs_support", Type: Boolean, Default: "false", Ignored: "no LVS here"},
+	{Name: "connect_only", Type: Boolean, Default: "false", Unsupported: "stacked setups are not supported"},
 	{Name: "state", DefaultFunc: func(e *Env) string { return "/run/x-" + e.Instance }, Default: "/run/x-INSTANCE"},
 }
 
@@ -41,7 +42,15 @@ func TestResolveParams(t *testing.T) {
 		{name: "empty required", given: map[string]string{"ip": " "}, wantErr: "required parameter ip is empty"},
 		{name: "bad integer", given: map[string]string{"ip": "x", "count": "five"}, wantErr: `parameter count: "five" is not an integer`},
 		{name: "out of range", given: map[string]string{"ip": "x", "count": "1000"}, wantErr: "parameter count: \"1000\": must be between 1 and 100"},
-		{name: "bad boolean", given: map[string]string{"ip": "x", "bg": "maybe"}, wantErr: "parameter bg"},
+		{name: "odd boolean is false", given: map[string]string{"ip": "x", "bg": "maybe"}, check: func(t *testing.T, p Params) {
+			if p.Bool("bg") {
+				t.Error("maybe should be false, as ocf_is_true reads it")
+			}
+		}},
+		{name: "unsupported boolean false spellings", given: map[string]string{"ip": "x", "connect_only": "no"}},
+		{name: "unsupported boolean empty", given: map[string]string{"ip": "x", "connect_only": ""}},
+		{name: "unsupported boolean zero", given: map[string]string{"ip": "x", "connect_only": "0"}},
+		{name: "unsupported boolean true", given: map[string]string{"ip": "x", "connect_only": "On"}, wantErr: "parameter connect_only is not supported"},
 		{name: "pacemaker booleans", given: map[string]string{"ip": "x", "bg": "yes"}, check: func(t *testing.T, p Params) {
 			if !p.Bool("bg") {
 				t.Error("yes should be true")
@@ -154,4 +163,41 @@ func TestExitCodeValues(t *testing.T) {
 			t.Errorf("code %d has no name", n)
 		}
 	}
+}
+
+// Instance parameters are read as resource-agents' ocf_is_true reads them;
+// CIB booleans as Pacemaker's crm_str_to_boolean, which refuses a typo.
+func TestBooleanContracts(t *testing.T) {
+	for _, c := range []struct {
+		in         string
+		isTrue     bool
+		cib, cibOK bool
+	}{
+		{"yes", true, true, true}, {"YES", true, true, true}, {"True", true, true, true}, {"1", true, true, true},
+		{"on", true, true, true}, {"ON", true, true, true},
+		{"y", false, true, true}, {"no", false, false, true}, {"false", false, false, true}, {"0", false, false, true},
+		{"off", false, false, true}, {"n", false, false, true}, {"", false, false, false}, {"maybe", false, false, false},
+		{" yes", false, true, true}, {"2", false, false, false},
+	} {
+		if got := IsTrue(c.in); got != c.isTrue {
+			t.Errorf("IsTrue(%q) = %v, want %v", c.in, got, c.isTrue)
+		}
+		got, err := ParseBool(c.in)
+		if (err == nil) != c.cibOK || (err == nil && got != c.cib) {
+			t.Errorf("ParseBool(%q) = %v, %v; want %v (valid %v)", c.in, got, err, c.cib, c.cibOK)
+		}
+	}
+}
+
+func FuzzIsTrue(f *testing.F) {
+	for _, s := range []string{"yes", "no", "", "On", "TRUE", "1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := ParseBool(s)
+		// Every value ocf_is_true reads as true is true to Pacemaker too.
+		if IsTrue(s) && (err != nil || !b) {
+			t.Errorf("%q: IsTrue but ParseBool = %v, %v", s, b, err)
+		}
+	})
 }

@@ -30,3 +30,17 @@ func Poll(ctx context.Context, limit, interval time.Duration, cond func() (bool,
 		}
 	}
 }
+
+// Sleep waits d or until ctx ends, whichever is first, and reports whether
+// d passed: the one pause agents take between attempts, so that no wait
+// outlives the action's deadline.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/baton-ha/baton/agents/drbd/fence"
@@ -15,12 +15,8 @@ import (
 // Validate checks the host: drbdadm installed, the resource defined in the
 // configuration, the module's version within the required range.
 func (a *agent) Validate(ctx context.Context, r *ocf.Request) error {
-	if _, ok := a.c.Runner.(ExecRunner); ok {
-		for _, p := range []string{"drbdadm", "drbdsetup"} {
-			if _, err := exec.LookPath(p); err != nil {
-				return ocf.Errorf(ocf.ErrInstalled, "%s is not installed: install drbd-utils", p)
-			}
-		}
+	if err := a.installed(r); err != nil {
+		return err
 	}
 	m := r.Env.Meta
 	if m.IsClone() && !m.Notify && !r.Params.Bool("ignore_missing_notifications") {
@@ -70,10 +66,8 @@ func (a *agent) publish(ctx context.Context, r *ocf.Request, s *status.Resource)
 	score, ok := 0, false
 	if s != nil {
 		score, ok = Score(s, a.scores(r))
-		if ok && s.Role != status.Primary && s.PeerPrimary() {
-			if b, _ := ocf.ParseBool(r.Params.String("remove_master_score_if_peer_primary")); b {
-				ok = false
-			}
+		if ok && s.Role != status.Primary && s.PeerPrimary() && a.removeForPeerPrimary(r, s) {
+			ok = false
 		}
 	}
 	var err error
@@ -87,9 +81,22 @@ func (a *agent) publish(ctx context.Context, r *ocf.Request, s *status.Resource)
 	}
 }
 
+// removeForPeerPrimary applies remove_master_score_if_peer_primary to a
+// Secondary whose peer is Primary.
+func (a *agent) removeForPeerPrimary(r *ocf.Request, s *status.Resource) bool {
+	v := r.Params.String("remove_master_score_if_peer_primary")
+	if strings.EqualFold(v, "unexpected") {
+		return !peerPromotionExpected(r, s.Name, a.node(r))
+	}
+	return ocf.IsTrue(v)
+}
+
 // Monitor: 8 Primary, 0 Secondary, 7 down, 1 (9 when Primary) on a failed
 // disk; the promotion score is refreshed every time.
 func (a *agent) Monitor(ctx context.Context, r *ocf.Request) error {
+	if err := a.installed(r); err != nil {
+		return err
+	}
 	t := a.tools(r)
 	s, err := t.state(ctx)
 	if err != nil {
@@ -184,7 +191,7 @@ func (a *agent) settle(ctx context.Context, t tools, wait time.Duration) (*statu
 		if !busy && (s.Connected() || !time.Now().Before(deadline)) {
 			return s, nil
 		}
-		if err := sleep(ctx, 200*time.Millisecond); err != nil {
+		if !ocf.Sleep(ctx, 200*time.Millisecond) {
 			if !busy {
 				return s, nil
 			}
@@ -197,6 +204,9 @@ func (a *agent) settle(ctx context.Context, t tools, wait time.Duration) (*statu
 // whose peer is Primary when stop_outdates_secondary is set) and removes the
 // score.
 func (a *agent) Stop(ctx context.Context, r *ocf.Request) error {
+	if err := a.installed(r); err != nil {
+		return err
+	}
 	t := a.tools(r)
 	s, err := t.state(ctx)
 	if err != nil {
@@ -245,7 +255,7 @@ func (a *agent) retry(ctx context.Context, r *ocf.Request, t tools, verb string,
 			}
 		}
 		r.Log.Info("drbdadm failed; retrying", "verb", verb, "attempt", attempt, "stderr", last.Stderr)
-		if sleep(ctx, a.c.Retry) != nil {
+		if !ocf.Sleep(ctx, a.c.Retry) {
 			return ocf.Errorf(ocf.ErrGeneric, "drbdadm %s %s still failing when the deadline came: %v",
 				verb, t.res, admErr(verb, last))
 		}
@@ -308,9 +318,6 @@ func (a *agent) Promote(ctx context.Context, r *ocf.Request) error {
 // another node: this node's data may be stale. The cluster manager would not
 // ask, but an agent run by hand or a race must not promote either.
 func (a *agent) fencedHere(ctx context.Context, r *ocf.Request, res string) error {
-	if a.c.Fence == nil {
-		return nil
-	}
 	c := a.c.Fence(r.Env)
 	if c == nil {
 		return nil
@@ -330,6 +337,9 @@ func (a *agent) fencedHere(ctx context.Context, r *ocf.Request, res string) erro
 // Demote makes the resource Secondary, retrying while the device is in use
 // until the deadline.
 func (a *agent) Demote(ctx context.Context, r *ocf.Request) error {
+	if err := a.installed(r); err != nil {
+		return err
+	}
 	t := a.tools(r)
 	s, err := t.state(ctx)
 	if err != nil {
@@ -365,7 +375,15 @@ func (a *agent) refresh(ctx context.Context, r *ocf.Request, t tools) {
 // connects again; after every operation the score is refreshed, and a stale
 // fencing constraint is removed when unfence_if_all_uptodate allows it.
 func (a *agent) Notify(ctx context.Context, r *ocf.Request) error {
+	if err := a.installed(r); err != nil {
+		return err
+	}
 	t := a.tools(r)
+	if r.Env.Notify.Type == "post" && strings.EqualFold(r.Params.String("remove_master_score_if_peer_primary"), "unexpected") {
+		if err := recordExpected(r, t.res); err != nil {
+			r.Log.Warn(err.Error())
+		}
+	}
 	s, err := t.state(ctx)
 	if err != nil || s == nil {
 		return nil // not running here: nothing to keep in step
@@ -385,11 +403,29 @@ func (a *agent) Notify(ctx context.Context, r *ocf.Request) error {
 	return nil
 }
 
+// Reload applies changed parameters without a restart, as ocf:linbit:drbd's
+// reload: every parameter but drbd_resource takes effect at the agent's next
+// run, and the promotion score is published at once from the new
+// adjust_master_score and remove_master_score_if_peer_primary. DRBD itself
+// is left alone: changes to drbd.conf are applied with drbdadm adjust.
+func (a *agent) Reload(ctx context.Context, r *ocf.Request) error {
+	t := a.tools(r)
+	s, err := t.state(ctx)
+	if err != nil {
+		return ocf.Errorf(ocf.ErrGeneric, "cannot read DRBD state: %v", err)
+	}
+	if s == nil {
+		return ocf.NotRunning
+	}
+	a.publish(ctx, r, s)
+	return nil
+}
+
 // maybeUnfence removes the fencing constraint for the resource when
 // unfence_if_all_uptodate is set and every disk, here and on the connected
 // peer, is UpToDate: the constraint can no longer protect anything.
 func (a *agent) maybeUnfence(ctx context.Context, r *ocf.Request, s *status.Resource) {
-	if !r.Params.Bool("unfence_if_all_uptodate") || a.c.Fence == nil {
+	if !r.Params.Bool("unfence_if_all_uptodate") {
 		return
 	}
 	if !s.AllDisks(status.UpToDate) || len(s.Peers) == 0 {

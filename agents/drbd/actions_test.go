@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -68,7 +69,15 @@ func (r *replay) ran(verb string) bool {
 	return false
 }
 
+// installedUtils finds drbd-utils' programs, which this host need not have.
+func installedUtils(p string) (string, error) { return "/usr/sbin/" + p, nil }
+
 func runAgent(t *testing.T, rp *replay, action string, attrs *ocf.MemoryAttributes, extra ...string) (ocf.ExitCode, string) {
+	t.Helper()
+	return runAgentWith(t, rp, installedUtils, action, attrs, extra...)
+}
+
+func runAgentWith(t *testing.T, rp *replay, lookPath func(string) (string, error), action string, attrs *ocf.MemoryAttributes, extra ...string) (ocf.ExitCode, string) {
 	t.Helper()
 	proc := t.TempDir()
 	b, err := os.ReadFile(filepath.Join(recorded, "down.proc"))
@@ -80,8 +89,8 @@ func runAgent(t *testing.T, rp *replay, action string, attrs *ocf.MemoryAttribut
 	}
 	cib := filepath.Join(t.TempDir(), "cib.xml")
 	a := New(Config{Runner: rp, ProcRoot: proc, Hostname: func() (string, error) { return "nodeb", nil },
-		Fence: func(*ocf.Env) fence.Constraints { return &fence.File{Path: cib} }})
-	env := append([]string{"OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=drbd_r0",
+		LookPath: lookPath, Fence: func(*ocf.Env) fence.Constraints { return &fence.File{Path: cib} }})
+	env := append([]string{"OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=drbd_r0", "HA_RSCTMP=" + t.TempDir(),
 		"OCF_RESKEY_drbd_resource=r0", "OCF_RESKEY_CRM_meta_interval=10000", "OCF_RESKEY_CRM_meta_timeout=5000"}, extra...)
 	var stdout, stderr bytes.Buffer
 	code := ocf.Run(a, ocf.RunOptions{Args: []string{action}, Environ: env, Stdout: &stdout, Stderr: &stderr, Attrs: attrs})
@@ -213,5 +222,124 @@ func TestNotifyReconnectsStandAlone(t *testing.T) {
 	if code, _ := runAgent(t, rp, "notify", ocf.NewMemoryAttributes("drbd_r0"),
 		"OCF_RESKEY_CRM_meta_notify_type=pre", "OCF_RESKEY_CRM_meta_notify_operation=start"); code != ocf.Success || rp.ran("adjust") {
 		t.Errorf("notify on a connected resource adjusted it: %q", rp.calls)
+	}
+}
+
+// Without drbd-utils (a quorum-only node Pacemaker still probes) a probe
+// says not running and every other action OCF_ERR_INSTALLED, as linbit's.
+func TestWithoutDrbdUtils(t *testing.T) {
+	missing := func(p string) (string, error) { return "", &exec.Error{Name: p, Err: exec.ErrNotFound} }
+	for _, c := range []struct {
+		action string
+		extra  []string
+		code   ocf.ExitCode
+	}{
+		{"monitor", []string{"OCF_RESKEY_CRM_meta_interval=0"}, ocf.NotRunning},
+		{"monitor", nil, ocf.ErrInstalled},
+		{"start", nil, ocf.ErrInstalled},
+		{"stop", nil, ocf.ErrInstalled},
+		{"promote", nil, ocf.ErrInstalled},
+		{"demote", nil, ocf.ErrInstalled},
+		{"notify", nil, ocf.ErrInstalled},
+		{"reload", nil, ocf.ErrInstalled},
+		{"validate-all", nil, ocf.ErrInstalled},
+	} {
+		rp := &replay{status: "connected-secondary-nodeb"}
+		code, log := runAgentWith(t, rp, missing, c.action, ocf.NewMemoryAttributes("drbd_r0"), c.extra...)
+		if code != c.code {
+			t.Errorf("%s %q: %v, want %v\n%s", c.action, c.extra, code, c.code, log)
+		}
+		if len(rp.calls) != 0 {
+			t.Errorf("%s ran %q without drbd-utils", c.action, rp.calls)
+		}
+	}
+}
+
+// reload publishes the score from the new parameters, without touching
+// DRBD.
+func TestReloadAppliesScores(t *testing.T) {
+	rp := &replay{status: "connected-secondary-nodeb"}
+	attrs := ocf.NewMemoryAttributes("drbd_r0")
+	code, log := runAgent(t, rp, "reload", attrs, "OCF_RESKEY_adjust_master_score=0 10 1000 20000")
+	if code != ocf.Success {
+		t.Fatalf("reload: %v\n%s", code, log)
+	}
+	if got, ok, _ := attrs.Promotion(context.Background()); !ok || got != 20000 {
+		t.Errorf("score after reload %d (set %v), want 20000", got, ok)
+	}
+	for _, c := range rp.calls {
+		if strings.HasPrefix(c, "drbdadm") {
+			t.Errorf("reload ran %q", c)
+		}
+	}
+}
+
+// remove_master_score_if_peer_primary: true removes the score of a
+// Secondary under a Primary peer; "unexpected" only while the cluster has
+// not promoted the peer, as the clone's last post notification said.
+func TestRemoveScoreIfPeerPrimary(t *testing.T) {
+	score := func(rsctmp, mode string, extra ...string) (int, bool) {
+		t.Helper()
+		attrs := ocf.NewMemoryAttributes("drbd_r0")
+		args := append([]string{"HA_RSCTMP=" + rsctmp, "OCF_RESKEY_remove_master_score_if_peer_primary=" + mode}, extra...)
+		if code, log := runAgent(t, &replay{status: "connected-primary-nodeb"}, "monitor", attrs, args...); code != ocf.Success {
+			t.Fatalf("monitor: %v\n%s", code, log)
+		}
+		v, ok, _ := attrs.Promotion(context.Background())
+		return v, ok
+	}
+	for _, mode := range []string{"false", "no", "0", "", "off"} {
+		if _, ok := score(t.TempDir(), mode); !ok {
+			t.Errorf("mode %q removed the score", mode)
+		}
+	}
+	for _, mode := range []string{"true", "YES", "1", "on"} {
+		if _, ok := score(t.TempDir(), mode); ok {
+			t.Errorf("mode %q kept the score", mode)
+		}
+	}
+	dir := t.TempDir()
+	if _, ok := score(dir, "unexpected"); ok {
+		t.Error("unexpected: a peer Primary the cluster never promoted kept the score")
+	}
+	// The cluster promotes nodea: its Primary is expected, this standby
+	// keeps its score.
+	code, log := runAgent(t, &replay{status: "connected-primary-nodeb"}, "notify", ocf.NewMemoryAttributes("drbd_r0"),
+		"HA_RSCTMP="+dir, "OCF_RESKEY_remove_master_score_if_peer_primary=unexpected",
+		"OCF_RESKEY_CRM_meta_notify_type=post", "OCF_RESKEY_CRM_meta_notify_operation=promote",
+		"OCF_RESKEY_CRM_meta_notify_promote_uname=nodea ", "OCF_RESKEY_CRM_meta_notify_promote_resource=drbd_r0:0 ",
+		"OCF_RESKEY_CRM_meta_notify_master_uname= ", "OCF_RESKEY_CRM_meta_notify_master_resource= ")
+	if code != ocf.Success {
+		t.Fatalf("notify: %v\n%s", code, log)
+	}
+	if v, ok := score(dir, "unexpected"); !ok || v != 10000 {
+		t.Errorf("unexpected: the promoted peer's standby lost its score (%d, %v)", v, ok)
+	}
+	// It is demoted again: a Primary there now is unexpected.
+	code, log = runAgent(t, &replay{status: "connected-primary-nodeb"}, "notify", ocf.NewMemoryAttributes("drbd_r0"),
+		"HA_RSCTMP="+dir, "OCF_RESKEY_remove_master_score_if_peer_primary=unexpected",
+		"OCF_RESKEY_CRM_meta_notify_type=post", "OCF_RESKEY_CRM_meta_notify_operation=demote",
+		"OCF_RESKEY_CRM_meta_notify_demote_uname=nodea", "OCF_RESKEY_CRM_meta_notify_master_uname=nodea")
+	if code != ocf.Success {
+		t.Fatalf("notify: %v\n%s", code, log)
+	}
+	if _, ok := score(dir, "unexpected"); ok {
+		t.Error("unexpected: score kept after the cluster demoted the peer")
+	}
+}
+
+// A parameter whose only supported value is false accepts every spelling
+// of false, on probes too; true is refused with exit 6.
+func TestConnectOnlyAfterPromoteFalseSpellings(t *testing.T) {
+	for _, v := range []string{"false", "no", "0", "", "off", "NO"} {
+		code, log := runAgent(t, &replay{}, "monitor", ocf.NewMemoryAttributes("drbd_r0"),
+			"OCF_RESKEY_CRM_meta_interval=0", "OCF_RESKEY_connect_only_after_promote="+v)
+		if code != ocf.NotRunning {
+			t.Errorf("connect_only_after_promote=%q: probe %v, want not running\n%s", v, code, log)
+		}
+	}
+	if code, _ := runAgent(t, &replay{}, "monitor", ocf.NewMemoryAttributes("drbd_r0"),
+		"OCF_RESKEY_CRM_meta_interval=0", "OCF_RESKEY_connect_only_after_promote=yes"); code != ocf.ErrConfigured {
+		t.Errorf("connect_only_after_promote=yes: %v, want 6", code)
 	}
 }

@@ -8,9 +8,9 @@
 package drbd
 
 import (
-	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -19,33 +19,50 @@ import (
 	"github.com/baton-ha/baton/ocf"
 )
 
-// Config holds the agent's dependencies.
+// Config holds the agent's dependencies. Its zero value means a real node:
+// every nil or empty field gets the production default in New, and tests
+// pass fakes.
 type Config struct {
-	Runner   Runner                               // drbdadm, drbdsetup, modprobe
-	ProcRoot string                               // where /proc/drbd is read from
-	Hostname func() (string, error)               // the local node's name when the CRM does not say
-	Fence    func(env *ocf.Env) fence.Constraints // the constraint store; nil result: none
-	Retry    time.Duration                        // pause between attempts of a role change
+	Runner   Runner                               // drbdadm, drbdsetup, modprobe; default ExecRunner
+	ProcRoot string                               // where /proc/drbd is read from; default /proc
+	Hostname func() (string, error)               // the local node's name when the CRM does not say; default os.Hostname
+	LookPath func(string) (string, error)         // finds drbd-utils' programs; default exec.LookPath
+	Fence    func(env *ocf.Env) fence.Constraints // the constraint store (nil result: none); default fence.FromEnv
+	// BatonAdmin reaches Baton's daemon for the default constraint store;
+	// nil: the store is a CIB file or Pacemaker's CIB only.
+	BatonAdmin fence.Opener
+	// Retry is the pause between attempts of a role change; default
+	// 500 ms, as a cluster manager may ask for promotion before DRBD has
+	// noticed that the old Primary is gone.
+	Retry time.Duration
 }
 
-// Production returns the dependencies of a real node.
-func Production() Config {
-	return Config{
-		Runner:   ExecRunner{},
-		ProcRoot: "/proc",
-		Hostname: os.Hostname,
-		Fence:    func(env *ocf.Env) fence.Constraints { return fence.FromEnv(env.Vars, env.SbinDir) },
-		// A cluster manager may ask for promotion before DRBD has noticed
-		// that the old Primary is gone: retry soon.
-		Retry: 500 * time.Millisecond,
+func (c Config) withDefaults() Config {
+	if c.Runner == nil {
+		c.Runner = ExecRunner{}
 	}
+	if c.ProcRoot == "" {
+		c.ProcRoot = "/proc"
+	}
+	if c.Hostname == nil {
+		c.Hostname = os.Hostname
+	}
+	if c.LookPath == nil {
+		c.LookPath = exec.LookPath
+	}
+	if c.Fence == nil {
+		open := c.BatonAdmin
+		c.Fence = func(env *ocf.Env) fence.Constraints { return fence.FromEnv(env.Vars, env.SbinDir, open) }
+	}
+	if c.Retry <= 0 {
+		c.Retry = 500 * time.Millisecond
+	}
+	return c
 }
 
 // New returns the agent.
 func New(c Config) *ocf.Agent {
-	if c.Retry <= 0 {
-		c.Retry = time.Second
-	}
+	c = c.withDefaults()
 	return &ocf.Agent{
 		Name:      "drbd",
 		Version:   "1.0",
@@ -64,6 +81,7 @@ fencing. Run it as a promotable clone with notify=true.`,
 			{Name: ocf.ActionDemote, Timeout: 90 * time.Second},
 			{Name: ocf.ActionNotify, Timeout: 90 * time.Second},
 			{Name: ocf.ActionStop, Timeout: 100 * time.Second},
+			{Name: ocf.ActionReload, Timeout: 30 * time.Second},
 			{Name: ocf.ActionMonitor, Timeout: 20 * time.Second, Interval: 20 * time.Second, Role: "Unpromoted"},
 			{Name: ocf.ActionMonitor, Timeout: 20 * time.Second, Interval: 10 * time.Second, Role: "Promoted"},
 			{Name: ocf.ActionMetaData, Timeout: 5 * time.Second},
@@ -99,12 +117,15 @@ relying on notification variables.`},
 		{Name: "wfc_timeout", Type: ocf.Integer, Default: "5", Check: ocf.IntRange(0, 86400),
 			Shortdesc: "Wait for the connection on start",
 			Longdesc:  "After bringing the resource up, wait at most this many seconds for the peer to connect before start returns (0: do not wait). Start succeeds either way."},
-		{Name: "remove_master_score_if_peer_primary", Default: "false", Check: peerPrimaryMode,
+		{Name: "remove_master_score_if_peer_primary", Default: "false",
 			Shortdesc: "No promotion score while the peer is Primary",
-			Longdesc: `When true, publish no promotion score while DRBD is connected to a Primary peer,
-to avoid a promotion attempt after a split of the cluster's own communication.
-The reference agent's value "unexpected" needs a query of the cluster's view
-and is rejected.`},
+			Longdesc: `When true (as ocf_is_true reads it), publish no promotion score while DRBD is
+connected to a Primary peer, to avoid a promotion attempt after a split of the
+cluster's own communication. "unexpected": only while the peer is Primary
+without the cluster having promoted it there, as far as this node learnt from
+the clone's notifications (with notify=true); a peer the cluster promoted
+leaves the score in place, so that this node can take over at once. Any other
+value is false.`},
 		{Name: "fail_promote_early_if_peer_primary", Type: ocf.Boolean, Default: "false",
 			Shortdesc: "Promote only once while the peer is Primary",
 			Longdesc:  "When DRBD still sees a Primary peer, try to promote once and fail instead of retrying until the timeout."},
@@ -138,16 +159,6 @@ func resourceName(v string) error {
 func checkScores(v string) error {
 	_, err := ParseScores(v)
 	return err
-}
-
-func peerPrimaryMode(v string) error {
-	if strings.EqualFold(strings.TrimSpace(v), "unexpected") {
-		return fmt.Errorf(`"unexpected" is not supported (it needs the cluster's view of the Primary); use true or false`)
-	}
-	if _, err := ocf.ParseBool(v); err != nil {
-		return err
-	}
-	return nil
 }
 
 func dottedVersion(v string) error {
@@ -202,16 +213,4 @@ func (a *agent) proc() (*status.Proc, error) {
 		return nil, nil
 	}
 	return p, err
-}
-
-// sleep waits d or until ctx ends, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -16,10 +16,19 @@ import (
 	"github.com/baton-ha/baton/ocf"
 )
 
-// New returns the agent. hostname reports this node's name (uname -n), which
-// fail_start_on is compared with.
-func New(hostname func() (string, error)) *ocf.Agent {
-	d := &dummy{hostname: hostname}
+// Config holds the agent's dependencies; its zero value means a real node.
+type Config struct {
+	// Hostname reports this node's name (uname -n), which fail_start_on is
+	// compared with. Default os.Hostname.
+	Hostname func() (string, error)
+}
+
+// New returns the agent.
+func New(c Config) *ocf.Agent {
+	if c.Hostname == nil {
+		c.Hostname = os.Hostname
+	}
+	d := &dummy{hostname: c.Hostname}
 	return &ocf.Agent{
 		Name:      "Dummy",
 		Version:   "1.0",

@@ -12,7 +12,7 @@ import (
 func run(t *testing.T, env []string, action string) (ocf.ExitCode, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	a := New(func() (string, error) { return "node1", nil })
+	a := New(Config{Hostname: func() (string, error) { return "node1", nil }})
 	code := ocf.Run(a, ocf.RunOptions{Args: []string{action}, Environ: env, Stdout: &out, Stderr: &errb,
 		Attrs: ocf.NewMemoryAttributes("d")})
 	return code, errb.String()

@@ -160,7 +160,7 @@ func run(t *testing.T, cfg Config, action string, env ...string) (ocf.ExitCode, 
 }
 
 func TestValidate(t *testing.T) {
-	fs := "nodev\ttmpfs\n\text4\n\txfs\nnodev\tnfs4\n"
+	fs := "nodev\ttmpfs\n\text4\n\txfs\nnodev\tnfs4\nnodev\tzfs\n"
 	base := []string{"OCF_RESKEY_device=/dev/vdb", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=ext4"}
 	tests := []struct {
 		name      string
@@ -180,10 +180,21 @@ func TestValidate(t *testing.T) {
 		{"force fsck, helper present", []string{"fsck.ext4"}, append(base, "OCF_RESKEY_run_fsck=force"), ocf.Success, ""},
 		{"nfs without mount.nfs", []string{"mount"}, []string{"OCF_RESKEY_device=srv:/export", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=nfs4"}, ocf.ErrInstalled, "mount.nfs"},
 		{"nfs", []string{"mount", "mount.nfs"}, []string{"OCF_RESKEY_device=srv:/export", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=nfs4"}, ocf.Success, ""},
-		{"bad force_unmount", nil, append(base, "OCF_RESKEY_force_unmount=maybe"), ocf.ErrConfigured, "force_unmount"},
+		{"force_unmount as ocf_is_true reads it", nil, append(base, "OCF_RESKEY_force_unmount=no"), ocf.Success, ""},
 		{"bad term_signals", nil, append(base, "OCF_RESKEY_term_signals=SIGNOPE"), ocf.ErrConfigured, "term_signals"},
 		{"bad run_fsck", nil, append(base, "OCF_RESKEY_run_fsck=sometimes"), ocf.ErrConfigured, "run_fsck"},
 		{"remount option", nil, append(base, "OCF_RESKEY_options=remount"), ocf.ErrConfigured, "remount"},
+		{"statusfile_prefix escapes", nil, append(base, "OCF_RESKEY_statusfile_prefix=../../etc/"), ocf.ErrConfigured, "statusfile_prefix"},
+		{"statusfile_prefix dot-dot inside", nil, append(base, "OCF_RESKEY_statusfile_prefix=a/../b-"), ocf.ErrConfigured, "statusfile_prefix"},
+		{"statusfile_prefix absolute", nil, append(base, "OCF_RESKEY_statusfile_prefix=/etc/x"), ocf.ErrConfigured, "statusfile_prefix"},
+		{"statusfile_prefix plain", nil, append(base, "OCF_RESKEY_statusfile_prefix=..status-"), ocf.Success, ""},
+		{"zfs dataset", []string{"mount", "mount.zfs"}, []string{"OCF_RESKEY_device=tank/data", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=zfs"}, ocf.Success, ""},
+		{"zfs pool", []string{"mount", "mount.zfs"}, []string{"OCF_RESKEY_device=tank", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=zfs"}, ocf.Success, ""},
+		{"zfs without mount.zfs", []string{"mount"}, []string{"OCF_RESKEY_device=tank/data", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=zfs"}, ocf.ErrInstalled, "mount.zfs"},
+		{"zfs bad dataset", []string{"mount", "mount.zfs"}, []string{"OCF_RESKEY_device=tank/../x", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=zfs"}, ocf.ErrConfigured, "ZFS dataset"},
+		{"zfs as clone", []string{"mount", "mount.zfs"}, []string{"OCF_RESKEY_device=tank/data", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=zfs", "OCF_RESKEY_CRM_meta_clone=0"}, ocf.ErrConfigured, "not cluster-aware"},
+		{"--uuid= device", nil, []string{"OCF_RESKEY_device=--uuid=0b6e1d7a-2f1c-4d8e-9a6b-3c2d1e0f9a8b", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=ext4"}, ocf.Success, ""},
+		{"--label= device", nil, []string{"OCF_RESKEY_device=--label=data", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=ext4"}, ocf.Success, ""},
 		{"relative device", nil, []string{"OCF_RESKEY_device=sdb1", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=ext4"}, ocf.ErrConfigured, "device"},
 		{"fstype none without bind", nil, []string{"OCF_RESKEY_device=/dev/sdb", "OCF_RESKEY_directory=/data", "OCF_RESKEY_fstype=none"}, ocf.ErrConfigured, "fstype"},
 	}
@@ -234,6 +245,9 @@ func TestStatusFile(t *testing.T) {
 		e := ocf.EnvFromMap(env)
 		p, _, err := ocf.ResolveParams(params(), map[string]string{"device": "/dev/x", "directory": "/data", "fstype": "ext4", "statusfile_prefix": tt.prefix}, e)
 		if err != nil {
+			if tt.bad {
+				continue // refused with the configuration, before any monitor
+			}
 			t.Fatal(err)
 		}
 		got, err := a.statusFile(&ocf.Request{Env: e, Params: p}, "/data")

@@ -33,10 +33,11 @@ noatime, nosuid, ...) become mount(2) flags, the rest is passed to the
 filesystem. For bind mounts, add "bind" (or "rbind") and set fstype to none;
 further flags such as "ro" are applied by a bind remount. Options only
 mount(8) understands (loop, offset=, sizelimit=) make the agent use mount(8).`},
-		{Name: "statusfile_prefix", Default: ".Filesystem_status/", Shortdesc: "status file prefix",
+		{Name: "statusfile_prefix", Default: ".Filesystem_status/", Check: checkStatusPrefix, Shortdesc: "status file prefix",
 			Longdesc: `The prefix, relative to the mount point, of the status file written by the
 depth-20 monitor. The file name ends with the resource instance and the node
-name.`},
+name. It must stay inside the mount point: no leading / and no ".."
+component.`},
 		{Name: "run_fsck", Type: ocf.Select, Default: "auto", Choices: []string{"auto", "force", "no"},
 			Shortdesc: "run_fsck",
 			Longdesc: `When to run fsck -p before mounting. "auto": for ext2/3/4, when the
@@ -53,7 +54,7 @@ signal_delay: for users that cannot be trusted to exit on SIGTERM.`},
 			Longdesc: `A local filesystem (ext2/3/4, xfs, btrfs, ...) mounted read-write as a
 clone on several nodes is corrupted, so start refuses it (OCF_ERR_CONFIGURED).
 Set this to true only when each clone instance has its own device.`},
-		{Name: "force_unmount", Default: "true", Check: checkForceUnmount,
+		{Name: "force_unmount", Default: "true",
 			Shortdesc: "Kill processes before unmount",
 			Longdesc: `What stop does with processes that keep the mount busy. "true": signal
 every process with an open file, working or root directory or memory map in
@@ -75,12 +76,20 @@ processes are gone, so a short stop does not wait the full delay.`},
 	}
 }
 
-func checkForceUnmount(v string) error {
-	if strings.EqualFold(strings.TrimSpace(v), "safe") {
-		return nil
+// checkStatusPrefix keeps the depth-20 monitor's status file inside the
+// mount point, checked when the configuration is read rather than when the
+// first depth-20 monitor would write outside it.
+func checkStatusPrefix(v string) error {
+	if strings.HasPrefix(v, "/") {
+		return errors.New("must be relative to the mount point")
 	}
-	if _, err := ocf.ParseBool(v); err != nil {
-		return errors.New(`use true, false or safe`)
+	if strings.ContainsRune(v, 0) {
+		return errors.New("contains a NUL byte")
+	}
+	for _, c := range strings.Split(v, "/") {
+		if c == ".." {
+			return errors.New(`must not contain a ".." component: the status file would leave the mount point`)
+		}
 	}
 	return nil
 }

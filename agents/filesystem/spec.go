@@ -18,10 +18,11 @@ const (
 	kindBind                // a directory: MS_BIND, matched by device and root
 	kindNetwork             // nfs, cifs, ...: mount(8), matched by source
 	kindPseudo              // tmpfs, overlay, ...: mount(2), matched by source and type
+	kindDataset             // a ZFS dataset (pool/name): mount(8) with mount.zfs, matched by source and type
 )
 
 func (k kind) String() string {
-	return [...]string{"block device", "bind mount", "network filesystem", "pseudo filesystem"}[k]
+	return [...]string{"block device", "bind mount", "network filesystem", "pseudo filesystem", "ZFS dataset"}[k]
 }
 
 // spec is one resource's configuration, checked.
@@ -75,6 +76,13 @@ func parseSpec(r *ocf.Request) (*spec, error) {
 		s.kind = kindNetwork
 	case pseudoTypes[s.fstype]:
 		s.kind = kindPseudo
+	case s.fstype == "zfs":
+		// The reference passes the dataset to mount(8), whose mount.zfs
+		// helper mounts it (mountpoint=legacy).
+		s.kind = kindDataset
+		if err := checkDataset(s.device); err != nil {
+			return nil, ocf.Errorf(ocf.ErrConfigured, "parameter device: %v", err)
+		}
 	default:
 		s.kind = kindBlock
 		if _, _, tag := blockdev.Tag(s.device); !tag && !filepath.IsAbs(s.device) {
@@ -86,6 +94,27 @@ func parseSpec(r *ocf.Request) (*spec, error) {
 		return nil, ocf.Errorf(ocf.ErrConfigured, "parameter fstype: name the filesystem type (none is only for bind mounts)")
 	}
 	return s, nil
+}
+
+// usesMountCommand reports whether the mount needs mount(8) and its
+// helpers rather than mount(2).
+func (s *spec) usesMountCommand() bool {
+	return s.kind == kindNetwork || s.kind == kindDataset || len(s.opts.Userspace) > 0
+}
+
+// checkDataset checks a ZFS dataset name: pool[/name...], as zfs(8) names
+// them, and nothing mount(8) could read as an option or a path.
+func checkDataset(d string) error {
+	if d == "" || strings.HasPrefix(d, "-") || strings.HasPrefix(d, "/") || strings.HasSuffix(d, "/") ||
+		strings.Contains(d, "//") || strings.ContainsAny(d, " \t\n,") {
+		return fmt.Errorf("%q is not a ZFS dataset name (pool/dataset)", d)
+	}
+	for _, c := range strings.Split(d, "/") {
+		if c == "." || c == ".." {
+			return fmt.Errorf("%q is not a ZFS dataset name (pool/dataset)", d)
+		}
+	}
+	return nil
 }
 
 // tagged reports whether the device is given as LABEL= or UUID=.

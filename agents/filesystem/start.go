@@ -45,7 +45,7 @@ func (a *agent) Start(ctx context.Context, r *ocf.Request) error {
 	switch {
 	case s.kind == kindBind:
 		err = a.bindMount(s, st.dir)
-	case s.kind == kindNetwork || len(s.opts.Userspace) > 0:
+	case s.usesMountCommand():
 		err = a.mountCommand(ctx, s, st.dir)
 	case s.kind == kindPseudo:
 		err = mountErr(unix.Mount(s.device, st.dir, s.fstype, s.opts.Flags, s.opts.Data), s, s.device)

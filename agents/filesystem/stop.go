@@ -51,7 +51,7 @@ func (a *agent) Stop(ctx context.Context, r *ocf.Request) error {
 	mode, kill := holders.All, true
 	if policy == "safe" {
 		mode = holders.OpenFiles
-	} else if b, _ := ocf.ParseBool(policy); !b {
+	} else if !ocf.IsTrue(policy) {
 		kill = false
 	}
 	k := &killer{a: a, r: r, mode: mode, kill: kill, start: time.Now()}
@@ -218,7 +218,7 @@ func (k *killer) unmount(ctx context.Context, m *mountinfo.Info) error {
 			}
 			// Busy with no user in sight: a reference from another mount
 			// namespace, or a process that just exited. Retry a while.
-			if !sleepCtx(ctx, k.delay/4+pollEvery) {
+			if !ocf.Sleep(ctx, k.delay/4+pollEvery) {
 				return k.busy(m, nil, "no process holds it or its copies in other mount namespaces; the kernel (nfsd, a loop device backed by a file in it, swap) still uses it")
 			}
 			continue
@@ -273,15 +273,4 @@ func (k *killer) busy(m *mountinfo.Info, users []holders.Use, why string) error 
 		held = "held by " + strings.Join(list, "; ")
 	}
 	return ocf.Errorf(ocf.ErrGeneric, "cannot unmount %s: busy, %s (%s); not detaching it lazily", m.Mountpoint, held, why)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -30,7 +30,7 @@ func (a *agent) Validate(ctx context.Context, r *ocf.Request) error {
 	if err := a.fstypeSupported(ctx, r, s); err != nil {
 		return err
 	}
-	if s.kind == kindNetwork || len(s.opts.Userspace) > 0 {
+	if s.usesMountCommand() {
 		if _, err := a.cfg.LookPath("mount"); err != nil {
 			return ocf.Errorf(ocf.ErrInstalled, "mount(8) is not installed (not found in PATH); it is needed for %s: install util-linux", s.device)
 		}
@@ -62,6 +62,8 @@ func mountHelper(fstype string) string {
 		return "mount.cifs"
 	case "glusterfs":
 		return "mount.glusterfs"
+	case "zfs":
+		return "mount.zfs"
 	}
 	return ""
 }

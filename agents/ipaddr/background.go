@@ -16,10 +16,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/baton-ha/baton/agents/ipaddr/tickle"
 	"github.com/baton-ha/baton/ocf"
 )
 
-// With arp_bg the announcements (and tickle ACKs) outlive the agent call:
+// With arp_bg the announcements (and tickle ACKs) outlive the agent call, and
+// with tickle_dir the watcher of the address's connections runs until stop:
 // the agent starts its own binary again as "baton ipaddr-announce ADDR",
 // detached in a new session with no inherited pipes (Pacemaker's executor
 // waits for the agent's output to close), and hands it the plan in the
@@ -49,6 +51,7 @@ func spawn(exe string, env *ocf.Env, p plan) error {
 	cmd.Args[0] = "baton" // the name that selects the CLI, not an agent
 	cmd.Env = append(os.Environ(), planVar+"="+string(data))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Dir = "/" // it must not keep the agent's directory (maybe a mount) busy
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start the background announcer %s: %w", exe, err)
 	}
@@ -131,20 +134,63 @@ func Background(environ []string, stderr io.Writer) int {
 		log.Error(err.Error())
 		return 1
 	}
+	// Every socket is opened inside the namespace, then used from any
+	// thread.
 	s, err := p.open()
+	var diag *tickle.SockDiag
+	if err == nil && p.TickleDir != "" {
+		if diag, err = tickle.OpenSockDiag(); err != nil {
+			s.close()
+		}
+	}
 	restore()
 	if err != nil {
-		log.Error(fmt.Sprintf("background announcement of %s: %v", p.Addr, err))
+		log.Error(fmt.Sprintf("background process of %s: %v", p.Addr, err))
 		return 1
 	}
-	if err := s.run(ctx, log); err != nil {
-		log.Error(fmt.Sprintf("background announcement of %s: %v", p.Addr, err))
-		return 1
+	if diag != nil {
+		defer diag.Close()
 	}
-	if ctx.Err() != nil {
-		log.Info(fmt.Sprintf("background announcement of %s stopped by a signal", p.Addr))
+	// The watcher starts at once, beside the announcements: a client that
+	// connects while they go out must be in the record too.
+	watched := make(chan struct{})
+	if diag != nil {
+		log.Info(fmt.Sprintf("keeping the tickle record of %s in %s current", p.Addr, p.TickleDir))
+		go func() {
+			defer close(watched)
+			tickle.Watch(ctx, tickle.WatchInterval,
+				func() ([]tickle.Conn, error) { return diag.Established(p.Addr) },
+				func(cs []tickle.Conn) error { return tickle.Save(p.TickleDir, p.Addr, cs) },
+				func(err error) { log.Warn(fmt.Sprintf("tickle record of %s: %v", p.Addr, err)) })
+		}()
 	} else {
-		log.Debug(fmt.Sprintf("background announcement of %s done: %d rounds", p.Addr, p.Count))
+		close(watched)
 	}
-	return 0
+	code := 0
+	if p.sends() {
+		if err := s.run(ctx, log); err != nil {
+			log.Error(fmt.Sprintf("background announcement of %s: %v", p.Addr, err))
+			code = 1
+		} else {
+			log.Debug(fmt.Sprintf("background announcement of %s done: %d rounds", p.Addr, p.Count))
+		}
+	} else {
+		s.close()
+	}
+	<-watched
+	if ctx.Err() != nil {
+		log.Info(fmt.Sprintf("background process of %s stopped by a signal", p.Addr))
+	}
+	return code
+}
+
+// backgroundAlive reports whether the background process of the pidfile
+// runs.
+func backgroundAlive(path, addr string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return err == nil && pid > 1 && isAnnouncer(pid, addr)
 }

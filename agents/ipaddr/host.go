@@ -33,7 +33,7 @@ var errNoInterface = errors.New("no interface found")
 // parameters leave them open: the most specific directly connected route
 // (scope link for IPv4) that covers the address, restricted to nic when it
 // is given. This is what IPaddr2's findif does with "ip route list match".
-func findInterface(h *netlink.Handle, s *spec) error {
+func findInterface(h Rtnetlink, s *spec) error {
 	if s.nic != "" && s.prefix >= 0 {
 		return nil
 	}
@@ -100,7 +100,7 @@ func findInterface(h *netlink.Handle, s *spec) error {
 
 // lookup returns the link and the address as configured on it (nil when
 // absent).
-func lookup(h *netlink.Handle, s *spec) (netlink.Link, *netlink.Addr, error) {
+func lookup(h Rtnetlink, s *spec) (netlink.Link, *netlink.Addr, error) {
 	link, err := h.LinkByName(s.nic)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: interface %s: %v", errNoInterface, s.nic, err)
@@ -122,7 +122,7 @@ func lookup(h *netlink.Handle, s *spec) (netlink.Link, *netlink.Addr, error) {
 // filling in s.nic. It needs no route, so that monitor and stop work when
 // the link is down and its connected routes are gone, and costs one address
 // dump. The address is nil when it is not configured.
-func locate(h *netlink.Handle, s *spec) (netlink.Link, *netlink.Addr, error) {
+func locate(h Rtnetlink, s *spec) (netlink.Link, *netlink.Addr, error) {
 	if s.nic != "" {
 		return lookup(h, s)
 	}

@@ -23,7 +23,8 @@ import (
 	"github.com/baton-ha/baton/ocf"
 )
 
-// Config holds the agent's dependencies on the host, for tests.
+// Config holds the agent's dependencies on the host. Its zero value means a
+// real node; tests pass fakes.
 type Config struct {
 	// ProcRoot is where proc is mounted; the TCP tables are read from
 	// ProcRoot/thread-self/net, which shows the namespace the agent works
@@ -33,15 +34,24 @@ type Config struct {
 	// hidden subcommand BackgroundCommand). Default: this executable, by
 	// its path, so that ps shows "baton" rather than "exe".
 	Exe string
+	// Rtnetlink opens the routing netlink interface in the current
+	// network namespace. Default: a netlink handle.
+	Rtnetlink func() (Rtnetlink, error)
+	// Geteuid reports the effective user; start and stop need root.
+	// Default os.Geteuid.
+	Geteuid func() int
 }
 
-// New returns the agent with production dependencies.
-func New() *ocf.Agent { return NewWith(Config{}) }
-
-// NewWith returns the agent with the given dependencies.
-func NewWith(cfg Config) *ocf.Agent {
+// New returns the agent.
+func New(cfg Config) *ocf.Agent {
 	if cfg.ProcRoot == "" {
 		cfg.ProcRoot = "/proc"
+	}
+	if cfg.Rtnetlink == nil {
+		cfg.Rtnetlink = openRtnetlink
+	}
+	if cfg.Geteuid == nil {
+		cfg.Geteuid = os.Geteuid
 	}
 	return &ocf.Agent{
 		Name:      "IPaddr",
@@ -56,8 +66,9 @@ ARP requests, replies or both (arp_mode) for IPv4, unsolicited neighbour
 advertisements with the override flag for IPv6, arp_count of them
 arp_interval milliseconds apart.
 
-With tickle_dir on shared storage, each monitor records the TCP connections
-clients hold to the address, and the next owner's start sends every recorded
+With tickle_dir on shared storage, a background process started by start
+keeps a record of the TCP connections clients hold to the address, written
+and synced twice a second when they change, and the next owner's start sends every recorded
 client tickle ACKs. The client then resets the connection to the old owner
 and reconnects at once instead of waiting out TCP retransmission backoff,
 which is what keeps NFS clients from stalling after a failover.
@@ -84,7 +95,7 @@ type agent struct {
 // call is the state every action works with.
 type call struct {
 	s       *spec
-	h       *netlink.Handle
+	h       Rtnetlink
 	restore func()
 }
 
@@ -106,7 +117,7 @@ func (a *agent) begin(r *ocf.Request) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	h, err := a.cfg.Rtnetlink()
 	if err != nil {
 		restore()
 		return nil, fmt.Errorf("open rtnetlink: %w", err)
@@ -152,7 +163,7 @@ func hostError(err error) error {
 }
 
 func (a *agent) Start(ctx context.Context, r *ocf.Request) error {
-	if os.Geteuid() != 0 {
+	if a.cfg.Geteuid() != 0 {
 		return ocf.Errorf(ocf.ErrPerm, "start must run as root")
 	}
 	c, err := a.begin(r)
@@ -208,37 +219,46 @@ func (a *agent) Start(ctx context.Context, r *ocf.Request) error {
 			return err
 		}
 	}
-	if isLoopback(link) {
-		return nil // nobody to tell
-	}
 	p := plan{Nic: s.nic, Addr: s.addr, Mode: s.mode, Count: s.count, Interval: s.interval,
-		Netns: s.netns, PidFile: pidFile(r.Env, s)}
+		Netns: s.netns, PidFile: pidFile(r.Env, s), TickleDir: s.tickleDir}
 	if s.tickleDir != "" {
 		p.Tickles, err = tickle.Load(s.tickleDir, s.addr)
 		if err != nil {
 			r.Log.Warn(fmt.Sprintf("no tickle ACKs: %v", err))
 		}
 	}
-	if s.background {
-		exe := a.cfg.Exe
-		if exe == "" {
-			if exe, err = os.Executable(); err != nil {
-				exe = "/proc/self/exe"
-			}
+	if isLoopback(link) {
+		p.Count, p.Tickles = 0, nil // nobody to tell
+	}
+	if !s.background && p.sends() {
+		sess, err := p.open()
+		if err == nil {
+			err = sess.run(ctx, r.Log)
 		}
-		if err := spawn(exe, r.Env, p); err != nil {
+		if err != nil {
 			return ocf.Errorf(ocf.ErrGeneric, "%s is up on %s but cannot be announced: %v", s.addr, s.nic, err)
 		}
-		return nil
+		p.Count, p.Tickles = 0, nil // sent
 	}
-	sess, err := p.open()
-	if err == nil {
-		err = sess.run(ctx, r.Log)
-	}
-	if err != nil {
-		return ocf.Errorf(ocf.ErrGeneric, "%s is up on %s but cannot be announced: %v", s.addr, s.nic, err)
+	if p.sends() || p.TickleDir != "" {
+		if err := a.spawn(r, p); err != nil {
+			return ocf.Errorf(ocf.ErrGeneric, "%s is up on %s but its background process cannot start: %v", s.addr, s.nic, err)
+		}
 	}
 	return nil
+}
+
+// spawn starts the background process for p: announcements, tickle ACKs,
+// the watcher of the tickle record.
+func (a *agent) spawn(r *ocf.Request, p plan) error {
+	exe := a.cfg.Exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			exe = "/proc/self/exe"
+		}
+	}
+	return spawn(exe, r.Env, p)
 }
 
 func isLoopback(l netlink.Link) bool {
@@ -246,7 +266,7 @@ func isLoopback(l netlink.Link) bool {
 }
 
 func (a *agent) Stop(_ context.Context, r *ocf.Request) error {
-	if os.Geteuid() != 0 {
+	if a.cfg.Geteuid() != 0 {
 		return ocf.Errorf(ocf.ErrPerm, "stop must run as root")
 	}
 	c, err := a.begin(r)
@@ -321,6 +341,17 @@ func (a *agent) Monitor(ctx context.Context, r *ocf.Request) error {
 	}
 	if s.tickleDir != "" {
 		a.record(r, s)
+		if !r.IsProbe() && !backgroundAlive(pidFile(r.Env, s), s.addr.String()) {
+			// The watcher is gone (killed, crashed, or the address was
+			// started by an older version): the record would age until
+			// the next monitor. Start it again.
+			p := plan{Addr: s.addr, Netns: s.netns, PidFile: pidFile(r.Env, s), TickleDir: s.tickleDir}
+			if err := a.spawn(r, p); err != nil {
+				r.Log.Warn(fmt.Sprintf("cannot restart the tickle record watcher: %v", err))
+			} else {
+				r.Log.Info("restarted the watcher of the tickle record of " + s.addr.String())
+			}
+		}
 	}
 	return nil
 }
@@ -341,7 +372,7 @@ func (a *agent) record(r *ocf.Request, s *spec) {
 // waitDAD waits until the kernel's duplicate address detection for an IPv6
 // address has finished (up to 10 s, as IPaddr2): announcing a tentative
 // address would be refused, and a duplicate must not be taken over.
-func waitDAD(ctx context.Context, r *ocf.Request, h *netlink.Handle, link netlink.Link, s *spec) error {
+func waitDAD(ctx context.Context, r *ocf.Request, h Rtnetlink, link netlink.Link, s *spec) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, cur, err := lookup(h, s)
@@ -362,7 +393,7 @@ func waitDAD(ctx context.Context, r *ocf.Request, h *netlink.Handle, link netlin
 			r.Log.Warn(fmt.Sprintf("%s is still tentative after 10 s of duplicate address detection; announcing anyway", s.addr))
 			return nil
 		}
-		if !sleep(ctx, 50*time.Millisecond) {
+		if !ocf.Sleep(ctx, 50*time.Millisecond) {
 			return ocf.Errorf(ocf.ErrGeneric, "timed out waiting for duplicate address detection of %s", s.addr)
 		}
 	}

@@ -76,7 +76,7 @@ advertisement (IPv6) rounds. Baton honours it for every kind of announcement.`},
 			Shortdesc: "Announcements sent on each monitor",
 			Longdesc: `Number of announcement rounds sent by every monitor that finds the address
 up, to repair neighbours' caches after a split brain. 0 sends none.`},
-		{Name: "arp_bg", Check: checkOptionalBool,
+		{Name: "arp_bg",
 			Shortdesc: "Announce in the background",
 			Longdesc: `When true, start returns as soon as the address is up and the announcements
 (and tickle ACKs) continue in a background process, which stop kills. The
@@ -128,8 +128,10 @@ unsolicited neighbour advertisements with the override flag.`},
 		{Name: "tickle_dir",
 			Shortdesc: "Directory of the tickle ACK records",
 			Longdesc: `A directory on storage shared by the nodes (for example on the replicated
-file system). Each monitor records there the TCP connections clients hold to
-the address; start on the next owner sends each such client three tickle
+file system). While the address is up, a background process started by start
+keeps a record there of the TCP connections clients hold to the address
+(checked twice a second, written and synced when they change; each monitor
+and stop write it too); start on the next owner sends each such client three tickle
 ACKs one second apart, which makes the client reset the connection and
 reconnect at once instead of waiting out TCP retransmission backoff. Empty
 disables tickles.`},
@@ -142,6 +144,9 @@ func checkIP(v string) error {
 }
 
 func checkNic(v string) error {
+	if v == "" {
+		return nil // as IPaddr2: no interface given, find it from the routes
+	}
 	base, label, _ := strings.Cut(v, ":")
 	if base == "" || len(base) > 15 || strings.ContainsAny(base, "/ \t") {
 		return errors.New("not an interface name")
@@ -184,14 +189,6 @@ func checkBroadcast(v string) error {
 		return errors.New(`must be an IPv4 address, "+" or "-"`)
 	}
 	return nil
-}
-
-func checkOptionalBool(v string) error {
-	if strings.TrimSpace(v) == "" {
-		return nil
-	}
-	_, err := ocf.ParseBool(v)
-	return err
 }
 
 func checkArpSender(v string) error {

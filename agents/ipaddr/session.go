@@ -11,6 +11,7 @@ import (
 
 	"github.com/baton-ha/baton/agents/ipaddr/announce"
 	"github.com/baton-ha/baton/agents/ipaddr/tickle"
+	"github.com/baton-ha/baton/ocf"
 )
 
 // Tickle ACK schedule, as CTDB does it: three rounds a second apart, so that
@@ -31,7 +32,14 @@ type plan struct {
 	Tickles  []tickle.Conn `json:"tickles,omitempty"`
 	Netns    string        `json:"netns,omitempty"`
 	PidFile  string        `json:"pidfile,omitempty"`
+	// TickleDir, when set, keeps the background process running after the
+	// announcements: it watches the address's TCP connections and keeps
+	// the record there current until stop (tickle.Watch).
+	TickleDir string `json:"tickle_dir,omitempty"`
 }
+
+// sends reports whether the plan has packets to send.
+func (p plan) sends() bool { return p.Count > 0 || len(p.Tickles) > 0 }
 
 // session holds the open sockets of a plan.
 type session struct {
@@ -105,7 +113,7 @@ func (s *session) run(ctx context.Context, log *slog.Logger) error {
 		} else if err != nil {
 			log.Warn(fmt.Sprintf("announcement %d of %d for %s failed: %v", i+1, s.p.Count, s.p.Addr, err))
 		}
-		if i == s.p.Count-1 || !sleep(ctx, s.p.Interval) {
+		if i == s.p.Count-1 || !ocf.Sleep(ctx, s.p.Interval) {
 			break
 		}
 	}
@@ -126,20 +134,8 @@ func (s *session) tickle(ctx context.Context, log *slog.Logger) {
 		if round == 0 {
 			log.Info(fmt.Sprintf("sent tickle ACKs to %d recorded client connection(s) of %s", sent, s.p.Addr))
 		}
-		if round == tickleRounds-1 || !sleep(ctx, tickleInterval) {
+		if round == tickleRounds-1 || !ocf.Sleep(ctx, tickleInterval) {
 			return
 		}
-	}
-}
-
-// sleep waits d or until ctx ends, and reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

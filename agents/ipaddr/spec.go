@@ -167,7 +167,7 @@ func newSpec(r *ocf.Request) (*spec, error) {
 	s.interval = time.Duration(p.Int("arp_interval")) * time.Millisecond
 	s.background = addr.Is4() // IPaddr2's defaults
 	if v := strings.TrimSpace(p.String("arp_bg")); v != "" {
-		s.background, _ = ocf.ParseBool(v)
+		s.background = ocf.IsTrue(v)
 	}
 	s.tickleDir = p.String("tickle_dir")
 	s.nodad = p.Bool("nodad")

@@ -29,8 +29,13 @@ const (
 	roleUnpromoted = "Unpromoted"
 )
 
+// Config holds the agent's dependencies. Stateful has none beyond its
+// parameters (its state file) and the attribute interface the request
+// carries; the type keeps its constructor shaped like every agent's.
+type Config struct{}
+
 // New returns the agent.
-func New() *ocf.Agent {
+func New(Config) *ocf.Agent {
 	return &ocf.Agent{
 		Name:      "Stateful",
 		Version:   "1.0",

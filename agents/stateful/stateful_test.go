@@ -17,7 +17,7 @@ func TestRolesAndScores(t *testing.T) {
 	env := []string{"OCF_RESOURCE_INSTANCE=s:0", "OCF_RESKEY_state=" + state}
 	run := func(action string, extra ...string) ocf.ExitCode {
 		var out, errb bytes.Buffer
-		return ocf.Run(New(), ocf.RunOptions{Args: []string{action}, Environ: append(env, extra...), Stdout: &out, Stderr: &errb, Attrs: attrs})
+		return ocf.Run(New(Config{}), ocf.RunOptions{Args: []string{action}, Environ: append(env, extra...), Stdout: &out, Stderr: &errb, Attrs: attrs})
 	}
 	score := func() (int, bool) {
 		n, ok, _ := attrs.Promotion(context.Background())
@@ -64,7 +64,7 @@ func TestForcedResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	code := ocf.Run(New(), ocf.RunOptions{Args: []string{"monitor"}, Environ: []string{"OCF_RESKEY_state=" + state},
+	code := ocf.Run(New(Config{}), ocf.RunOptions{Args: []string{"monitor"}, Environ: []string{"OCF_RESKEY_state=" + state},
 		Stdout: &out, Stderr: &errb, Attrs: ocf.NewMemoryAttributes("s")})
 	if code != ocf.FailedPromoted || !strings.Contains(errb.String(), "ocf-exit-reason:forced result 9") {
 		t.Errorf("exit %v, stderr %q", code, errb.String())

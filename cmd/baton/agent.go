@@ -6,7 +6,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/baton-ha/baton/agents"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -16,7 +15,7 @@ func agentCommand() *cli.Command {
 		if name == "" {
 			return nil, cli.Exit("name an agent; `baton agent list` shows them", 2)
 		}
-		a := agents.Lookup(name)
+		a := agentConfig.Lookup(name)
 		if a == nil {
 			return nil, cli.Exit(fmt.Sprintf("no agent named %q; `baton agent list` shows them", name), 2)
 		}
@@ -30,7 +29,7 @@ func agentCommand() *cli.Command {
 				Name:  "list",
 				Usage: "list the agents (OCF provider baton)",
 				Action: func(c *cli.Context) error {
-					for _, a := range agents.All() {
+					for _, a := range agentConfig.All() {
 						fmt.Fprintf(c.App.Writer, "%-12s %s\n", a.Name, a.Shortdesc)
 					}
 					return nil

@@ -14,50 +14,10 @@ import (
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/controller"
-	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/executor"
-	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/verify"
-	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
-
-// admin calls the local daemon's admin socket.
-func admin(c *cli.Context, method string, body, out any) error {
-	cfg, err := config.Load(c.String("config"))
-	if err != nil {
-		return cli.Exit(err.Error(), 2)
-	}
-	key, err := membership.LoadKey(cfg.AuthKey)
-	if err != nil {
-		return cli.Exit(err.Error(), 2)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cl := &wire.Client{Key: key, From: "cli"}
-	if err := cl.CallUnix(ctx, cfg.AdminSocket(), method, body, out); err != nil {
-		return cli.Exit(fmt.Sprintf("%s: %v (is `baton daemon` running on this node?)", method, err), 1)
-	}
-	return nil
-}
-
-// readStatus asks the admin socket when this user can read the cluster
-// key, and otherwise the read-only status socket (status_group).
-func readStatus(c *cli.Context, st *controller.State) error {
-	cfg, err := config.Load(c.String("config"))
-	if err != nil {
-		return cli.Exit(err.Error(), 2)
-	}
-	if _, kerr := membership.LoadKey(cfg.AuthKey); kerr == nil || cfg.StatusGroup == "" {
-		return admin(c, "status", nil, st)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := daemon.ReadStatus(ctx, cfg.StatusSocket, st); err != nil {
-		return cli.Exit(fmt.Sprintf("status: %v (is `baton daemon` running on this node?)", err), 1)
-	}
-	return nil
-}
 
 // loadClusterCIB reads the CIB from --cib FILE, or from the running daemon.
 func loadClusterCIB(c *cli.Context) (*cibdoc.Doc, error) {

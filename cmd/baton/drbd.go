@@ -31,7 +31,7 @@ func drbdCommand() *cli.Command {
 		if p := c.String("cib-file"); p != "" {
 			return &fence.File{Path: p}, nil
 		}
-		if s := fence.FromEnv(map[string]string{fence.ConfigVar: os.Getenv(fence.ConfigVar)}, "/usr/sbin"); s != nil {
+		if s := fence.FromEnv(map[string]string{fence.ConfigVar: os.Getenv(fence.ConfigVar)}, "/usr/sbin", batonAdmin); s != nil {
 			return s, nil
 		}
 		return nil, errors.New("no CIB: cibadmin is not installed and neither --cib-file nor " + fence.CIBFileVar + " is set")

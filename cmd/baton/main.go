@@ -17,11 +17,15 @@ import (
 // version is set at build time (-ldflags "-X main.version=...").
 var version = "dev"
 
+// agentConfig gives the agents what only the binary knows: the way into
+// Baton's daemon.
+var agentConfig = agents.Config{BatonAdmin: batonAdmin}
+
 func main() {
 	// The agent path comes first and skips the CLI entirely: agents run once
 	// per monitor, so their start-up cost is paid thousands of times a day.
 	if name := filepath.Base(os.Args[0]); name != "baton" {
-		if a := agents.Lookup(name); a != nil {
+		if a := agentConfig.Lookup(name); a != nil {
 			os.Exit(int(runAgent(a, os.Args[1:])))
 		}
 	}
@@ -54,6 +58,7 @@ func commands() []*cli.Command {
 		ipaddrAnnounceCommand(),
 		simulateCommand(), verifyCommand(),
 		keygenCommand(), manCommand(),
+		importCommand(), demoCommand(),
 	}
 }
 

@@ -265,8 +265,11 @@ type NodeState struct {
 	Expected     string
 	Shutdown     string
 	Attrs        map[string]string // transient attributes
-	Resources    []*LrmResource
-	Line         int
+	// Utilization: transient utilization attributes (configured node
+	// utilization wins over them).
+	Utilization []NVSet
+	Resources   []*LrmResource
+	Line        int
 }
 
 // LrmResource is the operation history of one resource on one node.
@@ -293,6 +296,16 @@ type LrmOp struct {
 	TransitionKey string
 	LastRCChange  int64
 	Digest        string
+	// RestartDigest and ForceRestart: the digest of the parameters that
+	// need a restart to change, and their names (space separated); an
+	// agent that records them supports reload.
+	RestartDigest string
+	ForceRestart  string
+	// SecureDigest: the digest without the private parameters listed in
+	// SecureParams (what a sanitized CIB can still be compared with).
+	SecureDigest  string
+	SecureParams  string
+	FeatureSet    string
 	MigrateSource string
 	MigrateTarget string
 	// OperationKey is RSC_TASK_INTERVAL; ExitReason the agent's

@@ -627,6 +627,9 @@ func (p *parser) nodeState(el *etree.Element) *NodeState {
 				n.Attrs[nv.SelectAttrValue("name", "")] = nv.SelectAttrValue("value", "")
 			}
 		}
+		for _, u := range ta.SelectElements("utilization") {
+			n.Utilization = append(n.Utilization, p.nvset(u))
+		}
 	}
 	if lrm := el.SelectElement("lrm"); lrm != nil {
 		if lr := lrm.SelectElement("lrm_resources"); lr != nil {
@@ -666,6 +669,9 @@ func (p *parser) lrmOp(el *etree.Element) *LrmOp {
 	o := &LrmOp{ID: el.SelectAttrValue("id", ""), Operation: el.SelectAttrValue("operation", ""),
 		RC: atoi("rc-code", 0), OpStatus: atoi("op-status", 0), CallID: atoi("call-id", 0),
 		TransitionKey: el.SelectAttrValue("transition-key", ""), Digest: el.SelectAttrValue("op-digest", ""),
+		RestartDigest: el.SelectAttrValue("op-restart-digest", ""), ForceRestart: el.SelectAttrValue("op-force-restart", ""),
+		SecureDigest: el.SelectAttrValue("op-secure-digest", ""), SecureParams: el.SelectAttrValue("op-secure-params", ""),
+		FeatureSet:    el.SelectAttrValue("crm_feature_set", ""),
 		MigrateSource: el.SelectAttrValue("migrate_source", ""), MigrateTarget: el.SelectAttrValue("migrate_target", ""),
 		OperationKey: el.SelectAttrValue("operation_key", ""), ExitReason: el.SelectAttrValue("exit-reason", ""),
 		ExecTime: el.SelectAttrValue("exec-time", ""), QueueTime: el.SelectAttrValue("queue-time", "")}

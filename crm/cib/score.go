@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/baton-ha/baton/ocf"
 )
 
 // Infinity is Pacemaker's INFINITY score; sums saturate at ±Infinity.
@@ -60,15 +62,12 @@ func ScoreString(v int) string {
 	return strconv.Itoa(v)
 }
 
-// ParseBool reads Pacemaker's boolean spellings.
-func ParseBool(s string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "on", "yes", "y", "1":
-		return true, true
-	case "false", "off", "no", "n", "0":
-		return false, true
-	}
-	return false, false
+// ParseBool reads a CIB boolean with Pacemaker's contract (ocf.ParseBool,
+// crm_str_to_boolean), reporting false for a value that is neither.
+// Agents' instance parameters have a contract of their own (ocf.IsTrue).
+func ParseBool(s string) (v, ok bool) {
+	v, err := ocf.ParseBool(s)
+	return v, err == nil
 }
 
 // NormalizeRole maps old and new role names onto the current ones:

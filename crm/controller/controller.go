@@ -82,6 +82,9 @@ type Controller struct {
 	kick       chan struct{}
 	transition int
 	retry      retry
+	// stopParams are the parameters each resource here was started with,
+	// for stopping it after it left the configuration.
+	stopParams map[string]map[string]string
 }
 
 // New returns a controller starting from doc (the CIB read at start).
@@ -101,11 +104,19 @@ func New(cfg Config, doc *cibdoc.Doc) *Controller {
 		kick:     make(chan struct{}, 1),
 	}
 	c.local.SetMember(strconv.Itoa(cfg.NodeID), cfg.Node, true)
-	c.doc.EnsureNode(strconv.Itoa(cfg.NodeID), cfg.Node)
-	for _, p := range cfg.Peers {
-		c.doc.EnsureNode(strconv.Itoa(p.ID), p.Name)
-	}
+	cfg.ensureNodes(c.doc)
 	return c
+}
+
+// ensureNodes lists every configured node in the CIB's nodes section, as
+// Pacemaker's controller adds a node when it joins: a CIB written offline
+// (pcs -f, crmsh with CIB_file) has an empty one, and the scheduler places
+// resources only on listed nodes.
+func (cfg Config) ensureNodes(d *cibdoc.Doc) {
+	d.EnsureNode(strconv.Itoa(cfg.NodeID), cfg.Node)
+	for _, p := range cfg.Peers {
+		d.EnsureNode(strconv.Itoa(p.ID), p.Name)
+	}
 }
 
 // Kick asks for a new transition soon.
@@ -286,7 +297,14 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 		// Monitors for the old role would report the change as a failure.
 		c.monitors.Cancel(op.Resource, "")
 	}
+	if op.Action == ocf.ActionStop && len(op.Params) == 0 {
+		// A resource removed from the configuration (an orphan) is stopped
+		// with the parameters it was started with, as Pacemaker does:
+		// without them its agent cannot tell what to stop.
+		op.Params = c.startParams(op.Resource)
+	}
 	res := c.cfg.Exec.Run(ctx, op)
+	c.rememberParams(op, res)
 	target := req.TargetRC
 	if req.Probe {
 		switch res.RC {
@@ -314,6 +332,31 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 		c.log.Info("operation done", "op", op.Key(), "rc", int(res.RC), "took", res.Took.Round(time.Millisecond))
 	}
 	return ExecReply{RC: int(res.RC), Reason: res.Reason, TimedOut: res.TimedOut}
+}
+
+// rememberParams keeps the parameters of a resource's successful start
+// for its stop, and forgets them once it stopped.
+func (c *Controller) rememberParams(op executor.Operation, res executor.Result) {
+	if res.RC != ocf.Success {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch op.Action {
+	case ocf.ActionStart:
+		if c.stopParams == nil {
+			c.stopParams = map[string]map[string]string{}
+		}
+		c.stopParams[op.Resource] = op.Params
+	case ocf.ActionStop:
+		delete(c.stopParams, op.Resource)
+	}
+}
+
+func (c *Controller) startParams(rsc string) map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopParams[rsc]
 }
 
 func (c *Controller) record(op executor.Operation, res executor.Result, target int, transition string) {
@@ -470,6 +513,7 @@ func (c *Controller) pull(dc string) {
 // resource and node commands): it must be newer than the current one, or it
 // is made so, and it goes to every peer.
 func (c *Controller) ReplaceCIB(d *cibdoc.Doc) {
+	c.cfg.ensureNodes(d)
 	c.mu.Lock()
 	cur := c.doc.Version()
 	if !cur.Less(d.Version()) {

@@ -144,3 +144,22 @@ func TestQuorumWitness(t *testing.T) {
 		t.Errorf("b alone: %v %s", ok, why)
 	}
 }
+
+// TestEnsureNodes: a CIB written offline by pcs or crmsh has no nodes; the
+// controller lists the configured ones, keeping those already there.
+func TestEnsureNodes(t *testing.T) {
+	d, err := cibdoc.Parse([]byte(`<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Node: "node1", NodeID: 1, Peers: []Peer{{Name: "node2", ID: 2}}}
+	cfg.ensureNodes(d)
+	cfg.ensureNodes(d)
+	var got []string
+	for _, n := range d.Section("nodes").SelectElements("node") {
+		got = append(got, n.SelectAttrValue("id", "")+"="+n.SelectAttrValue("uname", ""))
+	}
+	if strings.Join(got, " ") != "1=node1 2=node2" {
+		t.Errorf("nodes %v", got)
+	}
+}

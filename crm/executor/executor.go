@@ -140,8 +140,10 @@ func (e *Executor) Environ(op Operation) []string {
 // Run executes op and waits for it. It never returns an error: failures to
 // run the agent are results too (rc 5 when the agent is missing, rc 1 on a
 // timeout), as execd reports them.
-func (e *Executor) Run(ctx context.Context, op Operation) Result {
-	res := Result{Op: op, Started: time.Now()}
+func (e *Executor) Run(ctx context.Context, op Operation) (res Result) {
+	// res is the named result, so that the deferred assignment lands in
+	// what the caller receives on every return path.
+	res = Result{Op: op, Started: time.Now()}
 	defer func() { res.Took = time.Since(res.Started) }()
 	if op.Class != "" && op.Class != "ocf" {
 		res.RC, res.Reason = ocf.ErrUnimplemented, fmt.Sprintf("resource class %q is not supported by Baton's executor (only ocf)", op.Class)

@@ -119,6 +119,18 @@ func (c *Cluster) initPlans() {
 					p.addStop(n)
 				}
 			}
+			for n, d := range r.defChanges {
+				if r.runningOn(n) && p.addStop(n) && n == next && d.reason != "" {
+					p.setReason("start", d.reason)
+				}
+			}
+			for _, n := range r.RunningOn {
+				if c.reunfenced[n] && c.requiresUnfencing(r) && p.addStop(n) && n == next {
+					// Stopped before the node is unfenced again,
+					// started after.
+					p.setReason("start", "required stonith")
+				}
+			}
 			if r.Orphan && !c.StopOrphans {
 				p.stopOn = nil
 			}
@@ -167,6 +179,17 @@ func required(r *Resource, task string) bool {
 			if p.demote {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// requiredOn reports whether an instance of clone cl must perform task on
+// node n.
+func requiredOn(cl *Resource, task string, n *Node) bool {
+	for _, inst := range cl.Children {
+		if instanceNode(inst, task) == n && required(inst, task) {
+			return true
 		}
 	}
 	return false
@@ -334,6 +357,17 @@ func (c *Cluster) propagate(edges []orderEdge) {
 		for _, top := range tops {
 			top.Walk(func(r *Resource) {
 				for _, co := range r.thisWith {
+					if co.score >= inf && co.depRole == RolePromoted &&
+						hasBlockedStart(co.primary, co.primaryRole) && !runnable(co.primary, roleTask(co.primaryRole)) {
+						// promoted next to a primary that cannot start:
+						// the promotion waits, the instance still starts
+						for _, l := range r.Leaves() {
+							if blockTask(l, "promote") {
+								l.plan.setReason("promote", "colocation with "+co.primary.ID)
+								changed = true
+							}
+						}
+					}
 					if co.score < inf || co.depRole == RolePromoted {
 						continue
 					}
@@ -381,7 +415,11 @@ func (c *Cluster) blockStartsBeforeStuckStops(g *Resource) bool {
 		}
 		for _, later := range g.Children[i+1:] {
 			lp := &later.plan
-			if later.Managed && !later.Blocked && len(lp.stopOn) > 0 && !lp.stopRunnable {
+			// (an unmanaged member that is active would have to restart
+			// after the earlier start, and cannot)
+			stuck := later.Managed && !later.Blocked && len(lp.stopOn) > 0 && !lp.stopRunnable ||
+				!later.Managed && later.Kind == cib.Primitive && later.Current() != nil
+			if stuck {
 				if blockTask(m, "start") {
 					m.plan.setReason("start", "unrunnable "+later.ID+" stop")
 					changed = true
@@ -478,6 +516,13 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 		// (a migrating first never stopped: what follows it need not
 		// restart)
 		for _, l := range then.Leaves() {
+			if first.Kind == cib.Clone && then.clone() == nil {
+				// A clone's action counts for a resource's action on a
+				// node only through the instances on that node.
+				if n := instanceNode(l, e.thenTask); n != nil && !requiredOn(first, e.firstTask, n) {
+					continue
+				}
+			}
 			if requireTask(l, e.thenTask) {
 				l.plan.setReason(e.thenTask, "required "+actionName(first, e.firstTask))
 				changed = true

@@ -111,7 +111,7 @@ func merge(base, dep []int, score int, positiveOnly, noBans bool) []int {
 	out := make([]int, len(base))
 	for i := range base {
 		d := dep[i]
-		if positiveOnly && d < 0 {
+		if positiveOnly && d < 0 && score > 0 {
 			d = 0
 		}
 		var add int
@@ -123,7 +123,7 @@ func merge(base, dep []int, score int, positiveOnly, noBans bool) []int {
 					add = -inf
 				}
 			} else {
-				add = -d * score / inf
+				add = scaled(d, score)
 			}
 		case d >= inf:
 			add = score
@@ -135,6 +135,10 @@ func merge(base, dep []int, score int, positiveOnly, noBans bool) []int {
 			continue
 		}
 		out[i] = cib.AddScores(base[i], add)
+		if positiveOnly && out[i] < 0 && out[i] < base[i] {
+			// only wishes: a score is not pushed below zero
+			out[i] = min(base[i], 0)
+		}
 	}
 	if available(base) && !available(out) {
 		return base
@@ -148,10 +152,17 @@ func (c *Cluster) preferenceWeights(r *Resource, depth int, seen map[*Resource]b
 	var w []int
 	switch r.Kind {
 	case cib.Group:
-		// As a dependent, a group counts once, through its first member.
-		w = c.ownWeights(r.Children[0])
-		if depth == 0 {
-			w = c.groupChain(r, nil)
+		// As a dependent, a group counts through its first member, which
+		// carries the bans of the later members (what they cannot have).
+		w = c.groupChain(r, nil)
+		if depth > 0 {
+			first := c.ownWeights(r.Children[0])
+			for i := range first {
+				if w[i] <= -inf {
+					first[i] = -inf
+				}
+			}
+			w = first
 		}
 	case cib.Clone:
 		w = c.baseWeights(r)
@@ -191,11 +202,25 @@ func (c *Cluster) groupChain(g *Resource, base []int) []int {
 		}
 		c.applyThisWith(m, mw)
 		if acc != nil {
-			mw = mergeScaled(mw, acc, inf)
+			merged := mergeScaled(mw, acc, inf)
+			// Like any merge, it is dropped when it would leave the
+			// group no node, counting the group's own colocations: the
+			// earlier members stay, the later ones stop.
+			if base == nil && available(c.withGroupColocations(g, mw)) && !available(c.withGroupColocations(g, merged)) {
+				merged = mw
+			}
+			mw = merged
 		}
 		acc = mw
 	}
 	return acc
+}
+
+// withGroupColocations returns w with g's own colocations applied.
+func (c *Cluster) withGroupColocations(g *Resource, w []int) []int {
+	out := append([]int(nil), w...)
+	c.applyThisWith(g, out)
+	return out
 }
 
 // primaryNodes returns the nodes where the primary of a colocation will be
@@ -396,6 +421,7 @@ func (c *Cluster) assign(r *Resource) {
 		if co.primary != co.primary.top() {
 			c.assign(co.primary)
 		}
+		c.applyPlacedPrimary(r, co)
 	}
 	// A member of a group (or instance) is assigned with its parent.
 	if r.Parent != nil {
@@ -414,6 +440,45 @@ func (c *Cluster) assign(r *Resource) {
 	}
 	r.assigning = false
 	r.Walk(func(x *Resource) { x.assignedDone = true })
+}
+
+// applyPlacedPrimary applies a mandatory colocation to r as soon as its
+// primitive primary is placed, before r's other primaries are: they then
+// see, through r's wishes, where r can still go (as Pacemaker applies each
+// colocation right after assigning its primary).
+func (c *Cluster) applyPlacedPrimary(r *Resource, co *colocation) {
+	if r.Kind != cib.Primitive || co.score < inf || co.primary.Kind != cib.Primitive ||
+		co.primaryRole != "" && co.primaryRole != RoleStarted || co.depRole != "" && co.depRole != RoleStarted ||
+		co.cfg.NodeAttr != "" && co.cfg.NodeAttr != "#uname" || co.primary.Assigned == nil {
+		return
+	}
+	r.ensureLoc(len(c.Nodes))
+	for _, n := range c.Nodes {
+		if n != co.primary.Assigned {
+			r.loc[n.Index] = -inf
+		}
+	}
+}
+
+// activeDisallowed reports whether a primitive of inst is active on a node
+// its location scores (bans included) no longer allow.
+func activeDisallowed(inst *Resource) bool {
+	for _, l := range inst.Leaves() {
+		n := l.Current()
+		if n == nil {
+			continue
+		}
+		score := 0
+		for x := l; x != nil; x = x.Parent {
+			if x.loc != nil {
+				score = cib.AddScores(score, x.loc[n.Index])
+			}
+		}
+		if score < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Cluster) keepUnmanaged(r *Resource) bool {
@@ -597,6 +662,10 @@ func (c *Cluster) assignClone(cl *Resource) {
 		return f
 	}
 	sort.SliceStable(insts, func(i, j int) bool {
+		// instances active where they may no longer run come last
+		if di, dj := activeDisallowed(insts[i]), activeDisallowed(insts[j]); di != dj {
+			return dj
+		}
 		ai, aj := active(insts[i]) != nil, active(insts[j]) != nil
 		if ai != aj {
 			return ai

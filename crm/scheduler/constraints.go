@@ -226,6 +226,13 @@ func (c *Cluster) buildColocations() {
 			continue
 		}
 		co := &colocation{cfg: cl, dependent: d, primary: p, score: cl.Score, depRole: cl.RscRole, primaryRole: cl.WithRscRole, nodes: c.Nodes}
+		if !promotable(p) && (co.primaryRole == RolePromoted || co.primaryRole == RoleUnpromoted) {
+			// A resource that cannot be promoted never takes the role
+			// the colocation is limited to: it never applies (Pacemaker
+			// compares the role with the primary's next role).
+			c.warnf("rsc_colocation %s: %s cannot be promoted, so never is %s: ignored", cl.ID, p.ID, co.primaryRole)
+			continue
+		}
 		d.thisWith = append(d.thisWith, co)
 		p.withThis = append(p.withThis, co)
 	}
@@ -267,4 +274,10 @@ func (c *Cluster) failureIgnored(id, op string) bool {
 		}
 	}
 	return false
+}
+
+// promotable reports whether r is, or is inside, a promotable clone.
+func promotable(r *Resource) bool {
+	cl := r.clone()
+	return cl != nil && cl.Promotable
 }

@@ -190,6 +190,12 @@ func (c *Cluster) scheduleFencing() {
 		case n.Unclean && c.CanFence(n):
 			n.fenced = true
 			c.Fences = append(c.Fences, Fence{Node: n.Name, Action: c.fenceAction(), Reason: n.FenceReason})
+		case c.deviceChanged[n] != "" && n.Online && !n.Unclean && !n.Shutdown && c.CanFence(n):
+			if c.reunfenced == nil {
+				c.reunfenced = map[*Node]bool{}
+			}
+			c.reunfenced[n] = true
+			c.Fences = append(c.Fences, Fence{Node: n.Name, Action: "on", Reason: c.deviceChanged[n]})
 		case unfencer != nil && n.Online && !n.Unclean && !n.Pending && n.Attrs["#node-unfenced"] == "" && c.CanFence(n):
 			// A device that provides unfencing must have every node
 			// unfenced (its access restored) before it probes or runs
@@ -211,4 +217,17 @@ func (c *Cluster) unfencingDevice() *Resource {
 		})
 	}
 	return dev
+}
+
+// requiresUnfencing reports whether r may run on a node only once it is
+// unfenced: the default for everything but fence devices when a device
+// provides unfencing.
+func (c *Cluster) requiresUnfencing(r *Resource) bool {
+	switch r.Meta["requires"] {
+	case "unfencing":
+		return true
+	case "":
+		return r.Cfg != nil && r.Cfg.Class != "stonith" && c.unfencingDevice() != nil
+	}
+	return false
 }

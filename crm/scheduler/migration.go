@@ -23,6 +23,10 @@ func (c *Cluster) canMigrate(r *Resource) bool {
 	if len(r.RunningOn) != 1 || cur == nil || next == nil || cur == next || cur.Unclean || next.Unclean || !cur.Online {
 		return false
 	}
+	if r.partialTarget != nil && next != r.partialTarget {
+		// A partial migration goes on only to the same target.
+		return false
+	}
 	return r.NextRole == RoleStarted && r.Role == RoleStarted
 }
 

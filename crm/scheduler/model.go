@@ -75,6 +75,8 @@ type Resource struct {
 	Blocked   bool // a failed stop or on-fail=block: nothing may be done
 	// multiplyActive: active on more nodes than it may be (multiple-active).
 	multiplyActive bool
+	// failedOnlyActive: it counts as failed only for being multiply active.
+	failedOnlyActive bool
 	// demoteOnly: a failure with on-fail=demote: it is demoted, not
 	// recovered.
 	demoteOnly bool
@@ -91,6 +93,13 @@ type Resource struct {
 	stopFailed bool
 	// activeOn remembers nodes whose history this instance already owns.
 	historyOn map[*Node]bool
+	// historyID: the other name its history was recorded under, if any
+	// (an anonymous instance's old number).
+	historyID string
+	// histories are its lrm_resource entries, node by node.
+	histories []nodeHistory
+	// defChanges: nodes where a changed definition restarts it (digest.go).
+	defChanges map[*Node]definitionChange
 
 	// Placement.
 	loc          []int // location score per node index (rules, constraints, bans)

@@ -19,6 +19,10 @@ func promotionAttr(leaf *Resource, n *Node) (int, bool) {
 	names := []string{"master-" + leaf.Cfg.ID, "master-" + leaf.ID, "promotion-" + leaf.Cfg.ID}
 	if cl := leaf.clone(); cl != nil && cl.Unique {
 		names = []string{"master-" + leaf.ID, "master-" + leaf.Cfg.ID}
+	} else if leaf.historyID != "" {
+		// The instance's history was recorded under another name (an old
+		// instance number): its score is kept under that name.
+		names = append([]string{"master-" + leaf.historyID}, names...)
 	}
 	for _, name := range names {
 		if v, ok := n.Attrs[name]; ok {
@@ -120,6 +124,8 @@ func (c *Cluster) setRoles(cl *Resource) {
 			case co.score >= inf:
 				if !nodes[n] {
 					score = -inf
+				} else {
+					score = cib.AddScores(score, co.score)
 				}
 			case co.score <= -inf:
 				if nodes[n] {
@@ -168,7 +174,8 @@ func (c *Cluster) setRoles(cl *Resource) {
 			score = -inf
 		}
 		for _, l := range leaves {
-			if l.TargetRole == RoleUnpromoted || l.TargetRole == RoleStopped {
+			// A cloned group is promoted whole: not if a member cannot run.
+			if l.TargetRole == RoleUnpromoted || l.TargetRole == RoleStopped || l.Assigned == nil {
 				score = -inf
 			}
 		}
@@ -196,6 +203,17 @@ func (c *Cluster) setRoles(cl *Resource) {
 	})
 	promoted := 0
 	perNode := map[*Node]int{}
+	// An instance promoted where nothing can demote it (a node that is
+	// unclean and cannot be fenced) keeps its place.
+	for _, inst := range cl.Children {
+		for _, l := range promotedLeaves(inst) {
+			if cur := l.Current(); l.Role == RolePromoted && cur != nil && cur.Unclean && !cur.fenced {
+				promoted++
+				perNode[cur]++
+				break
+			}
+		}
+	}
 	for _, cd := range cands {
 		if cd.score < 0 || promoted >= cl.PromotedMax || perNode[cd.node] >= cl.PromotedNodeMax {
 			continue

@@ -125,6 +125,11 @@ func (c *Cluster) expandColocation(cl *cib.Colocation) []*cib.Colocation {
 		if c.isPlainRef(cl.Rsc) && c.isPlainRef(cl.WithRsc) {
 			return []*cib.Colocation{cl}
 		}
+		if !c.isPlainRef(cl.Rsc) && !c.isPlainRef(cl.WithRsc) {
+			// Pacemaker refuses to colocate two templates or tags.
+			c.warnf("rsc_colocation %s: two templates or tags cannot be colocated: ignored", cl.ID)
+			return nil
+		}
 		sets = []setOf{c.tagSet(cl.Rsc, cl.RscRole, ""), c.tagSet(cl.WithRsc, cl.WithRscRole, "")}
 	}
 	var out []*cib.Colocation

@@ -99,7 +99,12 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	stopReason := p.stopReason
 	if r.Assigned == nil {
 		stopReason = "node availability"
-		if c.noQuorumStop(r) && r.Meta["requires"] != "nothing" && r.TargetRole != RoleStopped {
+		onFenced := len(r.RunningOn) > 0
+		for _, n := range r.RunningOn {
+			onFenced = onFenced && n.fenced
+		}
+		// (a stop implied by fencing its node is for node availability)
+		if c.noQuorumStop(r) && r.Meta["requires"] != "nothing" && r.TargetRole != RoleStopped && !onFenced {
 			stopReason = "no quorum"
 		}
 	}
@@ -166,8 +171,11 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 		}
 		suffix := reasonOf(p.startReason, true)
 		if r.Meta["multiple-active"] == "stop_unexpected" {
-			// only then is the stop on the unexpected node said to be
-			// for being multiply active
+			// Only the unexpected copies stop. Pacemaker says so when the
+			// resource failed as well; else it is a plain restart.
+			if r.failedOnlyActive {
+				return []SummaryLine{{Verb: "Restart", Rsc: r.ID, Details: inPlace(next, curRole, nextRole)}}
+			}
 			suffix = "due to being multiply active"
 		}
 		return []SummaryLine{{Verb: "Recover", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: suffix}}

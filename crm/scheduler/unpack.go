@@ -17,6 +17,11 @@ type Cluster struct {
 	Resources []*Resource // top-level, configuration order
 	Orphans   []*Resource
 	Now       time.Time
+	// deviceChanged: nodes to unfence again because a fence device's
+	// definition changed, with the reason (digest.go).
+	deviceChanged map[*Node]string
+	// reunfenced: nodes unfenced again in this transition.
+	reunfenced map[*Node]bool
 
 	Symmetric         bool
 	FencingEnabled    bool
@@ -126,7 +131,11 @@ func (c *Cluster) unpackNodes() {
 				node.Attrs[k] = v
 			}
 		}
-		node.capacity = c.utilizationValues(n.Utilization, node.Attrs)
+		util := n.Utilization
+		if st != nil {
+			util = append(append([]cib.NVSet(nil), util...), st.Utilization...)
+		}
+		node.capacity = c.utilizationValues(util, node.Attrs)
 		node.remaining = map[string]int{}
 		for k, v := range node.capacity {
 			node.remaining[k] = v
@@ -319,6 +328,9 @@ func (c *Cluster) unpackStatus() {
 			if r.Kind == cib.Primitive && len(r.RunningOn) > 1 {
 				r.multiplyActive = c.multiplyActive(r)
 			}
+			if r.Kind == cib.Primitive {
+				c.checkDefinitions(r)
+			}
 			if r.multiplyActive {
 				// Active on several nodes: multiple-active says what to do.
 				switch r.Meta["multiple-active"] {
@@ -326,7 +338,8 @@ func (c *Cluster) unpackStatus() {
 					r.Blocked = true
 				case "stop_only":
 					r.TargetRole = RoleStopped
-				default: // stop_start
+				default: // stop_start, stop_unexpected
+					r.failedOnlyActive = !r.Failed
 					r.Failed = true
 				}
 			}
@@ -384,9 +397,18 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 		}
 		return memberOf(clone.Children[num])
 	}
+	// What an offline or unclean node ran is not trusted to an existing
+	// instance unless fencing will settle it or the clone may run on
+	// every node: it is an orphan instance.
+	if (!node.Online || node.Unclean) && clone.CloneMax < len(c.Nodes) {
+		if m := memberOf(clone.Children[0]); m != nil && !c.requiresFencing(m) && historyActive(lr) {
+			return memberOf(c.newInstance(clone))
+		}
+	}
 	// Anonymous clone: the instance already active on this node (for a
 	// cloned group, any of its members), else the first instance active
 	// nowhere. Inactive history does not claim an instance.
+	duplicate := false
 	for _, inst := range clone.Children {
 		here := false
 		inst.Walk(func(x *Resource) {
@@ -397,11 +419,16 @@ func (c *Cluster) findHistoryResource(lr *cib.LrmResource, node *Node) *Resource
 		if here {
 			if m := memberOf(inst); m != nil && m.runningOn(node) && historyActive(lr) {
 				// The same primitive is already active here: a second
-				// active copy on one node is an orphan instance.
-				return memberOf(c.newInstance(clone))
+				// active copy on one node belongs to another instance
+				// here (another member's orphan copy), or a new one.
+				duplicate = true
+				continue
 			}
 			return memberOf(inst)
 		}
+	}
+	if duplicate {
+		return memberOf(c.newInstance(clone))
 	}
 	for _, inst := range clone.Children {
 		active := false
@@ -424,14 +451,19 @@ type opRecord struct {
 // unpackHistory replays one resource's operation history on one node.
 func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 	r.historyOn[node] = true
+	r.histories = append(r.histories, nodeHistory{node, lr})
+	if lr.ID != r.ID && lr.ID != r.Cfg.ID {
+		r.historyID = lr.ID
+	}
 	// On a node already known to be unclean, failures need no handling:
 	// fencing it recovers everything that ran there.
 	uncleanBefore := node.Unclean
-	ops := append([]*cib.LrmOp(nil), lr.Ops...)
-	sort.SliceStable(ops, func(i, j int) bool { return ops[i].CallID < ops[j].CallID })
+	ops := sortedOps(lr)
 	role := RoleStopped
 	failed := false
 	blocked := false
+	blockedBy := ""  // the operation whose failure blocked it
+	failOnFail := "" // on-fail of the last failure
 	for _, op := range ops {
 		if op.OpStatus == 1 || op.OpStatus == -1 && op.Operation != "start" {
 			continue // cancelled or still pending
@@ -462,15 +494,36 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 				role = RoleStopped
 			case ok && from == nil && target != nil:
 				// Partially migrated: still here; the migration may go
-				// on to the same target.
-				r.partialTarget = target
+				// on to the same target. If the source has moved on
+				// (stopped it since), it may still be active on the
+				// target, unless the target has a newer state too.
+				sourceNewer := false
+				for _, later := range ops {
+					if later.CallID > op.CallID && later.Operation != "monitor" {
+						sourceNewer = true
+					}
+				}
+				if !sourceNewer {
+					r.partialTarget = target
+				} else if target.Online && !c.changedSince(target, lr.ID, op, nil) {
+					c.addActive(r, target)
+					if node.Online {
+						r.partialTarget = target
+					}
+				}
 			default:
 				// migrate_to, or the migrate_from on the target, failed:
 				// it may be active here and on the target (unless the
 				// target stopped it since), and must be recovered.
 				failed = true
-				c.maybeActiveOnTarget(r, target, lr.ID)
+				c.maybeActiveOnTarget(r, target, lr.ID, op, from)
 			}
+			continue
+		}
+		if ok && op.RC == 7 && task != "monitor" {
+			// "Not running", as expected: whatever the task, it is
+			// stopped there.
+			role, failed = RoleStopped, false
 			continue
 		}
 		if ok {
@@ -482,8 +535,18 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			case "promote":
 				role, failed = RolePromoted, false
 			case "demote":
-				role, failed = RoleUnpromoted, false
+				// A demote does not clear an earlier failure (only one
+				// handled by on-fail=demote, which ends with it).
+				role = RoleUnpromoted
+				if failOnFail == "demote" {
+					failed = false
+				}
 			case "monitor":
+				if blockedBy == task+op.Interval.String() && (op.RC == 0 || op.RC == 8) {
+					// The monitor that failed and blocked it succeeds
+					// again: the block is over.
+					blocked, blockedBy = false, ""
+				}
 				switch op.RC {
 				case 0:
 					if role == RoleStopped || role == RolePromoted && op.Interval == 0 {
@@ -505,6 +568,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			continue
 		}
 		onFail := c.onFail(r, task, op.Interval)
+		failOnFail = onFail
 		if onFail == "fence" && task == "stop" && !c.CanFence(node) {
 			// A stop that failed where nobody can fence: the resource
 			// stays blocked where it is.
@@ -573,7 +637,7 @@ func (c *Cluster) unpackHistory(r *Resource, node *Node, lr *cib.LrmResource) {
 			}
 		}
 		if onFail == "block" && task != "stop" {
-			blocked = true
+			blocked, blockedBy = true, task+op.Interval.String()
 		}
 		if onFail == "stop" {
 			r.TargetRole = RoleStopped
@@ -782,23 +846,6 @@ func (c *Cluster) migrateFromOn(n *Node, id string) *cib.LrmOp {
 	return nil
 }
 
-// stoppedOn reports whether resource id's last operation on node n is a
-// successful stop.
-func (c *Cluster) stoppedOn(n *Node, id string) bool {
-	for _, lr := range c.historyOf(n, id) {
-		var last *cib.LrmOp
-		for _, op := range lr.Ops {
-			if last == nil || op.CallID > last.CallID {
-				last = op
-			}
-		}
-		if last != nil && last.Operation == "stop" && !last.Failed() {
-			return true
-		}
-	}
-	return false
-}
-
 func (c *Cluster) historyOf(n *Node, id string) []*cib.LrmResource {
 	st := c.CIB.NodeState(n.ID, "")
 	if st == nil {
@@ -816,15 +863,70 @@ func (c *Cluster) historyOf(n *Node, id string) []*cib.LrmResource {
 	return out
 }
 
+// changedSince reports whether the target of a migration has no history
+// of the resource, or a newer state than the migration: an operation other
+// than a monitor, or a monitor finding it stopped, that happened later
+// (results on different nodes are compared by when they changed).
+func (c *Cluster) changedSince(n *Node, id string, migrateTo, migrateFrom *cib.LrmOp) bool {
+	hs := c.historyOf(n, id)
+	if len(hs) == 0 {
+		return true
+	}
+	for _, lr := range hs {
+		for _, op := range lr.Ops {
+			if op == migrateFrom || !newerOp(op, migrateTo, migrateFrom) {
+				continue
+			}
+			if op.Operation != "monitor" || op.RC == 7 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// newerOp reports whether op, on a migration's target, happened after the
+// migration: after its migrate_from there by call id, else after its
+// migrate_to (on another node) by when their results changed, when both
+// times are known.
+func newerOp(op, migrateTo, migrateFrom *cib.LrmOp) bool {
+	if migrateFrom != nil {
+		return op.CallID > migrateFrom.CallID
+	}
+	return op.LastRCChange > 0 && migrateTo.LastRCChange > 0 && op.LastRCChange > migrateTo.LastRCChange
+}
+
 // maybeActiveOnTarget counts r as active on the target of a failed
 // migration, unless the target has stopped it since.
-func (c *Cluster) maybeActiveOnTarget(r *Resource, target *Node, id string) {
-	if target == nil || !target.Online || c.stoppedOn(target, id) || r.runningOn(target) {
+func (c *Cluster) maybeActiveOnTarget(r *Resource, target *Node, id string, migrateTo, migrateFrom *cib.LrmOp) {
+	if target == nil || !target.Online || r.runningOn(target) || c.changedSince(target, id, migrateTo, migrateFrom) {
 		return
 	}
-	r.RunningOn = append(r.RunningOn, target)
-	r.historyOn[target] = true
+	c.addActive(r, target)
+}
+
+// addActive counts r as started on n besides the nodes it is known on.
+func (c *Cluster) addActive(r *Resource, n *Node) {
+	if r.runningOn(n) {
+		return
+	}
+	r.RunningOn = append(r.RunningOn, n)
+	r.historyOn[n] = true
 	if r.Role == "" || r.Role == RoleStopped {
 		r.Role = RoleStarted
 	}
+}
+
+// sortedOps returns a history's operations oldest first, as Pacemaker
+// orders them: by call id, and an operation and its last_failure record
+// (same call id) by the time their result changed.
+func sortedOps(lr *cib.LrmResource) []*cib.LrmOp {
+	ops := append([]*cib.LrmOp(nil), lr.Ops...)
+	sort.SliceStable(ops, func(i, j int) bool {
+		if ops[i].CallID != ops[j].CallID {
+			return ops[i].CallID < ops[j].CallID
+		}
+		return ops[i].LastRCChange < ops[j].LastRCChange
+	})
+	return ops
 }

@@ -1,70 +1,86 @@
-// Package demo is `make demo`: a local two-node Baton cluster serving NFS
-// through a floating IP, and a failover, narrated. It runs only when
-// BATON_DEMO=1 (make demo sets it); the same scenario with assertions is
-// tests/crm's TestNFSStackFailover, which make test runs.
+// Package demo runs `baton demo` for real, as `make demo` does, and checks
+// its outcome: the walk-through reports the failover's stall and intact
+// data, the cluster left by --keep answers `baton status`, and `baton demo
+// --down` leaves nothing behind.
 package demo
 
 import (
 	"context"
-	"fmt"
+	"encoding/json"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/baton-ha/baton/tests/harness/nfsstack"
+	"github.com/baton-ha/baton/tests/harness"
 )
 
-func say(format string, args ...any) { fmt.Printf(format+"\n", args...) }
-
 func TestDemo(t *testing.T) {
-	if os.Getenv("BATON_DEMO") == "" {
-		t.Skip("run with make demo")
+	harness.NeedRoot(t)
+	bin := harness.Baton(t)
+	dir := filepath.Join(t.TempDir(), "demo")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// Whatever happens, leave nothing behind.
+	t.Cleanup(func() {
+		if _, err := os.Stat(dir); err == nil {
+			_, _ = harness.Run(context.Background(), nil, bin, "demo", "--down", "--dir", dir)
+		}
+	})
+	out, code := harness.Run(ctx, nil, bin, "demo", "--keep", "--dir", dir)
+	t.Logf("baton demo --keep:\n%s", out)
+	if code != 0 {
+		t.Fatalf("baton demo: exit %d", code)
 	}
-	start := time.Now()
-	say("\n== Baton demo: two-node HA NFS with a failover ==")
-	say("Building two nodes (each in its own network and mount namespaces, with a heartbeat link and a service link),")
-	say("a client on the service network, a witness (`baton witness`) on a third network as the quorum tie-breaker,")
-	say("and a 256 MiB loop device with ext4 as the shared /data disk.")
-	s := nfsstack.New(t, nfsstack.Options{Prefer: 100, Witness: true})
-	for _, n := range s.C.Nodes {
-		say("  %s: heartbeat %s, service %s", n.Name, n.HBAddr, n.SvcAddr)
+	m := regexp.MustCompile(`Result: client-visible stall ([0-9.]+) s; ([0-9]+) acknowledged bytes read back, intact: true;`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatal("the walk-through does not report the stall and intact data")
 	}
-	say("  client: %s; VIP %s; disk %s", s.C.Client.Addr, s.VIP, s.Disk.Path)
-	say("\nStarting `baton daemon` on both nodes with a Pacemaker CIB: group nfs = Filesystem(/data) -> nfsserver(Ganesha) -> exportfs -> IPaddr.")
-	for _, n := range s.C.Nodes {
-		n.Start(t)
+	if stall, _ := strconv.ParseFloat(m[1], 64); stall <= 0 || stall > 10 {
+		t.Errorf("stall %s s", m[1])
 	}
-	if !s.WaitRunning(t, 0, "node1", 90*time.Second) || !s.WaitJoined(t, 30*time.Second) {
-		t.Fatal("the NFS stack did not start on node1 with both nodes joined")
+	if !strings.Contains(out, "at most one node held the VIP and /data at every sample") {
+		t.Error("the walk-through does not confirm a single owner")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	out, _ := s.C.Nodes[0].Baton(ctx, "status")
-	cancel()
-	say("\n$ baton status   (on node1)\n%s", indent(out))
-	say("Failover timeline:")
-	tl := s.KillFailover(t, os.Stdout)
-	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
-	out, _ = s.C.Nodes[1].Baton(ctx, "status")
-	cancel()
-	say("\n$ baton status   (on node2)\n%s", indent(out))
-	verdict := "no acknowledged write lost"
-	if !tl.Intact {
-		verdict = "ACKNOWLEDGED WRITES LOST"
-		t.Fail()
+	// The kept cluster answers, as the printed commands say.
+	cfg := filepath.Join(dir, "node2", "baton.toml")
+	if !strings.Contains(out, "baton status --config "+filepath.Join(dir, "node1", "baton.toml")+"\n") || !strings.Contains(out, "baton demo --down --dir "+dir+"\n") {
+		t.Error("--keep did not print the commands to explore the cluster")
 	}
-	if len(tl.Violations) > 0 {
-		say("!! two nodes held the VIP or the mount at once: %v", tl.Violations)
-		t.Fail()
+	st, code := harness.Run(ctx, nil, bin, "status", "--config", cfg)
+	if code != 0 || !strings.Contains(st, "vip") {
+		t.Errorf("baton status on the kept cluster: exit %d\n%s", code, st)
 	}
-	say("Client-visible stall: %.2f s (goal: at most 5 s); %s; at most one node held the VIP and /data at every sample.", tl.Stall.Seconds(), verdict)
-	say("Cleaning up (namespaces, daemons, loop device). Demo took %.0f s.\n", time.Since(start).Seconds())
-}
-
-func indent(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = "    " + l
+	var lab struct {
+		Prefix string   `json:"prefix"`
+		Loops  []string `json:"loops"`
 	}
-	return strings.Join(lines, "\n") + "\n"
+	b, err := os.ReadFile(filepath.Join(dir, "lab.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &lab)
+	}
+	if err != nil || lab.Prefix == "" {
+		t.Fatalf("lab.json: %v", err)
+	}
+	if out, code := harness.Run(ctx, nil, bin, "demo", "--down", "--dir", dir); code != 0 {
+		t.Fatalf("baton demo --down: exit %d\n%s", code, out)
+	}
+	// Nothing left: no namespace, no loop device on the image, no directory.
+	ns, _ := exec.Command("ip", "netns", "list").Output()
+	for _, line := range strings.Split(string(ns), "\n") {
+		if strings.HasPrefix(line, lab.Prefix) {
+			t.Errorf("namespace left behind: %s", line)
+		}
+	}
+	loops, _ := exec.Command("losetup", "-a").Output()
+	if strings.Contains(string(loops), dir) {
+		t.Errorf("loop device left behind:\n%s", loops)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s left behind: %v", dir, err)
+	}
 }

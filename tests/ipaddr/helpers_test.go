@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,6 +45,24 @@ func newLab(t *testing.T) *lab {
 		h.MustExec(t, "ip", "addr", "add", fmt.Sprintf("fd00:213:50::%d/64", i+1), "dev", "eth0", "nodad")
 		l.rscTmp[h.Name] = t.TempDir()
 	}
+	// Background processes (the tickle record's watcher runs until stop)
+	// must not outlive the test: end those the agent recorded in its
+	// pidfiles, by pid, before the namespaces go.
+	t.Cleanup(func() {
+		for _, dir := range l.rscTmp {
+			files, _ := filepath.Glob(filepath.Join(dir, "IPaddr-announce-*.pid"))
+			for _, f := range files {
+				b, _ := os.ReadFile(f)
+				pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+				if err != nil || pid <= 1 {
+					continue
+				}
+				if cl, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(cl), "ipaddr-announce") {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		}
+	})
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

@@ -21,10 +21,14 @@ func TestTickle(t *testing.T) {
 		name       string
 		vip, mask  string
 		withTickle bool
+		// monitor runs a monitor on a before the takeover; without it
+		// only the watcher start leaves running keeps the record.
+		monitor bool
 	}{
-		{"ipv4-with-tickle_dir", "10.213.50.100", "24", true},
-		{"ipv4-without-tickle_dir", "10.213.50.100", "24", false},
-		{"ipv6-with-tickle_dir", "fd00:213:50::100", "64", true},
+		{"ipv4-with-tickle_dir", "10.213.50.100", "24", true, true},
+		{"ipv4-without-tickle_dir", "10.213.50.100", "24", false, true},
+		{"ipv6-with-tickle_dir", "fd00:213:50::100", "64", true, true},
+		{"ipv4-recent-client-no-monitor", "10.213.50.100", "24", true, false},
 	}
 	for _, tc := range cases {
 		withTickle, vip := tc.withTickle, tc.vip
@@ -69,11 +73,27 @@ func TestTickle(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			// The recurring monitor on a records the connection.
-			l.must(l.a, "monitor", p, 0, "OCF_RESKEY_CRM_meta_interval=10000")
-			record, _ := os.ReadFile(filepath.Join(shared, "baton-tickle-"+vip))
-			if withTickle && !strings.Contains(string(record), client.LocalAddr().String()) {
-				t.Fatalf("the tickle record does not list the client %s:\n%s", client.LocalAddr(), record)
+			recordPath := filepath.Join(shared, "baton-tickle-"+vip)
+			if tc.monitor {
+				// The recurring monitor on a records the connection.
+				l.must(l.a, "monitor", p, 0, "OCF_RESKEY_CRM_meta_interval=10000")
+				record, _ := os.ReadFile(recordPath)
+				if withTickle && !strings.Contains(string(record), client.LocalAddr().String()) {
+					t.Fatalf("the tickle record does not list the client %s:\n%s", client.LocalAddr(), record)
+				}
+			} else {
+				// No monitor: the watcher start left running records the
+				// client within a second of its connecting.
+				connected := time.Now()
+				var record []byte
+				for time.Since(connected) < time.Second && !strings.Contains(string(record), client.LocalAddr().String()) {
+					time.Sleep(20 * time.Millisecond)
+					record, _ = os.ReadFile(recordPath)
+				}
+				if !strings.Contains(string(record), client.LocalAddr().String()) {
+					t.Fatalf("1 s after the client connected, with no monitor, the tickle record does not list it:\n%s", record)
+				}
+				t.Logf("the watcher recorded the client %v after it connected", time.Since(connected).Round(time.Millisecond))
 			}
 
 			type ending struct {

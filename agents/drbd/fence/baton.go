@@ -3,13 +3,8 @@ package fence
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/beevik/etree"
-
-	"github.com/baton-ha/baton/crm/config"
-	"github.com/baton-ha/baton/crm/membership"
-	"github.com/baton-ha/baton/crm/wire"
 )
 
 // Admin is the running Baton daemon's admin channel: `cib-query` returns
@@ -89,22 +84,8 @@ const (
 	DefaultConfig = "/etc/baton/baton.toml"
 )
 
-// BatonFromConfig returns the store of the Baton daemon configured at path,
-// when its admin socket exists (the daemon runs on this node).
-func BatonFromConfig(path string) (*Baton, bool) {
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, false
-	}
-	if _, err := os.Stat(cfg.AdminSocket()); err != nil {
-		return nil, false
-	}
-	return &Baton{Call: func(ctx context.Context, method string, body, out any) error {
-		key, err := membership.LoadKey(cfg.AuthKey)
-		if err != nil {
-			return err
-		}
-		c := &wire.Client{Key: key, From: "drbd-fence"}
-		return c.CallUnix(ctx, cfg.AdminSocket(), method, body, out)
-	}}, true
-}
+// Opener returns the admin channel of the Baton daemon configured at
+// config, and false when no daemon runs on this node (no configuration, or
+// no admin socket). cmd/baton supplies it: the channel's protocol, keys and
+// configuration are the daemon's business, not the agent's.
+type Opener func(config string) (Admin, bool)

@@ -1,67 +1,16 @@
+// Package fence holds DRBD resource-level fencing on the cluster's side: the
+// location constraint that forbids promoting the DRBD resource anywhere but
+// on the node that still has good data, placed by DRBD's fence-peer handler
+// when a Primary loses its peer and removed by the after-resync-target
+// handler once the peer has caught up.
+//
+// The constraint has the shape Pacemaker's crm-fence-peer uses, so that both
+// tools recognise each other's constraints: a rsc_location on the promotable
+// clone with a rule of score -INFINITY for the promoted role on every node
+// whose #uname differs from the keeper's.
+//
+// The package depends only on the CIB's XML: the stores that reach a
+// running cluster get their channel from the caller (Baton's daemon through
+// an Opener that cmd/baton supplies, Pacemaker's through cibadmin), so that
+// the agent Pacemaker users install carries none of Baton's daemon.
 package fence
-
-import (
-	"fmt"
-
-	"github.com/beevik/etree"
-)
-
-// The operations on a whole CIB document, shared by the stores that hold
-// one (a file, Baton's CRM).
-
-func constraintsOf(doc *etree.Document) (*etree.Element, error) {
-	cons := doc.FindElement("/cib/configuration/constraints")
-	if cons == nil {
-		conf := doc.FindElement("/cib/configuration")
-		if conf == nil {
-			return nil, fmt.Errorf("the CIB has no /cib/configuration element")
-		}
-		cons = conf.CreateElement("constraints")
-	}
-	return cons, nil
-}
-
-// placeIn adds the constraint for res keeping keep, reporting whether the
-// document changed.
-func placeIn(doc *etree.Document, res, keep string) (bool, error) {
-	cons, err := constraintsOf(doc)
-	if err != nil {
-		return false, err
-	}
-	if old, k := findConstraint(cons, res); old != nil {
-		if k == keep {
-			return false, nil
-		}
-		return false, fmt.Errorf("%w: constraint %s keeps %q", ErrFencedElsewhere, old.SelectAttrValue("id", ""), k)
-	}
-	clone, err := FindClone(doc.Root(), res)
-	if err != nil {
-		return false, err
-	}
-	cons.AddChild(Constraint(res, clone, keep))
-	return true, nil
-}
-
-// removeIn deletes the constraint for res, reporting whether there was one.
-func removeIn(doc *etree.Document, res string) bool {
-	cons, err := constraintsOf(doc)
-	if err != nil {
-		return false
-	}
-	old, _ := findConstraint(cons, res)
-	if old == nil {
-		return false
-	}
-	cons.RemoveChild(old)
-	return true
-}
-
-// lookupIn returns the node the constraint for res keeps.
-func lookupIn(doc *etree.Document, res string) (string, bool) {
-	cons, err := constraintsOf(doc)
-	if err != nil {
-		return "", false
-	}
-	old, keep := findConstraint(cons, res)
-	return keep, old != nil
-}

@@ -15,7 +15,8 @@ const CIBFileVar = "BATON_CIB_FILE"
 // configuration at BATON_CONFIG or /etc/baton/baton.toml, its admin socket
 // present); else Pacemaker's CIB when cibadmin is installed (in sbinDir,
 // HA_SBIN_DIR, or on PATH); else nil: no cluster to keep constraints in.
-func FromEnv(vars map[string]string, sbinDir string) Constraints {
+// open reaches Baton's daemon; nil skips it.
+func FromEnv(vars map[string]string, sbinDir string, open Opener) Constraints {
 	if p := vars[CIBFileVar]; p != "" {
 		return &File{Path: p}
 	}
@@ -23,8 +24,10 @@ func FromEnv(vars map[string]string, sbinDir string) Constraints {
 	if cfg == "" {
 		cfg = DefaultConfig
 	}
-	if b, ok := BatonFromConfig(cfg); ok {
-		return b
+	if open != nil {
+		if call, ok := open(cfg); ok {
+			return &Baton{Call: call}
+		}
 	}
 	if sbinDir != "" {
 		bin := filepath.Join(sbinDir, "cibadmin")

@@ -38,21 +38,24 @@ var ErrNotFound = errors.New("no such device")
 // UUID= and none is preferred.
 var ErrAmbiguous = errors.New("several devices match")
 
-// Tag splits "LABEL=x" or "UUID=x" (also -L x / -U x forms, which the
-// reference agent passes on to mount) into its kind and value; ok is false
-// for a plain path.
+// Tag splits a device given by label or UUID into its kind and value; ok is
+// false for a plain path. The forms are fstab's LABEL=x and UUID=x and
+// mount(8)'s options, which the reference agent passes on to mount: -L x,
+// -U x, --label x, --label=x, --uuid x, --uuid=x.
 func Tag(spec string) (kind, value string, ok bool) {
 	s := strings.TrimSpace(spec)
-	for _, k := range []string{"LABEL", "UUID"} {
-		if strings.HasPrefix(s, k+"=") {
-			return k, unquote(s[len(k)+1:]), true
+	for _, f := range []struct{ prefix, kind string }{
+		{"LABEL=", "LABEL"}, {"UUID=", "UUID"},
+		{"--label=", "LABEL"}, {"--uuid=", "UUID"},
+		{"--label ", "LABEL"}, {"--uuid ", "UUID"},
+		{"-L", "LABEL"}, {"-U", "UUID"},
+	} {
+		if strings.HasPrefix(s, f.prefix) {
+			if v := unquote(strings.TrimSpace(s[len(f.prefix):])); v != "" {
+				return f.kind, v, true
+			}
+			return "", "", false
 		}
-	}
-	if strings.HasPrefix(s, "-L") {
-		return "LABEL", unquote(strings.TrimSpace(s[2:])), true
-	}
-	if strings.HasPrefix(s, "-U") {
-		return "UUID", unquote(strings.TrimSpace(s[2:])), true
 	}
 	return "", "", false
 }

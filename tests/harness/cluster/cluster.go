@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/demo/lab"
 	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/netns"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
@@ -361,19 +362,7 @@ func (n *Node) MountedFrom(device string) bool {
 	if n.holder == nil {
 		return false
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", n.holderPid))
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		// "... - ext4 /dev/loop3 rw"
-		if _, after, ok := strings.Cut(line, " - "); ok {
-			if f := strings.Fields(after); len(f) >= 2 && f[1] == device {
-				return true
-			}
-		}
-	}
-	return false
+	return lab.MountedFrom(n.holderPid, device)
 }
 
 // Pids returns the processes of the node whose command name (comm) is name.

@@ -1,29 +1,26 @@
 // Package netns builds throw-away test networks from real network
-// namespaces: a bridge in a hub namespace and hosts attached to it by veth
-// pairs. Everything is named uniquely and removed when the test ends, even
-// when it fails.
+// namespaces (demo/lab's): a bridge in a hub namespace and hosts attached
+// to it by veth pairs. Everything is named uniquely and removed when the
+// test ends, even when it fails.
 package netns
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/demo/lab"
 	"github.com/baton-ha/baton/tests/harness"
 )
 
-// Network is a bridge in its own namespace.
+// Network is a bridge in its own namespace (a demo/lab network, removed
+// when the test ends).
 type Network struct {
-	t      testing.TB
-	Hub    string // namespace holding the bridge "br0"
-	prefix string
-	hosts  []*Host
-	// attached are other networks' hosts joined here; their namespaces
-	// belong to those networks.
-	attached []*Host
+	t   testing.TB
+	Hub string // namespace holding the bridge "br0"
+	nw  *lab.Network
 }
 
 // Host is a namespace with one interface, "eth0", on the network.
@@ -34,42 +31,33 @@ type Host struct {
 }
 
 // New creates the hub namespace and its bridge; cleanup deletes every
-// namespace the network made.
+// namespace the network made, and anything still running in them.
 func New(t testing.TB) *Network {
 	t.Helper()
 	harness.NeedRoot(t)
 	harness.NeedCommand(t, "ip")
-	n := &Network{t: t, prefix: harness.UniqueName("bt")}
-	n.Hub = n.prefix + "h"
-	n.must("ip", "netns", "add", n.Hub)
+	l := lab.Memory(harness.UniqueName("bt"))
 	t.Cleanup(func() {
-		for _, h := range n.hosts {
-			_ = exec.Command("ip", "netns", "del", h.Name).Run()
+		if err := l.Close(); err != nil {
+			t.Logf("removing test network: %v", err)
 		}
-		_ = exec.Command("ip", "netns", "del", n.Hub).Run()
 	})
-	n.must("ip", "-n", n.Hub, "link", "add", "br0", "type", "bridge")
-	n.must("ip", "-n", n.Hub, "link", "set", "br0", "up")
-	n.must("ip", "-n", n.Hub, "link", "set", "lo", "up")
-	return n
+	nw, err := l.AddNetwork("h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Network{t: t, Hub: nw.Hub, nw: nw}
 }
 
 // AddHost creates a namespace attached to the bridge with the address cidr
 // on eth0 (empty cidr: no address).
 func (n *Network) AddHost(name, cidr string) *Host {
 	n.t.Helper()
-	h := &Host{Name: n.prefix + name, Port: fmt.Sprintf("p%d", len(n.hosts)+len(n.attached)), Addr: cidr}
-	n.must("ip", "netns", "add", h.Name)
-	n.hosts = append(n.hosts, h)
-	n.must("ip", "link", "add", "eth0", "netns", h.Name, "type", "veth", "peer", "name", h.Port, "netns", n.Hub)
-	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "master", "br0")
-	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "up")
-	n.must("ip", "-n", h.Name, "link", "set", "lo", "up")
-	n.must("ip", "-n", h.Name, "link", "set", "eth0", "up")
-	if cidr != "" {
-		n.must("ip", "-n", h.Name, "addr", "add", cidr, "dev", "eth0")
+	h, err := n.nw.AddHost(name, cidr)
+	if err != nil {
+		n.t.Fatal(err)
 	}
-	return h
+	return &Host{Name: h.NS, Port: h.Port, Addr: cidr}
 }
 
 // Attach connects an existing host (made by another Network) to this
@@ -78,32 +66,28 @@ func (n *Network) AddHost(name, cidr string) *Host {
 // network.
 func (n *Network) Attach(h *Host, ifname, cidr string) *Host {
 	n.t.Helper()
-	port := fmt.Sprintf("p%d", len(n.hosts)+len(n.attached))
-	n.must("ip", "link", "add", ifname, "netns", h.Name, "type", "veth", "peer", "name", port, "netns", n.Hub)
-	n.must("ip", "-n", n.Hub, "link", "set", port, "master", "br0")
-	n.must("ip", "-n", n.Hub, "link", "set", port, "up")
-	n.must("ip", "-n", h.Name, "link", "set", ifname, "up")
-	if cidr != "" {
-		n.must("ip", "-n", h.Name, "addr", "add", cidr, "dev", ifname)
+	a, err := n.nw.Attach(h.Name, ifname, cidr)
+	if err != nil {
+		n.t.Fatal(err)
 	}
-	att := &Host{Name: h.Name, Port: port, Addr: cidr}
-	n.attached = append(n.attached, att)
-	return att
+	return &Host{Name: h.Name, Port: a.Port, Addr: cidr}
 }
 
 // Unplug removes the host's bridge port: the host is silently cut off, as
 // if its cable were pulled, without it seeing its own link go down.
 func (n *Network) Unplug(h *Host) {
 	n.t.Helper()
-	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "nomaster")
-	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "down")
+	if err := n.nw.Unplug(lab.Host{NS: h.Name, Port: h.Port}); err != nil {
+		n.t.Fatal(err)
+	}
 }
 
 // Plug puts an unplugged host's port back on the bridge.
 func (n *Network) Plug(h *Host) {
 	n.t.Helper()
-	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "master", "br0")
-	n.must("ip", "-n", n.Hub, "link", "set", h.Port, "up")
+	if err := n.nw.Plug(lab.Host{NS: h.Name, Port: h.Port}); err != nil {
+		n.t.Fatal(err)
+	}
 }
 
 // Exec runs a command inside the host's network namespace and returns its
@@ -128,13 +112,4 @@ func (h *Host) MustExec(t testing.TB, name string, args ...string) string {
 		t.Fatalf("in %s: %s %s: exit %d\n%s", h.Name, name, strings.Join(args, " "), code, out)
 	}
 	return out
-}
-
-func (n *Network) must(name string, args ...string) {
-	n.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if out, code := harness.Run(ctx, nil, name, args...); code != 0 {
-		n.t.Fatalf("%s %s: exit %d\n%s", name, strings.Join(args, " "), code, out)
-	}
 }

@@ -40,6 +40,12 @@ type Options struct {
 	// cluster's addresses are known (fence devices, a ping clone).
 	CrmConfig, Constraints string
 	MoreResources          func(*cluster.Cluster) string
+	// NoResources starts the cluster with empty resources and constraints
+	// sections: the test installs the stack's CIB itself (baton cib
+	// replace).
+	NoResources bool
+	// ExtraAgents are installed besides the stack's (Agents).
+	ExtraAgents []string
 }
 
 // Stack is the running stack's handles.
@@ -51,6 +57,10 @@ type Stack struct {
 	// network, as in the seed's /data 192.168.0.0/24 export).
 	ServiceNet string
 	Export     string // the export's path on /data, also its NFSv3 mount path
+	// RecentClient, when set, makes KillFailover kill node1 this long after
+	// the client connected instead of waiting until the VIP's tickle
+	// record lists it: the client a monitor interval would have missed.
+	RecentClient time.Duration
 }
 
 // Agents are the agents the stack needs.
@@ -81,10 +91,17 @@ func New(t testing.TB, o Options) *Stack {
 			`<expression id="nfs-needs-clients-e2" attribute="pingd" operation="lte" value="0" type="number"/></rule></rsc_location>`
 	}
 	// The VIP lives on the service network, whose subnet the cluster picks.
-	c := cluster.New(t, cluster.Options{Agents: Agents, Witness: o.Witness, RscDefaults: strings.Join(defaults, "\n"),
-		Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient, ResourcesFunc: func(c *cluster.Cluster) string {
+	if o.NoResources {
+		cons = ""
+	}
+	c := cluster.New(t, cluster.Options{Agents: append(append([]string(nil), Agents...), o.ExtraAgents...), Witness: o.Witness,
+		RscDefaults: strings.Join(defaults, "\n"), Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient,
+		ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)
 			s.ServiceNet = fmt.Sprintf("10.214.%d.0/24", c.Subnet)
+			if o.NoResources {
+				return ""
+			}
 			more := ""
 			if o.MoreResources != nil {
 				more = o.MoreResources(c)
