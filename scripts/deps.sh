@@ -18,6 +18,8 @@ PACKAGES=(
   e2fsprogs xfsprogs
   # NFS-Ganesha and a real NFS client
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
+  # fence agents (fence_* and their metadata) for the fencer's tests
+  fence-agents
   # benchmarks
   hyperfine time strace
   # baton status --watch is tested in a terminal multiplexer; promtool (in

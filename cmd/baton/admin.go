@@ -59,11 +59,16 @@ func batonAdmin(path string) (fence.Admin, bool) {
 
 // admin calls the local daemon's admin socket for a CLI command.
 func admin(c *cli.Context, method string, body, out any) error {
+	return adminWithin(c, 30*time.Second, method, body, out)
+}
+
+// adminWithin is admin with a time limit for slow calls (fencing).
+func adminWithin(c *cli.Context, limit time.Duration, method string, body, out any) error {
 	a, err := openAdmin(c.String("config"), "cli")
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	if err := a.Call(ctx, method, body, out); err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v (is `baton daemon` running on this node?)", method, err), 1)

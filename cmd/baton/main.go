@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/baton-ha/baton/agents"
+	fencenetns "github.com/baton-ha/baton/agents/fence_baton_netns"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -25,6 +26,9 @@ func main() {
 	// The agent path comes first and skips the CLI entirely: agents run once
 	// per monitor, so their start-up cost is paid thousands of times a day.
 	if name := filepath.Base(os.Args[0]); name != "baton" {
+		if name == fencenetns.Name {
+			os.Exit(fencenetns.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		}
 		if a := agentConfig.Lookup(name); a != nil {
 			os.Exit(int(runAgent(a, os.Args[1:])))
 		}
@@ -56,7 +60,7 @@ func commands() []*cli.Command {
 		versionCommand(),
 		daemonCommand(), witnessCommand(), statusCommand(), resourceCommand(), nodeCommand(), cibCommand(),
 		ipaddrAnnounceCommand(),
-		simulateCommand(), verifyCommand(),
+		simulateCommand(), verifyCommand(), fenceCommand(),
 		keygenCommand(), manCommand(),
 		importCommand(), demoCommand(),
 	}

@@ -15,7 +15,7 @@ import (
 
 // loadCIB reads the CIB from -x FILE, stdin (-p) or the live cluster (-L).
 func loadCIB(c *cli.Context) (*cib.CIB, error) {
-	data, err := readCIBSource(c)
+	data, err := readCIB(c)
 	if err != nil {
 		return nil, err
 	}
@@ -26,9 +26,9 @@ func loadCIB(c *cli.Context) (*cib.CIB, error) {
 	return doc, nil
 }
 
-// readCIBSource reads the CIB named by the -x/-p/-L flags, refusing one
-// over verify.MaxSize before reading it whole.
-func readCIBSource(c *cli.Context) ([]byte, error) {
+// readCIB reads the CIB named by the -x/-p/-L flags, refusing one over
+// verify.MaxSize before reading it whole.
+func readCIB(c *cli.Context) ([]byte, error) {
 	var data []byte
 	var err error
 	switch {

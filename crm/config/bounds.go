@@ -22,7 +22,6 @@ var spans = map[string]span{
 	"ping.interval":       {100 * time.Millisecond, time.Hour},
 	"ping.timeout":        {10 * time.Millisecond, time.Minute},
 	"quorum.timeout":      {10 * time.Millisecond, time.Minute},
-	"fencing.timeout":     {time.Second, time.Hour},
 }
 
 // checkBounds refuses settings outside what the daemon can run with. Each
@@ -32,7 +31,6 @@ func (c *Config) checkBounds(bad func(string, ...any)) {
 		"heartbeat.keepalive": c.Heartbeat.Keepalive.Duration, "heartbeat.warntime": c.Heartbeat.Warntime.Duration,
 		"heartbeat.deadtime": c.Heartbeat.Deadtime.Duration, "ping.interval": c.Ping.Interval.Duration,
 		"ping.timeout": c.Ping.Timeout.Duration, "quorum.timeout": c.Quorum.Timeout.Duration,
-		"fencing.timeout": c.Fencing.Timeout.Duration,
 	} {
 		if s := spans[key]; d < s.min || d > s.max {
 			bad("%s: %v is outside %v..%v", key, d, s.min, s.max)
@@ -70,11 +68,6 @@ func (c *Config) checkBounds(bad func(string, ...any)) {
 			} else if local[net.ParseIP(a).String()] {
 				bad("peer[%d].addresses[%d]: %s is this node's own link address", i, j, a)
 			}
-		}
-	}
-	for i, arg := range c.Fencing.Command {
-		if i == 0 && arg == "" {
-			bad("fencing.command[0]: the program is empty")
 		}
 	}
 }

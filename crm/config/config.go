@@ -42,6 +42,7 @@ type Config struct {
 	Ping      Ping      `toml:"ping"`
 	Quorum    Quorum    `toml:"quorum"`
 	Fencing   Fencing   `toml:"fencing"`
+	Watchdog  Watchdog  `toml:"watchdog"`
 	Metrics   Metrics   `toml:"metrics"`
 
 	path string // the file it was loaded from, for error messages
@@ -87,7 +88,7 @@ type Ping struct {
 
 // Quorum policies: what a node that has lost every peer may do.
 const (
-	QuorumFence   = "fence"   // take over only after fencing the lost peer succeeded
+	QuorumFence   = "fence"   // take over only after fencing the lost peer succeeded (the fence race decides)
 	QuorumWitness = "witness" // take over only with the witness's vote
 	QuorumIgnore  = "ignore"  // take over anyway (split brain possible; say so explicitly)
 	QuorumStop    = "stop"    // stop everything and wait
@@ -100,12 +101,23 @@ type Quorum struct {
 	Timeout Duration `toml:"timeout"` // how long to wait for the witness; default 1s
 }
 
-// Fencing runs a fence agent against a lost peer: Command is the program and
-// its arguments; the word {node} in an argument is replaced by the peer's
-// name (no shell is involved).
+// Fencing says where the fencer finds fence agents. The devices
+// themselves are class="stonith" primitives in the CIB (docs/fencing.md).
 type Fencing struct {
+	// AgentDirs are searched for fence_* programs; default /usr/sbin,
+	// /usr/local/sbin (where Debian's fence-agents installs them).
+	AgentDirs []string `toml:"agent_dirs"`
+	// Command and Timeout are the old fence hook, replaced by CIB stonith
+	// devices; set, they are refused with directions.
 	Command []string `toml:"command"`
-	Timeout Duration `toml:"timeout"` // default 60s
+	Timeout Duration `toml:"timeout"`
+}
+
+// Watchdog is the daemon's self-fencing watchdog (docs/membership.md).
+// Off unless Device is set.
+type Watchdog struct {
+	Device  string   `toml:"device"`  // e.g. /dev/watchdog
+	Timeout Duration `toml:"timeout"` // asked of the driver; default 5s
 }
 
 // Duration is a time.Duration written as "500ms", "2s".
@@ -285,15 +297,31 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(q.Witness); err != nil {
 			bad("quorum.witness: %q is not host:port (policy witness needs `baton witness` on a third host)", q.Witness)
 		}
-	case QuorumFence:
-		if len(c.Fencing.Command) == 0 {
-			bad("quorum.policy fence needs fencing.command (e.g. [\"fence_ipmilan\", \"--ip=...\", \"--plug={node}\"])")
-		}
-	case QuorumIgnore, QuorumStop:
+	case QuorumFence, QuorumIgnore, QuorumStop:
 	default:
 		bad("quorum.policy: %q is not one of fence, witness, ignore, stop", q.Policy)
 	}
-	def(&c.Fencing.Timeout, 60*time.Second)
+	if len(c.Fencing.Command) > 0 || c.Fencing.Timeout.Duration != 0 {
+		bad("fencing.command and fencing.timeout are no longer used: fence devices are class=\"stonith\" primitives in the CIB " +
+			"(e.g. <primitive id=\"fence-node1\" class=\"stonith\" type=\"fence_ipmilan\"> with ip, username, password and pcmk_host_list), " +
+			"and the timeout is the cluster option stonith-timeout; remove these keys (see docs/fencing.md)")
+	}
+	for i, d := range c.Fencing.AgentDirs {
+		if !filepath.IsAbs(d) {
+			bad("fencing.agent_dirs[%d]: %q is not an absolute path", i, d)
+		}
+	}
+	if w := &c.Watchdog; w.Device != "" {
+		def(&w.Timeout, 5*time.Second)
+		if !filepath.IsAbs(w.Device) {
+			bad("watchdog.device: %q is not an absolute path (e.g. /dev/watchdog)", w.Device)
+		}
+		if w.Timeout.Duration < time.Second || w.Timeout.Duration%time.Second != 0 {
+			bad("watchdog.timeout: %v; the watchdog API counts whole seconds, at least 1s", w.Timeout.Duration)
+		}
+	} else if w.Timeout.Duration != 0 {
+		bad("watchdog.timeout is set but watchdog.device is not; set the device (e.g. /dev/watchdog) to enable self-fencing")
+	}
 	if m := &c.Metrics; m.Listen != "" {
 		host, port, err := net.SplitHostPort(m.Listen)
 		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {

@@ -4,15 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 
 	"github.com/baton-ha/baton/crm/statedir"
 )
 
 // CheckFiles checks what the configuration names on this host: the CIB
 // file exists, the state directory (when it exists already) belongs to the
-// daemon's user and nobody else may write it, and the fencing program can
-// be found. `baton daemon --check` and the daemon's start run it; each
+// daemon's user and nobody else may write it. `baton daemon --check` and the daemon's start run it; each
 // error names the file and the key.
 func (c *Config) CheckFiles() error {
 	var errs []error
@@ -28,11 +26,6 @@ func (c *Config) CheckFiles() error {
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		bad("state_dir: %v", err)
-	}
-	if len(c.Fencing.Command) > 0 && c.Fencing.Command[0] != "" {
-		if _, err := exec.LookPath(c.Fencing.Command[0]); err != nil {
-			bad("fencing.command[0]: %v", err)
-		}
 	}
 	if len(errs) == 0 {
 		return nil

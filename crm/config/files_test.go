@@ -35,8 +35,6 @@ func TestCheckFiles(t *testing.T) {
 		setup func(t *testing.T)
 	}{
 		{name: "missing CIB", edit: func() string { return strings.Replace(base, cib, filepath.Join(dir, "nope.xml"), 1) }, want: "cib: stat"},
-		{name: "missing fence program", edit: func() string { return base + "[fencing]\ncommand = [\"fence_nonexistent_xyz\", \"{node}\"]\n" },
-			want: "fencing.command[0]: exec: \"fence_nonexistent_xyz\""},
 		{name: "state_dir 0777", edit: func() string { return base }, want: "state_dir: " + state + " has mode 0777",
 			setup: func(t *testing.T) {
 				if err := os.Mkdir(state, 0o700); err != nil {

@@ -20,11 +20,14 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/statedir"
 	"github.com/baton-ha/baton/crm/status"
 	"github.com/baton-ha/baton/crm/verify"
+	"github.com/baton-ha/baton/crm/watchdog"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -45,17 +48,23 @@ type Members interface {
 
 // Config wires a controller.
 type Config struct {
-	Cluster    string
-	Node       string
-	NodeID     int
-	Peers      []Peer
-	Key        membership.Key
-	Members    Members
-	Exec       *executor.Executor
-	Quorum     *Quorum
+	Cluster string
+	Node    string
+	NodeID  int
+	Peers   []Peer
+	Key     membership.Key
+	Members Members
+	Exec    *executor.Executor
+	Quorum  *Quorum
+	// Fencer fences lost and failed nodes; nil means nothing can be fenced
+	// (lost nodes stay unclean unless stonith-enabled=false).
+	Fencer     fencer.Fencer
 	CIBPath    string // where this node keeps its copy of the CIB
 	WaitForAll bool
 	Log        *slog.Logger
+	// WatchdogTimeout is this node's watchdog timeout (0: none); a negative
+	// stonith-watchdog-timeout means twice it.
+	WatchdogTimeout time.Duration
 }
 
 // Controller runs one node.
@@ -82,6 +91,20 @@ type Controller struct {
 	kick       chan struct{}
 	transition int
 	retry      retry
+
+	fence     *fencing
+	lastView  View
+	fenceErrs string          // the fencing setup's errors, as last logged
+	holding   string          // why recovery waits (unclean nodes), as last logged
+	devices   map[string]bool // stonith resources started on this node
+
+	// Health, for the watchdog: when the loop last moved, until when a
+	// running operation may keep it busy, and what this node may run.
+	lastProgress time.Time
+	opDeadline   time.Time
+	active       map[string]bool
+	activeOrder  []string
+	watchdog     func() watchdog.State
 	// stopParams are the parameters each resource here was started with,
 	// for stopping it after it left the configuration.
 	stopParams map[string]map[string]string
@@ -102,6 +125,7 @@ func New(cfg Config, doc *cibdoc.Doc) *Controller {
 		cluster:  status.New(),
 		monitors: executor.NewMonitors(cfg.Exec),
 		kick:     make(chan struct{}, 1),
+		fence:    newFencing(),
 	}
 	c.local.SetMember(strconv.Itoa(cfg.NodeID), cfg.Node, true)
 	cfg.ensureNodes(c.doc)
@@ -132,23 +156,24 @@ func (c *Controller) Kick() {
 // them off first: RequestShutdown).
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.monitors.Stop()
+	c.progress(time.Time{})
+	c.probeLocal(ctx)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	c.Kick()
 	for {
+		ticked := false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-c.cfg.Members.Changes():
 		case <-c.kick:
 		case <-tick.C:
-			if c.retry.waiting(time.Now()) {
-				// A failed transition is retried by its own timer, with
-				// backoff; the tick must not start another chain.
-				continue
-			}
+			ticked = true
 		}
-		c.step(ctx)
+		c.progress(time.Time{})
+		c.step(ctx, ticked)
+		c.progress(time.Time{})
 	}
 }
 
@@ -161,6 +186,19 @@ type State struct {
 	Members []string            `json:"members"`
 	Links   map[string][]string `json:"links"` // peer -> state per link
 	CIB     string              `json:"cib"`
+	Fencing FenceState          `json:"fencing"`
+	// Holding says why the DC runs no transition now (recovery waits for
+	// the fencing of a lost node).
+	Holding string `json:"holding,omitempty"`
+	// Watchdog is this node's self-fencing watchdog, when it has one.
+	Watchdog *watchdog.State `json:"watchdog,omitempty"`
+}
+
+// SetWatchdogState lets the status show the watchdog.
+func (c *Controller) SetWatchdogState(f func() watchdog.State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.watchdog = f
 }
 
 // Snapshot returns the node's view for status output.
@@ -174,6 +212,19 @@ func (c *Controller) Snapshot() State {
 		}
 	}
 	st.CIB = string(c.fullDoc().Bytes())
+	v, holding := c.lastView, c.holding
+	st.Holding = holding
+	if c.watchdog != nil {
+		w := c.watchdog()
+		st.Watchdog = &w
+	}
+	c.mu.Unlock()
+	s, _ := c.fencingSetup()
+	st.Fencing = c.fenceState(s, v, c.cfg.Quorum.Policy)
+	if why := noFencingReason(s); why != "" {
+		st.Holding = strings.TrimPrefix(strings.Join([]string{st.Holding, why}, "; "), "; ")
+	}
+	c.mu.Lock()
 	return st
 }
 
@@ -219,13 +270,25 @@ func (c *Controller) view() (View, string) {
 	return v, dc
 }
 
-func (c *Controller) step(ctx context.Context) {
+// step decides quorum and the DC and, on the DC, runs a transition.
+// ticked says the one-second tick woke it: then a transition that failed is
+// left to its retry timer (one loop per cause, with backoff) while quorum
+// and membership are still decided every tick.
+func (c *Controller) step(ctx context.Context, ticked bool) {
 	v, dc := c.view()
 	for _, m := range v.Members {
 		c.seen[m] = true
 	}
+	c.fence.observe(v, time.Now())
+	setup, errs := c.fencingSetup()
+	if e := fmt.Sprint(errs); len(errs) > 0 && e != c.fenceErrs {
+		c.log.Error("fencing configuration has errors; the usable part is used", "errors", e)
+		c.fenceErrs = e
+	}
+	v.Fenced = c.fence.fencedNodes(v)
 	quorate, reason := false, ""
-	if c.cfg.WaitForAll && len(c.seen) < len(v.All) {
+	waiting := c.cfg.WaitForAll && len(c.seen) < len(v.All)
+	if waiting {
 		reason = fmt.Sprintf("waiting for all nodes at first start (seen %d of %d; wait_for_all)", len(c.seen), len(v.All))
 	} else {
 		quorate, reason = c.cfg.Quorum.Decide(ctx, v)
@@ -245,6 +308,40 @@ func (c *Controller) step(ctx context.Context) {
 		c.log.Info("designated controller", "dc", dc)
 	}
 	c.dc, c.quorate, c.reason = dc, quorate, reason
+	c.lastView = v
+	c.mu.Unlock()
+	c.fence.mu.Lock()
+	if !quorate {
+		c.fence.quorate = time.Time{}
+	} else if c.fence.quorate.IsZero() {
+		c.fence.quorate = time.Now()
+	}
+	c.fence.mu.Unlock()
+	var unclean []string
+	if setup.Options.Enabled {
+		unclean = c.fence.unclean(v)
+	}
+	// The DC of a partition that may run resources fences the nodes it
+	// lost; under the fence policy the fencing itself decides the race.
+	// A node still waiting for all nodes at first start fences nobody: it
+	// has not seen them, so it knows nothing they could run.
+	mayFence := quorate || (c.cfg.Quorum.Policy == config.QuorumFence && !waiting)
+	if dc == c.cfg.Node && mayFence && len(unclean) > 0 && c.cfg.Fencer != nil {
+		c.fenceLost(ctx, setup, unclean)
+	}
+	holding := ""
+	if quorate && len(unclean) > 0 {
+		holding = "recovery waits for the fencing of " + strings.Join(unclean, ", ")
+	}
+	c.mu.Lock()
+	if holding != c.holding {
+		if holding != "" {
+			c.log.Warn("holding resources", "why", holding)
+		} else {
+			c.log.Info("every lost node is fenced; recovery may proceed")
+		}
+	}
+	c.holding = holding
 	c.mu.Unlock()
 	if dc != c.cfg.Node {
 		c.mu.Lock()
@@ -262,7 +359,17 @@ func (c *Controller) step(ctx context.Context) {
 	c.mu.Lock()
 	c.pulledFrom = ""
 	c.mu.Unlock()
-	if err := c.runTransition(ctx, v, quorate); err != nil {
+	if waiting {
+		// Not yet joined at first start: no decision is made without the
+		// cluster (what the start-up probe found is left as it is).
+		return
+	}
+	if ticked && c.retry.waiting(time.Now()) {
+		return
+	}
+	// While a lost node is unclean it may still run what it ran: starts of
+	// resources that require fencing wait (heldByFencing).
+	if err := c.runTransition(ctx, v, quorate, holding != ""); err != nil {
 		cause, _, _ := strings.Cut(err.Error(), ": ")
 		if d, ok := c.retry.failed(time.Now(), cause); ok {
 			c.log.Warn("transition incomplete; retrying", "err", err, "in", d)
@@ -303,8 +410,18 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 		// without them its agent cannot tell what to stop.
 		op.Params = c.startParams(op.Resource)
 	}
-	res := c.cfg.Exec.Run(ctx, op)
-	c.rememberParams(op, res)
+	timeout := op.Timeout
+	if timeout <= 0 {
+		timeout = ocf.DefaultTimeout
+	}
+	c.progress(time.Now().Add(timeout + 5*time.Second)) // the timeout, the kill grace, slack
+	var res executor.Result
+	if op.Class == "stonith" {
+		res = c.execStonith(ctx, op, req.Probe)
+	} else {
+		res = c.cfg.Exec.Run(ctx, op)
+		c.rememberParams(op, res)
+	}
 	target := req.TargetRC
 	if req.Probe {
 		switch res.RC {
@@ -314,12 +431,16 @@ func (c *Controller) execLocal(ctx context.Context, req ExecRequest) ExecReply {
 			target = int(ocf.NotRunning)
 		}
 	}
+	c.noteActive(op, res.RC)
+	c.progress(time.Time{})
 	if op.Action != ocf.ActionNotify {
 		// Notifications are not part of the history, as in Pacemaker: the
 		// last real operation must keep telling the resource's state.
 		c.record(op, res, target, req.Transition)
 	}
-	if op.Interval > 0 && int(res.RC) == target {
+	// Stonith devices are checked when started and when used; their
+	// recurring monitors are not run by the executor.
+	if op.Interval > 0 && int(res.RC) == target && op.Class != "stonith" {
 		c.monitors.Start(op, res, func(r executor.Result) {
 			c.log.Warn("recurring monitor result changed", "resource", op.Resource, "rc", int(r.RC), "reason", r.Reason)
 			c.record(op, r, target, req.Transition)
@@ -397,6 +518,7 @@ func (c *Controller) execOn(ctx context.Context, node string, req ExecRequest) (
 	}
 	var rep ExecReply
 	// The agent's timeout plus the kill grace and some slack for the wire.
+	c.progress(time.Now().Add(req.Op.Timeout + 5*time.Second))
 	cctx, cancel := context.WithTimeout(ctx, req.Op.Timeout+5*time.Second)
 	defer cancel()
 	err := c.client.Call(cctx, c.peerAddrs(node), "exec", req, &rep)
@@ -454,6 +576,14 @@ func (c *Controller) Register(s *wire.Server) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return string(c.fullDoc().Bytes()), nil
+	})
+	s.Handle("fence", func(ctx context.Context, from string, body json.RawMessage) (any, error) {
+		// A peer whose own stop failed asks for its fence.
+		var target string
+		if err := json.Unmarshal(body, &target); err != nil {
+			return nil, err
+		}
+		return c.FenceNode(ctx, target, "")
 	})
 	s.Handle("forget", func(_ context.Context, _ string, body json.RawMessage) (any, error) {
 		var rsc string

@@ -87,6 +87,7 @@ func TestQuorumPolicies(t *testing.T) {
 	ctx := context.Background()
 	full := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a", "b"}}
 	alone := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a"}}
+	fenced := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a"}, Fenced: []string{"b"}}
 	three := View{Self: "a", SelfID: 1, All: []string{"a", "b", "c"}, Members: []string{"a", "c"}}
 	for _, tc := range []struct {
 		name string
@@ -99,8 +100,8 @@ func TestQuorumPolicies(t *testing.T) {
 		{"majority of three", &Quorum{Policy: "stop"}, three, true, "2 of 3"},
 		{"alone, stop", &Quorum{Policy: "stop"}, alone, false, "policy stop"},
 		{"alone, ignore", &Quorum{Policy: "ignore"}, alone, true, "ignore"},
-		{"alone, fence ok", &Quorum{Policy: "fence", FenceCommand: []string{"true", "{node}"}}, alone, true, "fenced: b"},
-		{"alone, fence fails", &Quorum{Policy: "fence", FenceCommand: []string{"false"}}, alone, false, "fencing b failed"},
+		{"alone, peer fenced", &Quorum{Policy: "fence"}, fenced, true, "fenced: b"},
+		{"alone, fence pending", &Quorum{Policy: "fence"}, alone, false, "waiting for the fencing of b"},
 		{"alone, no witness", &Quorum{Policy: "witness", Witness: "127.0.0.1:1", Key: key, AskTimeout: 300 * time.Millisecond}, alone, false, "did not grant"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os/exec"
 	"strings"
 	"sync"
 	"time"
@@ -24,43 +23,35 @@ type View struct {
 	// partition may be forming. The witness is asked early for them, so
 	// that the losing side learns it lost before the winner takes over.
 	Suspect []string
+	// Fenced are the lost nodes whose fencing was confirmed since they
+	// were last members.
+	Fenced []string
 }
 
 // Quorum decides whether this node's partition may run resources. The rule
 // (docs/membership.md):
 //   - a partition holding more than half of the nodes is quorate;
 //   - otherwise, by policy: "witness": quorate only while the witness grants
-//     its vote; "fence": quorate once every lost peer was fenced successfully;
+//     its vote; "fence": quorate once every lost peer was fenced successfully
+//     (by the controller's fencer: View.Fenced);
 //     "ignore": quorate; "stop": not quorate.
 type Quorum struct {
-	Policy       string
-	Witness      string
-	Key          membership.Key
-	Cluster      string
-	AskTimeout   time.Duration
-	FenceCommand []string // {node} is replaced by the peer's name
-	FenceTimeout time.Duration
-	Log          *slog.Logger
+	Policy     string
+	Witness    string
+	Key        membership.Key
+	Cluster    string
+	AskTimeout time.Duration
+	Log        *slog.Logger
 
 	mu      sync.Mutex
-	granted time.Time       // when the witness last granted us the vote
-	lease   time.Duration   // how long that grant lasts
-	holder  string          // who the witness said holds the vote
-	fenced  map[string]bool // lost peers fenced since they were last seen
-	asked   time.Time       // when we last asked the witness
+	granted time.Time     // when the witness last granted us the vote
+	lease   time.Duration // how long that grant lasts
+	holder  string        // who the witness said holds the vote
+	asked   time.Time     // when we last asked the witness
 }
 
 // Decide returns whether the partition is quorate and why.
 func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
-	q.mu.Lock()
-	if q.fenced == nil {
-		q.fenced = map[string]bool{}
-	}
-	for _, m := range v.Members {
-		delete(q.fenced, m) // seen again: a later loss needs a new fence
-	}
-	q.mu.Unlock()
-
 	if len(v.Suspect) > 0 && q.Policy == config.QuorumWitness {
 		// Every link to a peer is late: a partition may be forming. Ask the
 		// witness now; if it already backs the other side, this side stops
@@ -94,10 +85,8 @@ func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
 		}
 		return false, "witness " + q.Witness + " did not grant its vote"
 	case config.QuorumFence:
-		for _, p := range lost {
-			if err := q.fence(ctx, p); err != nil {
-				return false, fmt.Sprintf("fencing %s failed: %v", p, err)
-			}
+		if unfenced := missing(lost, v.Fenced); len(unfenced) > 0 {
+			return false, "waiting for the fencing of " + strings.Join(unfenced, ", ") + " (no-quorum policy fence)"
 		}
 		return true, "lost peers fenced: " + strings.Join(lost, ", ")
 	default:
@@ -138,39 +127,6 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	} else {
 		q.granted = time.Time{}
 	}
-}
-
-// fence runs the fence command against peer once per loss.
-func (q *Quorum) fence(ctx context.Context, peer string) error {
-	q.mu.Lock()
-	done := q.fenced[peer]
-	q.mu.Unlock()
-	if done {
-		return nil
-	}
-	if len(q.FenceCommand) == 0 {
-		return fmt.Errorf("no fencing.command configured")
-	}
-	args := make([]string, len(q.FenceCommand))
-	for i, a := range q.FenceCommand {
-		args[i] = strings.ReplaceAll(a, "{node}", peer)
-	}
-	timeout := q.FenceTimeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	fctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	q.log().Warn("fencing lost peer", "peer", peer, "command", args)
-	out, err := exec.CommandContext(fctx, args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
-	}
-	q.mu.Lock()
-	q.fenced[peer] = true
-	q.mu.Unlock()
-	q.log().Info("peer fenced", "peer", peer)
-	return nil
 }
 
 func (q *Quorum) log() *slog.Logger {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
 )
 
@@ -61,6 +62,7 @@ func TestPersistentFailureBacksOff(t *testing.T) {
 	}
 	rec := &attempts{ch: make(chan struct{}, 1)}
 	ctl := New(Config{Cluster: "c", Node: "a", NodeID: 1, Key: key, Members: bothAlive{},
+		Exec:   &executor.Executor{OCFRoot: t.TempDir()}, // no agents: probes find nothing
 		Peers:  []Peer{{Name: "b", ID: 2, Addrs: []string{deadAddr}}},
 		Quorum: &Quorum{Policy: "stop"}, Log: slog.New(rec)}, doc)
 	ctl.retry.min, ctl.retry.max = 100*time.Millisecond, 800*time.Millisecond

@@ -87,7 +87,7 @@ func (c *Controller) schedulingDoc(raw *cibdoc.Doc, quorate bool) (*cib.CIB, []b
 	return doc, b, err
 }
 
-func (c *Controller) runTransition(ctx context.Context, v View, quorate bool) error {
+func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean bool) error {
 	if err := c.gather(ctx, v); err != nil {
 		return err
 	}
@@ -129,6 +129,11 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate bool) er
 			return err
 		}
 	}
+	if setup, _ := c.fencingSetup(); setup.Options.Enabled && quorate {
+		if targets := c.failureFencing(doc, v.Members); len(targets) > 0 {
+			c.fenceFailed(ctx, targets)
+		}
+	}
 	res, err := scheduler.Schedule(doc)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
@@ -139,8 +144,22 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate bool) er
 	}
 	ran := false
 	pre, post := notifyPlan(res, ordered)
+	c.notePriorities(res)
+	held := false
 	for _, a := range ordered {
+		if a.Runnable && isFenceAction(a) {
+			// The scheduler's fence actions (Pacemaker's "stonith" task) go
+			// to the same fencer as the controller's own decisions.
+			c.fenceFailed(ctx, map[string]string{a.Node: "the scheduler: " + a.Fence.Reason})
+			continue
+		}
 		if !a.Runnable || a.Primitive == nil {
+			continue
+		}
+		if unclean && (held && a.Task != "stop" && a.Task != "demote" || heldByFencing(doc, a)) {
+			// Once one start waits for fencing, later starts wait too: they
+			// may be ordered after it.
+			held = true
 			continue
 		}
 		for _, g := range pre[a] {

@@ -45,7 +45,7 @@ func TestCIBReplaceVerifies(t *testing.T) {
 	}
 	ctl := controller.New(controller.Config{Cluster: "c", Node: "a", NodeID: 1, Key: testKey, Members: aloneMembers{}}, doc)
 	srv := &wire.Server{Key: testKey}
-	registerAdmin(srv, ctl)
+	registerAdmin(srv, ctl, &config.Config{Quorum: config.Quorum{Policy: config.QuorumStop}})
 	sock := filepath.Join(t.TempDir(), "admin.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/controller"
 	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/metrics"
 	"github.com/baton-ha/baton/crm/statedir"
@@ -95,17 +96,34 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := CheckTiming(cfg, doc); err != nil {
+		return fmt.Errorf("watchdog fencing: %w", err)
+	}
 	attrSock := cfg.AttrSocket()
 	exec := &executor.Executor{OCFRoot: cfg.OCFRoot, Node: cfg.Node,
 		Env: []string{ocf.AttributesSocketVar + "=" + attrSock, "PATH=" + os.Getenv("PATH")}}
 	quorum := &controller.Quorum{Policy: cfg.Quorum.Policy, Witness: cfg.Quorum.Witness, Key: key, Cluster: cfg.Cluster,
-		AskTimeout: cfg.Quorum.Timeout.Duration, FenceCommand: cfg.Fencing.Command, FenceTimeout: cfg.Fencing.Timeout.Duration,
-		Log: log.With("part", "quorum")}
+		AskTimeout: cfg.Quorum.Timeout.Duration, Log: log.With("part", "quorum")}
 	ctl := controller.New(controller.Config{
 		Cluster: cfg.Cluster, Node: cfg.Node, NodeID: cfg.NodeID, Peers: cpeers, Key: key, Members: mem, Exec: exec,
-		Quorum:  quorum,
+		Quorum: quorum,
+		Fencer: &fencer.Devices{Self: cfg.Node, Log: log.With("part", "fencer"),
+			Runner: &fencer.Programs{Dirs: cfg.Fencing.AgentDirs, Env: []string{"PATH=" + os.Getenv("PATH")}}},
 		CIBPath: cfg.LocalCIB(), WaitForAll: *cfg.WaitForAll, Log: log.With("part", "controller"),
+		WatchdogTimeout: watchdogTimeout(cfg),
 	}, doc)
+	guard, err := armWatchdog(cfg, ctl, log)
+	if err != nil {
+		return err
+	}
+	// The guard outlives the other parts: it keeps petting while the
+	// shutdown stops the resources, and only then is disarmed.
+	guardCtx, stopGuard := context.WithCancel(context.Background())
+	defer stopGuard()
+	if guard != nil {
+		ctl.SetWatchdogState(guard.State)
+		go guard.Run(guardCtx)
+	}
 
 	// The exporter exists even when nothing serves it: the fencing and
 	// watchdog code record into it (metrics.Recorder) either way.
@@ -119,7 +137,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	peerSrv := &wire.Server{Key: key, Log: log}
 	ctl.Register(peerSrv)
 	admin := &wire.Server{Key: key, Log: log}
-	registerAdmin(admin, ctl)
+	registerAdmin(admin, ctl, cfg)
 
 	// The components outlive the stop request: they stop the resources.
 	stopRequested := ctx
@@ -199,6 +217,10 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		cancel()
 	}
 	wg.Wait()
+	if guard != nil {
+		shutdownWatchdog(ctl, guard, log)
+		stopGuard()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -264,8 +286,14 @@ func (a *attrStore) DeleteAttr(node, name string, l ocf.Lifetime) error {
 	return nil
 }
 
+// FenceRequest is the admin socket's "fence" call (`baton fence`).
+type FenceRequest struct {
+	Target string `json:"target"`
+	Action string `json:"action"` // off, reboot, on; empty: stonith-action
+}
+
 // registerAdmin installs the CLI's methods.
-func registerAdmin(s *wire.Server, ctl *controller.Controller) {
+func registerAdmin(s *wire.Server, ctl *controller.Controller, cfg *config.Config) {
 	s.Handle("status", func(context.Context, string, json.RawMessage) (any, error) {
 		return ctl.Snapshot(), nil
 	})
@@ -281,8 +309,18 @@ func registerAdmin(s *wire.Server, ctl *controller.Controller) {
 		if err != nil {
 			return nil, err // the running CIB stays
 		}
+		if err := CheckTiming(cfg, d); err != nil {
+			return nil, fmt.Errorf("CIB rejected: watchdog fencing: %w", err)
+		}
 		ctl.ReplaceCIB(d)
 		return nil, nil
+	})
+	s.Handle("fence", func(ctx context.Context, _ string, body json.RawMessage) (any, error) {
+		var req FenceRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			return nil, err
+		}
+		return ctl.FenceNode(ctx, req.Target, req.Action)
 	})
 	s.Handle("cleanup", func(ctx context.Context, _ string, body json.RawMessage) (any, error) {
 		var rsc string

@@ -284,3 +284,37 @@ func (s *Status) Element() *etree.Element {
 func TransitionKey(action, transition, targetRC int, uuid string) string {
 	return fmt.Sprintf("%d:%d:%d:%s", action, transition, targetRC, uuid)
 }
+
+// FailedOp is an operation whose latest result on a node is a failure.
+type FailedOp struct {
+	Resource  string
+	Operation string
+	Interval  time.Duration
+}
+
+// Failures returns the operations whose latest result on the node failed:
+// the last one-shot operation of each resource and each recurring monitor.
+func (s *Status) Failures(uname string) []FailedOp {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodes[uname]
+	if n == nil {
+		return nil
+	}
+	var out []FailedOp
+	for _, r := range n.rscs {
+		for k, o := range r.ops {
+			if strings.HasSuffix(k, "_last_failure_0") || !o.Failed() {
+				continue
+			}
+			out = append(out, FailedOp{Resource: r.id, Operation: o.Operation, Interval: o.Interval})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Resource != out[j].Resource {
+			return out[i].Resource < out[j].Resource
+		}
+		return out[i].Operation < out[j].Operation
+	})
+	return out
+}

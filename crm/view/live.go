@@ -48,5 +48,30 @@ func FromState(st controller.State, now time.Time) (*View, error) {
 	for _, p := range peers {
 		v.Links = append(v.Links, Link{Peer: p, States: st.Links[p]})
 	}
+	addFencing(v, st)
 	return v, nil
+}
+
+// addFencing adds the daemon's fencing state: its fence history (newest
+// first, as crm_mon lists it), the nodes it holds unclean, and Baton's own
+// safety report.
+func addFencing(v *View, st controller.State) {
+	f := st.Fencing
+	v.Safety, v.Holding, v.Watchdog = &f, st.Holding, st.Watchdog
+	for i := len(f.History) - 1; i >= 0; i-- {
+		r := f.History[i]
+		ev := FenceEvent{Target: r.Target, Action: r.Action, Status: "success", Origin: r.Origin, Client: "baton",
+			Delegate: r.Executor, Completed: r.Completed}
+		if !r.OK {
+			ev.Status, ev.Reason = "failed", r.Error
+		}
+		v.Fencing = append(v.Fencing, ev)
+	}
+	for _, u := range f.Unclean {
+		for i := range v.Nodes {
+			if v.Nodes[i].Name == u.Node {
+				v.Nodes[i].Unclean = true
+			}
+		}
+	}
 }

@@ -125,6 +125,7 @@ func (v *View) WriteText(w io.Writer) error {
 				ExecStatusText(f.OpStatus), when)
 		}
 	}
+	v.writeSafety(p)
 	if len(v.Fencing) > 0 {
 		p.printf("\nFencing History:\n")
 		for _, ev := range v.Fencing {
@@ -218,4 +219,50 @@ func score(n int) string {
 		return "INFINITY"
 	}
 	return fmt.Sprint(n)
+}
+
+// writeSafety writes Baton's fencing report: the devices, what makes the
+// cluster unsafe, the unclean nodes, why there is no failover now, and the
+// watchdog.
+func (v *View) writeSafety(p *textWriter) {
+	f := v.Safety
+	if f == nil {
+		return
+	}
+	p.printf("\nFencing:\n")
+	switch {
+	case !f.Enabled:
+		p.printf("  * disabled (stonith-enabled=false)\n")
+	case len(f.Devices) == 0:
+		p.printf("  * enabled, but no device and no watchdog is configured\n")
+	default:
+		p.printf("  * enabled: %s\n", strings.Join(f.Devices, ", "))
+	}
+	if f.Unsafe != "" {
+		p.printf("  * UNSAFE: %s\n", f.Unsafe)
+	}
+	for _, u := range f.Unclean {
+		state := "waiting to be fenced"
+		if u.Fencing {
+			state = "being fenced"
+		}
+		if u.Error != "" {
+			state += ": " + u.Error
+		}
+		seen := "never seen"
+		if !u.LastSeen.IsZero() {
+			seen = "last seen " + u.LastSeen.Local().Format(ctimeLayout)
+		}
+		p.printf("  * Node %s: UNCLEAN (%s), %s\n", u.Node, seen, state)
+	}
+	if v.Holding != "" {
+		p.printf("  * No failover: %s\n", v.Holding)
+	}
+	if wd := v.Watchdog; wd != nil {
+		state := "petted"
+		if !wd.Petting {
+			state = "NOT petted (" + wd.Reason + "): this node resets when it expires"
+		}
+		p.printf("  * Watchdog %s (timeout %v): %s, last pet %s\n", wd.Device, wd.Timeout, state, wd.LastPet.Local().Format(ctimeLayout))
+	}
 }

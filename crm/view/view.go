@@ -9,6 +9,9 @@ package view
 import (
 	"sort"
 	"time"
+
+	"github.com/baton-ha/baton/crm/controller"
+	"github.com/baton-ha/baton/crm/watchdog"
 )
 
 // View is one look at the cluster.
@@ -43,6 +46,12 @@ type View struct {
 	// Links is Baton's own: the state of each heartbeat link to each peer,
 	// as the answering node sees it.
 	Links []Link `json:"links,omitempty"`
+	// Safety, Holding and Watchdog are Baton's own too: the daemon's
+	// fencing (devices, unclean nodes, why it is unsafe), why it does not
+	// fail over now, and its self-fencing watchdog.
+	Safety   *controller.FenceState `json:"fencing,omitempty"`
+	Holding  string                 `json:"holding,omitempty"`
+	Watchdog *watchdog.State        `json:"watchdog,omitempty"`
 }
 
 // Location is a location constraint with a node and a score.

@@ -21,7 +21,7 @@ const failoverRuns = 5
 // longest gap between acknowledged NFSv3 writes. The same namespaces,
 // agents and CIB run under (a) baton daemon and (b) Corosync + Pacemaker.
 func BenchmarkFailoverStall(b *testing.B) {
-	for _, mgr := range []string{"baton", "pacemaker"} {
+	for _, mgr := range []string{"baton", "baton-fenced", "pacemaker"} {
 		var stalls []time.Duration
 		for r := 1; r <= failoverRuns; r++ {
 			// One sub-benchmark per kill: each gets fresh namespaces, disk
@@ -71,9 +71,12 @@ func oneFailover(b *testing.B, mgr string) time.Duration { return failover(b, mg
 // failover kills node1 once under mgr; recent, when set, is how long before
 // the kill the client connected (0: once the tickle record lists it).
 func failover(b *testing.B, mgr string, recent time.Duration) time.Duration {
-	s := nfsstack.New(b, nfsstack.Options{Prefer: 100, Witness: mgr == "baton"})
+	// baton-fenced: the same with a fence_baton_netns stonith device and
+	// fencing enabled: the survivor fences the lost node before it starts.
+	fenced := mgr == "baton-fenced"
+	s := nfsstack.New(b, nfsstack.Options{Prefer: 100, Witness: mgr != "pacemaker", Fencing: fenced})
 	s.RecentClient = recent
-	if mgr == "baton" {
+	if mgr != "pacemaker" {
 		for _, n := range s.C.Nodes {
 			n.Start(b)
 		}

@@ -92,7 +92,10 @@ func powerLoss(active bool) func(r *Rig, a, p *cluster.Node) func() {
 // only that died.
 func (r *Rig) revive(n *cluster.Node) {
 	switch {
-	case !n.Alive():
+	case !n.Alive() || !n.PoweredOn():
+		// Powered off by the fault or by a fence: make sure every trace of
+		// the old boot is gone, then boot.
+		n.Kill()
 		n.Restart(r.t)
 	case !r.Pacemaker && !n.DaemonRunning():
 		n.Start(r.t)

@@ -58,8 +58,9 @@ func NewRig(t testing.TB, opts Options) *Rig {
 		}
 	}
 	r := &Rig{t: t, S: nfsstack.New(t, o), Pacemaker: opts.Pacemaker}
-	if o.MoreResources != nil {
-		r.Fencing = strings.Contains(o.MoreResources(r.S.C), `class="stonith"`)
+	r.Fencing = o.Fencing
+	if o.MoreResources != nil && strings.Contains(o.MoreResources(r.S.C), `class="stonith"`) {
+		r.Fencing = true
 	}
 	if r.Pacemaker {
 		r.S.C.StartPacemaker(t)

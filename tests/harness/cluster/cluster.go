@@ -8,6 +8,7 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -47,6 +48,15 @@ type Options struct {
 	PingClient bool
 	// Agents lists the agent names to install as ocf:baton:NAME.
 	Agents []string
+	// Fencing enables fencing with a real device of this world: a
+	// class="stonith" primitive running fence_baton_netns, which powers a
+	// node off by taking its links down and killing its processes.
+	// Without it the CIB says stonith-enabled=false (explicitly unsafe).
+	Fencing bool
+	// FenceAgent replaces fence_baton_netns as the device's agent (a
+	// missing, failing or hanging one, for the error tests); it must be
+	// in FenceDir or absent.
+	FenceAgent string
 	// Metrics serves Prometheus metrics on every node at MetricsPort,
 	// configured without a host (so on the node's 127.0.0.1).
 	Metrics bool
@@ -61,9 +71,12 @@ type Cluster struct {
 	Dir     string
 	Bin     string
 	HB, SVC *netns.Network
-	Mgmt    *netns.Network
-	Nodes   []*Node
-	Client  *netns.Host
+	// FenceDir holds the fence agents the daemons may run; FenceDevices
+	// the machine descriptions fence_baton_netns reads (one per node).
+	FenceDir, FenceDevices string
+	Mgmt                   *netns.Network
+	Nodes                  []*Node
+	Client                 *netns.Host
 	// WitnessHost runs `baton witness` when Options.Witness.
 	WitnessHost *netns.Host
 	Subnet      int // the third octet shared by the test's networks
@@ -120,6 +133,10 @@ func New(t testing.TB, o Options) *Cluster {
 	c.HB = netns.New(t)
 	c.SVC = netns.New(t)
 	c.ocfRoot = filepath.Join(c.Dir, "ocf")
+	c.FenceDir, c.FenceDevices = filepath.Join(c.Dir, "fence-agents"), filepath.Join(c.Dir, "fence-devices")
+	must(t, os.MkdirAll(c.FenceDevices, 0o755))
+	must(t, os.MkdirAll(c.FenceDir, 0o755))
+	must(t, os.Symlink(c.Bin, filepath.Join(c.FenceDir, "fence_baton_netns")))
 	agentDir := filepath.Join(c.ocfRoot, "resource.d", "baton")
 	must(t, os.MkdirAll(agentDir, 0o755))
 	for _, a := range o.Agents {
@@ -157,6 +174,15 @@ func New(t testing.TB, o Options) *Cluster {
 	}
 	if o.ResourcesFunc != nil {
 		o.Resources = o.ResourcesFunc(c)
+	}
+	if o.Fencing {
+		agent := o.FenceAgent
+		if agent == "" {
+			agent = "fence_baton_netns"
+		}
+		o.Resources = fmt.Sprintf(`<primitive id="fence-netns" class="stonith" type="%s">
+  <instance_attributes id="fence-netns-ia"><nvpair id="fence-netns-dir" name="devices_dir" value="%s"/></instance_attributes>
+</primitive>`, agent, c.FenceDevices) + o.Resources
 	}
 	cibXML := c.cib(o)
 	for _, n := range c.Nodes {
@@ -216,7 +242,8 @@ func (c *Cluster) cib(o Options) string {
   <configuration>
     <crm_config>
       <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
+        <nvpair id="opt-stonith" name="stonith-enabled" value="%v"/>
+        <nvpair id="opt-stonith-action" name="stonith-action" value="off"/>
         %s
       </cluster_property_set>
     </crm_config>
@@ -227,7 +254,7 @@ func (c *Cluster) cib(o Options) string {
   </configuration>
   <status/>
 </cib>
-`, o.CrmConfig, nodes.String(), o.Resources, o.Constraints, o.RscDefaults)
+`, o.Fencing, o.CrmConfig, nodes.String(), o.Resources, o.Constraints, o.RscDefaults)
 }
 
 func (c *Cluster) config(n *Node, o Options, witness string) string {
@@ -245,6 +272,7 @@ func (c *Cluster) config(n *Node, o Options, witness string) string {
 	if o.PingClient {
 		fmt.Fprintf(&b, "[ping]\nhosts = [%q]\nmultiplier = 100\ninterval = \"1s\"\ntimeout = \"500ms\"\n\n", fmt.Sprintf("10.214.%d.100", c.Subnet))
 	}
+	fmt.Fprintf(&b, "[fencing]\nagent_dirs = [%q]\n\n", c.FenceDir)
 	if o.Metrics {
 		fmt.Fprintf(&b, "[metrics]\nlisten = \":%d\"\n\n", MetricsPort)
 	}
@@ -272,6 +300,7 @@ func (n *Node) startHolder(t testing.TB) {
 			if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil {
 				n.mntNS = ns
 				n.holderPid = pid
+				n.describe(t)
 				return
 			}
 		}
@@ -281,6 +310,83 @@ func (n *Node) startHolder(t testing.TB) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// describe writes the node's machine description for fence_baton_netns:
+// how to reach its network namespace from any mount namespace (through
+// this test process's root), its mount namespace, and its base addresses.
+func (n *Node) describe(t testing.TB) {
+	t.Helper()
+	addrs := map[string][]string{"eth0": {n.HBAddr + "/24"}, "eth1": {n.SvcAddr + "/24"}}
+	if n.mgmt != nil {
+		addrs["eth2"] = []string{n.mgmt.Addr}
+	}
+	b, err := json.Marshal(map[string]any{
+		"netns":     fmt.Sprintf("/proc/%d/root/run/netns/%s", os.Getpid(), n.NS),
+		"mntns":     n.mntNS,
+		"addresses": addrs,
+	})
+	must(t, err)
+	f := filepath.Join(n.c.FenceDevices, n.Name+".json")
+	must(t, os.WriteFile(f+".tmp", b, 0o644))
+	must(t, os.Rename(f+".tmp", f))
+}
+
+// Signal sends sig to the node's daemon (nsenter execs it: same pid).
+func (n *Node) Signal(sig syscall.Signal) error {
+	if n.daemon == nil || n.daemon.Process == nil {
+		return fmt.Errorf("node %s: no daemon started", n.Name)
+	}
+	return n.daemon.Process.Signal(sig)
+}
+
+// DaemonPid is the pid of the node's daemon (0 when none was started).
+func (n *Node) DaemonPid() int {
+	if n.daemon == nil || n.daemon.Process == nil {
+		return 0
+	}
+	return n.daemon.Process.Pid
+}
+
+// RestartDaemon kills the node's daemon (SIGKILL), waits for it to be gone
+// and starts a new one: the resources it started keep running.
+func (n *Node) RestartDaemon(t testing.TB) {
+	t.Helper()
+	pid := n.DaemonPid()
+	if pid == 0 {
+		t.Fatalf("node %s: no daemon to restart", n.Name)
+	}
+	_ = n.Signal(syscall.SIGKILL)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		// Gone, or a zombie not yet reaped by Start's waiter.
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s: daemon %d survived SIGKILL", n.Name, pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n.Start(t)
+}
+
+// Stat returns the inode of a path as the node sees it: a file that was
+// removed and made again has a new one.
+func (n *Node) Stat(path string) (uint64, error) {
+	if n.holder == nil {
+		return 0, fmt.Errorf("node %s is down", n.Name)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(fmt.Sprintf("/proc/%d/root", n.holderPid), path), &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
+}
+
+// PoweredOn reports whether any process of the node still runs: false
+// once it was killed or fenced.
+func (n *Node) PoweredOn() bool { return n.mntNS != "" && len(n.processes()) > 0 }
 
 // Command returns a command that runs inside the node's namespaces.
 func (n *Node) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
@@ -501,6 +607,43 @@ type Status struct {
 	Quorate   bool
 	Members   []string // the nodes the answering node sees online
 	Resources []ResourceStatus
+}
+
+// FenceStatus is the fencing part of `baton status --output-as=json`:
+// Baton's own, beside crm_mon's XML.
+type FenceStatus struct {
+	Holding string `json:"holding"`
+	Fencing struct {
+		Enabled bool   `json:"enabled"`
+		Unsafe  string `json:"unsafe"`
+		Unclean []struct {
+			Node    string `json:"node"`
+			Fencing bool   `json:"fencing"`
+			Error   string `json:"error"`
+		} `json:"unclean"`
+		History []struct {
+			Target    string    `json:"target"`
+			Action    string    `json:"action"`
+			OK        bool      `json:"ok"`
+			Error     string    `json:"error"`
+			Executor  string    `json:"executor"`
+			Devices   []string  `json:"devices"`
+			Completed time.Time `json:"completed"`
+		} `json:"history"`
+	} `json:"fencing"`
+}
+
+// FenceStatus asks the node's daemon for its fencing state; false when it
+// does not answer.
+func (n *Node) FenceStatus() (FenceStatus, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, code := n.Baton(ctx, "status", "--output-as=json")
+	var st FenceStatus
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+		return st, false
+	}
+	return st, true
 }
 
 // ResourceStatus is one primitive (instance) in Status.

@@ -23,6 +23,8 @@ import (
 // Options shape the stack.
 type Options struct {
 	Witness bool
+	// Fencing adds a fence_baton_netns stonith device and enables fencing.
+	Fencing bool
 	// Prefer places a location preference of this score for node1 (0: none).
 	Prefer int
 	// Stickiness is resource-stickiness in rsc_defaults (0: none).
@@ -94,7 +96,7 @@ func New(t testing.TB, o Options) *Stack {
 	if o.NoResources {
 		cons = ""
 	}
-	c := cluster.New(t, cluster.Options{Agents: append(append([]string(nil), Agents...), o.ExtraAgents...), Witness: o.Witness,
+	c := cluster.New(t, cluster.Options{Agents: append(append([]string(nil), Agents...), o.ExtraAgents...), Witness: o.Witness, Fencing: o.Fencing,
 		RscDefaults: strings.Join(defaults, "\n"), Constraints: cons, CrmConfig: o.CrmConfig, PingClient: o.PingClient,
 		ResourcesFunc: func(c *cluster.Cluster) string {
 			s.VIP = fmt.Sprintf("10.214.%d.200", c.Subnet)

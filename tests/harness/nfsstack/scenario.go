@@ -89,6 +89,16 @@ func (s *Stack) waitRecorded(tl *Timeline, out io.Writer) {
 // nil, gets the timeline as it happens.
 func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 	t.Helper()
+	return s.Failover(t, out, "node1 killed: every process SIGKILLed, links down", s.C.Nodes[0].Kill, "")
+}
+
+// Failover is KillFailover with another fault of node1: fault runs at the
+// moment the stall is measured from, and what describes it. With owner set
+// the scenario lasts until that node holds the VIP and the mount and the
+// client's writes go on after that (a fault that leaves node1 serving for
+// a while, such as its daemon dying, ends only with the takeover).
+func (s *Stack) Failover(t testing.TB, out io.Writer, what string, fault func(), owner string) *Timeline {
+	t.Helper()
 	tl := &Timeline{Start: time.Now()}
 	tl.add(out, "cluster up: the NFS stack runs on node1, VIP %s", s.VIP)
 	w := nfswriter.Start(t, s.C.Client, s.VIP, s.Export, "demo.dat")
@@ -111,22 +121,30 @@ func (s *Stack) KillFailover(t testing.TB, out io.Writer) *Timeline {
 	stopWatch := demo.WatchOwners(s.Holders, tl.Start)
 
 	tl.Killed = time.Now()
-	s.C.Nodes[0].Kill()
-	tl.add(out, "node1 killed: every process SIGKILLed, links down")
+	fault()
+	tl.add(out, "%s", what)
 	seenVIP, seenMount := false, false
+	since := tl.Killed // writes must resume after this
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		vip, mount := s.Holders()
-		if !seenMount && len(mount) == 1 {
+		moved := owner == "" || (len(vip) == 1 && vip[0] == owner && len(mount) == 1 && mount[0] == owner)
+		if !seenMount && len(mount) == 1 && moved {
 			seenMount = true
 			tl.add(out, "/data mounted on %s", mount[0])
 		}
-		if !seenVIP && len(vip) == 1 {
+		if !seenVIP && len(vip) == 1 && moved {
 			seenVIP = true
 			tl.add(out, "VIP up on %s", vip[0])
+			if owner != "" {
+				since = time.Now()
+			}
 		}
-		if w.WaitWrites(tl.Killed, 10, 100*time.Millisecond) {
+		if moved && seenVIP && w.WaitWrites(since, 10, 100*time.Millisecond) || owner == "" && w.WaitWrites(since, 10, 100*time.Millisecond) {
 			break
+		}
+		if !moved {
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	tl.Violations = stopWatch()

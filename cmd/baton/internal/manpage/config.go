@@ -39,8 +39,11 @@ var keyDoc = map[string]string{
 	"quorum.policy":       "What a node that has lost every peer may do: witness (take over only with the witness's vote), fence (only after fencing the peer succeeded), ignore (take over anyway: split brain is possible) or stop (stop everything and wait; the default).",
 	"quorum.witness":      "host:port of baton witness, for policy witness.",
 	"quorum.timeout":      "How long to wait for the witness's answer (default 1s).",
-	"fencing.command":     "The argument vector of a fence agent run against a lost peer; the word {node} is replaced by the peer's name. No shell is involved.",
-	"fencing.timeout":     "How long the fence command may take (default 60s).",
+	"fencing.agent_dirs":  "Where the fencer looks for the fence_* programs of the CIB's class=\"stonith\" primitives (default /usr/sbin, /usr/local/sbin). Fence devices themselves are configured in the CIB, as for Pacemaker.",
+	"fencing.command":     "No longer used: refused with directions. Fence devices are class=\"stonith\" primitives in the CIB.",
+	"fencing.timeout":     "No longer used: refused with directions. The fence timeout is the cluster option stonith-timeout.",
+	"watchdog.device":     "The watchdog device for self-fencing (e.g. /dev/watchdog); off unless set. Opening it arms a timer that resets the machine unless the daemon keeps petting it.",
+	"watchdog.timeout":    "The watchdog timeout asked of the driver, in whole seconds (default 5s); a driver that grants more is refused.",
 }
 
 // ConfigKey is one key of baton.toml.

@@ -1,0 +1,230 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/baton-ha/baton/crm/cib"
+	"github.com/baton-ha/baton/crm/fencer"
+	"github.com/baton-ha/baton/crm/scheduler"
+)
+
+// fenceRetry is how long a failed fencing waits before it is tried again.
+const fenceRetry = 2 * time.Second
+
+// setupReceiver is a Fencer that wants the CIB's fencing setup
+// (fencer.Devices does; fakes need not).
+type setupReceiver interface{ SetSetup(*fencer.Setup) }
+
+// fencing is the controller's record of which lost nodes are safe: a
+// node that left the membership is unclean until a fence of it was
+// confirmed; its resources are not recovered elsewhere before that
+// (Pacemaker: "recovery waits for fencing").
+type fencing struct {
+	mu       sync.Mutex
+	member   map[string]bool      // membership at the last step
+	lastSeen map[string]time.Time // last step at which the node was a member
+	fenced   map[string]time.Time // confirmed fenced since it was last a member
+	running  map[string]bool
+	retryAt  map[string]time.Time
+	lastErr  map[string]string
+	priority map[string]int // sum of resource priorities per node, last transition
+	quorate  time.Time      // since when this partition is quorate (zero: not)
+}
+
+func newFencing() *fencing {
+	return &fencing{member: map[string]bool{}, lastSeen: map[string]time.Time{}, fenced: map[string]time.Time{},
+		running: map[string]bool{}, retryAt: map[string]time.Time{}, lastErr: map[string]string{}, priority: map[string]int{}}
+}
+
+// observe records the membership of this step. A node that comes back
+// needs a new fence for its next loss.
+func (f *fencing) observe(v View, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur := map[string]bool{}
+	for _, m := range v.Members {
+		cur[m] = true
+		if !f.member[m] {
+			delete(f.fenced, m)
+			delete(f.lastErr, m)
+		}
+		f.lastSeen[m] = now
+	}
+	f.member = cur
+}
+
+// markFenced records a confirmed fence.
+func (f *fencing) markFenced(node string, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fenced[node] = at
+	delete(f.lastErr, node)
+}
+
+// unclean returns the configured nodes outside the partition that were not
+// confirmed fenced, sorted.
+func (f *fencing) unclean(v View) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, n := range missing(v.All, v.Members) {
+		if _, ok := f.fenced[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (f *fencing) fencedNodes(v View) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, n := range missing(v.All, v.Members) {
+		if _, ok := f.fenced[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// fencingSetup reads the fencing setup from the current CIB and hands it
+// to the fencer. Errors in it are logged once per change by the caller.
+func (c *Controller) fencingSetup() (*fencer.Setup, []error) {
+	c.mu.Lock()
+	doc := c.doc.Clone()
+	c.mu.Unlock()
+	s, errs := fencer.Load(doc)
+	if s.Options.WatchdogTimeout < 0 {
+		s.Options.WatchdogTimeout = 2 * c.cfg.WatchdogTimeout
+	}
+	if r, ok := c.cfg.Fencer.(setupReceiver); ok {
+		r.SetSetup(s)
+	}
+	return s, errs
+}
+
+// fenceLost starts fencing every unclean lost node that is not being
+// fenced already; results arrive asynchronously and kick the controller.
+// Only the DC of a partition that may fence calls it.
+func (c *Controller) fenceLost(ctx context.Context, s *fencer.Setup, nodes []string) {
+	f := c.fence
+	now := time.Now()
+	f.mu.Lock()
+	known := len(f.priority) > 0
+	f.mu.Unlock()
+	if s.Options.PriorityDelay > 0 && !known {
+		// This node was not DC before the loss: the replicated CIB's status
+		// (the old DC's) says who ran what.
+		c.mu.Lock()
+		b := c.doc.Bytes()
+		c.mu.Unlock()
+		if doc, err := cib.Parse(b); err == nil {
+			if res, err := scheduler.Schedule(doc); err == nil {
+				c.notePriorities(res)
+			}
+		}
+	}
+	for _, n := range nodes {
+		if ok, why := s.Fenceable(n); !ok {
+			f.mu.Lock()
+			f.lastErr[n] = why
+			f.mu.Unlock()
+			continue
+		}
+		f.mu.Lock()
+		if f.running[n] || now.Before(f.retryAt[n]) {
+			f.mu.Unlock()
+			continue
+		}
+		f.running[n] = true
+		since := f.lastSeen[n]
+		if f.quorate.After(since) {
+			// Watchdog fencing counts from when the target can no longer
+			// believe itself quorate: not before we hold the quorum.
+			since = f.quorate
+		}
+		var delay time.Duration
+		if s.Options.PriorityDelay > 0 && f.priority[n] > f.priority[c.cfg.Node] {
+			delay = s.Options.PriorityDelay
+		}
+		f.mu.Unlock()
+		req := fencer.Request{Target: n, Origin: c.cfg.Node, LastSeen: since, Delay: delay}
+		c.log.Warn("fencing lost node", "target", n, "priority_delay", delay)
+		go func() {
+			c.fenceDone(n, c.cfg.Fencer.Fence(ctx, req))
+		}()
+	}
+}
+
+// fenceDone records the end of a fence the controller started: confirmed,
+// or failed and to be retried after fenceRetry.
+func (c *Controller) fenceDone(n string, res fencer.Result) {
+	f := c.fence
+	f.mu.Lock()
+	delete(f.running, n)
+	if res.OK {
+		f.fenced[n] = res.Completed
+		delete(f.lastErr, n)
+	} else {
+		f.lastErr[n] = res.Error
+		f.retryAt[n] = time.Now().Add(fenceRetry)
+		time.AfterFunc(fenceRetry, c.Kick)
+	}
+	f.mu.Unlock()
+	c.Kick()
+}
+
+// FenceNode is `baton fence NODE`: fence a node now with this node's
+// fencer, as stonith_admin --fence does. A confirmed fence of a node
+// outside the partition makes it clean.
+func (c *Controller) FenceNode(ctx context.Context, target, action string) (fencer.Result, error) {
+	if c.cfg.Fencer == nil {
+		return fencer.Result{}, fmt.Errorf("this daemon has no fencer")
+	}
+	known := target == c.cfg.Node
+	for _, p := range c.cfg.Peers {
+		known = known || p.Name == target
+	}
+	if !known {
+		return fencer.Result{}, fmt.Errorf("%s is not a node of this cluster", target)
+	}
+	switch action {
+	case "", "off", "reboot", "on":
+	default:
+		return fencer.Result{}, fmt.Errorf("action %q: use off, reboot or on", action)
+	}
+	if _, errs := c.fencingSetup(); len(errs) > 0 {
+		c.log.Warn("fencing setup has errors", "errs", errs)
+	}
+	res := c.cfg.Fencer.Fence(ctx, fencer.Request{Target: target, Action: action, Origin: c.cfg.Node + " (baton fence)"})
+	if res.OK && action != "on" {
+		c.fence.markFenced(target, res.Completed)
+		c.Kick()
+	}
+	return res, nil
+}
+
+// notePriorities keeps, per node, the sum of the priorities of the
+// resources active there (promoted instances count one more), for
+// priority-fencing-delay.
+func (c *Controller) notePriorities(res *scheduler.Result) {
+	sum := map[string]int{}
+	for _, top := range res.Cluster.Resources {
+		for _, l := range top.Leaves() {
+			for _, n := range l.RunningOn {
+				sum[n.Name] += l.Priority
+				if l.Role == "Promoted" && l.Priority > 0 {
+					sum[n.Name]++
+				}
+			}
+		}
+	}
+	c.fence.mu.Lock()
+	c.fence.priority = sum
+	c.fence.mu.Unlock()
+}
