@@ -88,30 +88,39 @@ func (r *Rig) iterate(i int, f Fault) Iteration {
 	t0 := time.Now()
 	heal := f.Inject(r, active, passive)
 
+	within := f.Within
+	if within == 0 {
+		within = outcomeLimit
+	}
 	switch f.Expect {
-	case Moves, Either:
-		// The outcome: the stack runs on one node and the client's writes
-		// go through again.
-		within := f.Within
-		if within == 0 {
-			within = outcomeLimit
-		}
+	case Moves:
+		// The outcome: the stack runs on the other node and the client's
+		// writes go through again; the time to that is the takeover.
 		deadline := t0.Add(within)
 		for time.Now().Before(deadline) {
 			h := r.holders()
-			if len(h.vip) == 1 && len(h.mount) == 1 && w.WaitWrites(t0, 5, 200*time.Millisecond) {
+			if len(h.vip) == 1 && len(h.mount) == 1 && h.vip[0] == passive.Name && w.WaitWrites(t0, 5, 200*time.Millisecond) {
 				it.To = h.vip[0]
 				it.Takeover = time.Since(t0)
 				break
 			}
 		}
-		if f.Lasts > 0 {
-			if wait := time.Until(t0.Add(f.Lasts)); wait > 0 {
-				time.Sleep(wait) // the fault stays in place this long; the sampler watches
+		r.hold(t0, f.Lasts)
+	case Either:
+		// Whatever the cluster does takes effect while the fault lasts
+		// (a frozen daemon's node is fenced after deadtime): the outcome is
+		// where the stack runs once it has, if it runs.
+		r.hold(t0, f.Lasts)
+		deadline := time.Now().Add(within)
+		for time.Now().Before(deadline) {
+			h := r.holders()
+			if len(h.vip) == 1 && len(h.mount) == 1 && w.WaitWrites(time.Now(), 5, 200*time.Millisecond) {
+				it.To = h.vip[0]
+				break
 			}
 		}
 	case Stays:
-		time.Sleep(f.Lasts) // the fault stays in place this long; the sampler watches
+		r.hold(t0, f.Lasts)
 		if h := r.holders(); len(h.vip) == 1 {
 			it.To = h.vip[0]
 		}
@@ -138,6 +147,14 @@ func (r *Rig) iterate(i int, f Fault) Iteration {
 		it.Lost = true
 	}
 	return it
+}
+
+// hold leaves a fault in place until lasts after t0, while the sampler
+// watches: the fault's length, not an assertion.
+func (r *Rig) hold(t0 time.Time, lasts time.Duration) {
+	if wait := time.Until(t0.Add(lasts)); wait > 0 {
+		time.Sleep(wait)
+	}
 }
 
 // Table prints one row per fault: iterations, violations, lost writes,
