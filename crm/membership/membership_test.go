@@ -17,7 +17,16 @@ var testKey = Key("0123456789abcdef0123456789abcdef")
 // without touching the host's network.
 type cuttable struct {
 	net.PacketConn
-	cut atomic.Bool
+	cut  atomic.Bool
+	read atomic.Int64 // packets that arrived on this socket
+}
+
+func (c *cuttable) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, addr, err := c.PacketConn.ReadFrom(b)
+	if err == nil {
+		c.read.Add(1)
+	}
+	return n, addr, err
 }
 
 func (c *cuttable) WriteTo(b []byte, addr net.Addr) (int, error) {
@@ -98,11 +107,16 @@ func TestOneLinkCutKeepsPeerAlive(t *testing.T) {
 	a.conns[0].cut.Store(true)
 	b.conns[0].cut.Store(true)
 	waitFor(t, "link hb down on a", func() bool { return state(a.m).Links[0] == LinkDown })
-	// Two more deadtimes with only the service link: still alive.
-	time.Sleep(300 * time.Millisecond)
-	if s := state(a.m); !s.Alive || s.Links[1] != LinkUp {
-		t.Fatalf("peer b should stay alive on the service link: %+v", s)
-	}
+	// Two more deadtimes (150 ms) of heartbeats heard on the service link
+	// alone: b stays alive all along.
+	down := time.Now()
+	waitFor(t, "b heard on svc two deadtimes after hb went down", func() bool {
+		s := state(a.m)
+		if !s.Alive || s.Links[1] != LinkUp {
+			t.Fatalf("peer b should stay alive on the service link: %+v", s)
+		}
+		return s.LastHeard[1].After(down.Add(300 * time.Millisecond))
+	})
 }
 
 func TestAllLinksCutKillsPeer(t *testing.T) {
@@ -127,7 +141,19 @@ func TestAllLinksCutKillsPeer(t *testing.T) {
 
 func TestWrongKeyNeverAlive(t *testing.T) {
 	a, b := pair(t, Key("another-key-of-enough-length!!"))
-	time.Sleep(300 * time.Millisecond)
+	// Each side receives a good number of the other's heartbeats (keepalive
+	// 20 ms) and accepts none of them.
+	waitFor(t, "heartbeats arriving on every link", func() bool {
+		if state(a.m).Alive || state(b.m).Alive {
+			t.Fatal("a peer with another key was accepted")
+		}
+		for _, c := range append(a.conns, b.conns...) {
+			if c.read.Load() < 10 {
+				return false
+			}
+		}
+		return true
+	})
 	if state(a.m).Alive || state(b.m).Alive {
 		t.Fatal("a peer with another key was accepted")
 	}
