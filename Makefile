@@ -14,7 +14,7 @@ TEST_TIMEOUT ?= 45m
 # before the release in dpkg and rpm).
 PKG_VERSION ?= 0.1.0-git$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
 
-.PHONY: all build install man deb rpm metadata deps test test-unit bench demo e2e-vm faults vet clean
+.PHONY: all build install man deb rpm metadata deps test test-unit fuzz bench demo e2e-vm faults vet clean
 
 all: build
 
@@ -65,6 +65,12 @@ test: deps
 	@# Once, during development, /dev/null ended up a plain file; make any
 	@# test that does that fail the run instead of the next apt-get.
 	@test -c /dev/null || { echo "make test: /dev/null is no longer a character device: a test replaced it" >&2; exit 1; }
+	# Every fuzz target, briefly, over its corpus.
+	GO=$(GO) scripts/fuzz.sh
+
+# Fuzz every target for FUZZTIME each (default 1s).
+fuzz:
+	GO=$(GO) FUZZTIME=$(or $(FUZZTIME),1s) scripts/fuzz.sh
 
 # Unit tests only: no root, no daemons.
 test-unit:

@@ -7,7 +7,7 @@ import (
 
 	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/config"
-	"github.com/baton-ha/baton/crm/simulate"
+	"github.com/baton-ha/baton/crm/verify"
 )
 
 // TestGeneratedFiles: the CIB and the nodes' baton.toml the demo writes are
@@ -21,8 +21,8 @@ func TestGeneratedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep := simulate.Verify(doc); len(rep.Errors) > 0 {
-		t.Fatalf("verify: %v", rep.Errors)
+	if err := verify.CIB(doc).Err(); err != nil {
+		t.Fatalf("verify: %v", err)
 	}
 	for _, n := range nodes {
 		var c config.Config

@@ -10,6 +10,8 @@ import (
 
 	"github.com/baton-ha/baton/agents/drbd/fence"
 	"github.com/baton-ha/baton/crm/config"
+	"github.com/baton-ha/baton/crm/controller"
+	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/wire"
 )
@@ -70,6 +72,24 @@ func adminWithin(c *cli.Context, limit time.Duration, method string, body, out a
 	defer cancel()
 	if err := a.Call(ctx, method, body, out); err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v (is `baton daemon` running on this node?)", method, err), 1)
+	}
+	return nil
+}
+
+// readStatus asks the admin socket when this user can read the cluster
+// key, and otherwise the read-only status socket (status_group).
+func readStatus(c *cli.Context, st *controller.State) error {
+	cfg, err := config.Load(c.String("config"))
+	if err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	if _, kerr := membership.LoadKey(cfg.AuthKey); kerr == nil || cfg.StatusGroup == "" {
+		return admin(c, "status", nil, st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := daemon.ReadStatus(ctx, cfg.StatusSocket, st); err != nil {
+		return cli.Exit(fmt.Sprintf("status: %v (is `baton daemon` running on this node?)", err), 1)
 	}
 	return nil
 }

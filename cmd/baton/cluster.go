@@ -14,8 +14,8 @@ import (
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/controller"
-	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -45,7 +45,7 @@ func saveCIB(c *cli.Context, d *cibdoc.Doc) error {
 	d.Stamp("baton", host, time.Now())
 	if f := c.String("cib"); f != "" {
 		d.ConfigChanged()
-		if err := daemon.Verify(d); err != nil {
+		if err := verify.Bytes(d.Bytes()).Err(); err != nil {
 			return cli.Exit(err.Error(), 2)
 		}
 		return os.WriteFile(f, d.Bytes(), 0o644)
@@ -242,16 +242,15 @@ func cibCommand() *cli.Command {
 					if f == "" {
 						return cli.Exit("name the CIB file", 2)
 					}
-					b, err := os.ReadFile(f)
+					b, err := verify.ReadFile(f)
 					if err != nil {
 						return cli.Exit(err.Error(), 2)
 					}
-					d, err := cibdoc.Parse(b)
+					// The daemon checks again (it trusts no client); checking
+					// here first names the file and spares the round trip.
+					d, err := verify.Parse(b)
 					if err != nil {
 						return cli.Exit(fmt.Sprintf("%s: %v", f, err), 2)
-					}
-					if err := daemon.Verify(d); err != nil {
-						return cli.Exit(err.Error(), 2)
 					}
 					host, _ := os.Hostname()
 					d.Stamp("baton", host, time.Now())

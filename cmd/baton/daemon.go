@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/membership"
-	"github.com/baton-ha/baton/crm/quorum"
+	"github.com/baton-ha/baton/crm/witness"
 )
 
 const defaultConfig = "/etc/baton/baton.toml"
@@ -44,6 +45,9 @@ func daemonCommand() *cli.Command {
 				return cli.Exit(err.Error(), 2)
 			}
 			if _, err := membership.LoadKey(cfg.AuthKey); err != nil {
+				return cli.Exit(fmt.Sprintf("config %s: auth_key: %v", c.String("config"), err), 2)
+			}
+			if err := cfg.CheckFiles(); err != nil {
 				return cli.Exit(err.Error(), 2)
 			}
 			if c.Bool("check") {
@@ -67,14 +71,33 @@ func witnessCommand() *cli.Command {
 		Usage: "run the quorum tie-breaker for two-node clusters, on a third host",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: ":5406", Usage: "UDP address to answer on"},
-			&cli.StringFlag{Name: "auth-key", Required: true, Usage: "the clusters' shared key file (mode 0600)"},
+			&cli.StringFlag{Name: "auth-key", Usage: "the key file (mode 0600) of every cluster not named by --cluster-key"},
+			&cli.StringSliceFlag{Name: "cluster-key", Usage: "`CLUSTER=FILE`: serve cluster CLUSTER with its own key file (repeat per cluster)"},
 			&cli.DurationFlag{Name: "lease", Value: 3 * time.Second, Usage: "how long a granted vote lasts without renewal"},
 			&cli.BoolFlag{Name: "debug"},
 		},
 		Action: func(c *cli.Context) error {
-			key, err := membership.LoadKey(c.String("auth-key"))
-			if err != nil {
-				return cli.Exit(err.Error(), 2)
+			w := &witness.Witness{Lease: c.Duration("lease"), Keys: map[string]membership.Key{}}
+			if f := c.String("auth-key"); f != "" {
+				key, err := membership.LoadKey(f)
+				if err != nil {
+					return cli.Exit("--auth-key: "+err.Error(), 2)
+				}
+				w.Key = key
+			}
+			for _, ck := range c.StringSlice("cluster-key") {
+				name, file, ok := strings.Cut(ck, "=")
+				if !ok || name == "" || file == "" {
+					return cli.Exit(fmt.Sprintf("--cluster-key %q: want CLUSTER=FILE", ck), 2)
+				}
+				key, err := membership.LoadKey(file)
+				if err != nil {
+					return cli.Exit(fmt.Sprintf("--cluster-key %s: %v", name, err), 2)
+				}
+				w.Keys[name] = key
+			}
+			if w.Key == nil && len(w.Keys) == 0 {
+				return cli.Exit("give --auth-key FILE or --cluster-key CLUSTER=FILE", 2)
 			}
 			conn, err := net.ListenPacket("udp", c.String("listen"))
 			if err != nil {
@@ -89,7 +112,7 @@ func witnessCommand() *cli.Command {
 			if _, err := sd.SdNotify(false, sd.SdNotifyReady); err != nil {
 				log.Warn("notifying systemd", "err", err)
 			}
-			w := &quorum.Witness{Key: key, Lease: c.Duration("lease"), Log: log}
+			w.Log = log
 			return w.Serve(ctx, conn)
 		},
 	}

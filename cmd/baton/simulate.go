@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
+
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -10,6 +10,7 @@ import (
 	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/cib/live"
 	"github.com/baton-ha/baton/crm/simulate"
+	"github.com/baton-ha/baton/crm/verify"
 )
 
 // loadCIB reads the CIB from -x FILE, stdin (-p) or the live cluster (-L).
@@ -25,7 +26,8 @@ func loadCIB(c *cli.Context) (*cib.CIB, error) {
 	return doc, nil
 }
 
-// readCIB reads the CIB's XML from where the flags say.
+// readCIB reads the CIB named by the -x/-p/-L flags, refusing one over
+// verify.MaxSize before reading it whole.
 func readCIB(c *cli.Context) ([]byte, error) {
 	var data []byte
 	var err error
@@ -42,9 +44,9 @@ func readCIB(c *cli.Context) ([]byte, error) {
 		}
 		data = doc.Bytes()
 	case c.Bool("xml-pipe"):
-		data, err = io.ReadAll(os.Stdin)
+		data, err = verify.Read(os.Stdin)
 	case c.String("xml-file") != "":
-		data, err = os.ReadFile(c.String("xml-file"))
+		data, err = verify.ReadFile(c.String("xml-file"))
 	default:
 		return nil, cli.Exit("give the CIB: -x FILE, -p (stdin) or -L (live cluster)", 2)
 	}

@@ -82,7 +82,7 @@ func currentView(c *cli.Context) (*view.View, error) {
 		return v, nil
 	}
 	var st controller.State
-	if err := admin(c, "status", nil, &st); err != nil {
+	if err := readStatus(c, &st); err != nil {
 		return nil, err
 	}
 	v, err := view.FromState(st, time.Now())

@@ -7,12 +7,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/daemon"
 	"github.com/baton-ha/baton/crm/fencer"
-	"github.com/baton-ha/baton/crm/simulate"
+	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/watchdog"
 )
 
@@ -26,13 +25,6 @@ func verifyCommand() *cli.Command {
 		),
 		Action: func(c *cli.Context) error {
 			data, err := readCIB(c)
-			var doc *cib.CIB
-			if err == nil {
-				doc, err = cib.Parse(data)
-				if err != nil {
-					err = cli.Exit(err.Error(), 2)
-				}
-			}
 			if err != nil {
 				var ec cli.ExitCoder
 				if errors.As(err, &ec) {
@@ -43,7 +35,7 @@ func verifyCommand() *cli.Command {
 				}
 				return err
 			}
-			rep := simulate.Verify(doc)
+			rep := verify.Bytes(data)
 			if d, err := cibdoc.Parse(data); err == nil {
 				errs, warns := fencer.Verify(d)
 				rep.Errors = append(rep.Errors, errs...)
@@ -57,11 +49,11 @@ func verifyCommand() *cli.Command {
 					fmt.Fprintln(c.App.ErrWriter, "warning:", w)
 				}
 			}
-			for _, e := range rep.Errors {
+			for _, e := range append(rep.Errors, rep.Unsupported...) {
 				fmt.Fprintln(c.App.ErrWriter, "error:", e)
 			}
 			switch {
-			case len(rep.Errors) > 0:
+			case rep.Err() != nil:
 				return cli.Exit("Errors found during check: config not valid", 2)
 			case len(rep.Warnings) > 0 && c.Bool("verbose"):
 				fmt.Fprintln(c.App.ErrWriter, "Warnings found during check: config may not be valid")

@@ -12,6 +12,11 @@ import (
 	"github.com/beevik/etree"
 )
 
+// MaxVersion bounds admin_epoch, epoch and num_updates (2^53-1, exact in
+// JSON and far from int64's wrap: a change every microsecond for 285
+// years).
+const MaxVersion = 1<<53 - 1
+
 // CIB is one parsed CIB document.
 type CIB struct {
 	ValidateWith string

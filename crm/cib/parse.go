@@ -35,6 +35,9 @@ func Parse(data []byte) (*CIB, error) {
 	if root.Tag != "cib" {
 		return nil, Errors{src.errorf(root, "root element must be <cib>")}
 	}
+	if n := len(doc.ChildElements()); n > 1 {
+		return nil, Errors{src.errorf(doc.ChildElements()[1], "a CIB has one root element; this document has %d", n)}
+	}
 	p := &parser{src: src, sets: map[string]*NVSet{}, rsets: map[string]*ResourceSet{}}
 	c := p.cib(root)
 	c.Warnings = p.warns
@@ -66,6 +69,13 @@ func (p *parser) cib(root *etree.Element) *CIB {
 	q := root.SelectAttrValue("have-quorum", "true")
 	c.HaveQuorum, _ = ParseBool(q)
 	c.DCUUID = root.SelectAttrValue("dc-uuid", "")
+	for _, a := range []string{"admin_epoch", "epoch", "num_updates"} {
+		if v := root.SelectAttrValue(a, ""); v != "" {
+			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || n > MaxVersion {
+				p.fail(root, "%s %q must be an integer from 0 to %d: the newest copy of the CIB wins by these counters, and they must never wrap", a, v, int64(MaxVersion))
+			}
+		}
+	}
 	c.LastWritten = root.SelectAttrValue("cib-last-written", "")
 	c.UpdateOrigin = root.SelectAttrValue("update-origin", "")
 	c.UpdateClient = root.SelectAttrValue("update-client", "")

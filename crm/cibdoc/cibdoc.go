@@ -10,6 +10,7 @@ package cibdoc
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -50,6 +51,9 @@ func Parse(b []byte) (*Doc, error) {
 	root := d.Root()
 	if root == nil || root.Tag != "cib" {
 		return nil, errors.New("CIB root element must be <cib>")
+	}
+	if len(d.ChildElements()) > 1 {
+		return nil, errors.New("CIB has more than one root element")
 	}
 	if root.SelectElement("configuration") == nil {
 		return nil, errors.New("CIB has no <configuration> element")
@@ -112,7 +116,7 @@ func (d *Doc) SetVersion(v Version) {
 // ConfigChanged records a configuration change: epoch+1, num_updates 0.
 func (d *Doc) ConfigChanged() {
 	v := d.Version()
-	v.Epoch++
+	v.Epoch = bump(v.Epoch)
 	v.Updates = 0
 	d.SetVersion(v)
 }
@@ -133,8 +137,21 @@ func (d *Doc) Stamp(client, origin string, when time.Time) {
 // StatusChanged records a status change: num_updates+1.
 func (d *Doc) StatusChanged() {
 	v := d.Version()
-	v.Updates++
+	v.Updates = bump(v.Updates)
 	d.SetVersion(v)
+}
+
+// bump counts up without ever wrapping: a counter that wrapped would make
+// the newest copy look oldest. Verification refuses counters above 2^53-1,
+// so saturation is never reached by a CIB that passed it.
+func bump(n int64) int64 {
+	if n < 0 {
+		return 0
+	}
+	if n == math.MaxInt64 {
+		return n
+	}
+	return n + 1
 }
 
 // SetStatus replaces the <status> section with st (an element named

@@ -30,6 +30,11 @@ type Config struct {
 	// peer before it runs anything, so that two nodes booting apart cannot
 	// both start the stack. Default true.
 	WaitForAll *bool `toml:"wait_for_all"`
+	// StatusGroup, when set, lets members of this group (a name or a
+	// numeric gid; Pacemaker's is haclient) read `baton status` through
+	// StatusSocket without the cluster key: the status and nothing else.
+	StatusGroup  string `toml:"status_group"`
+	StatusSocket string `toml:"status_socket"` // default /run/baton/status.sock
 
 	Heartbeat Heartbeat `toml:"heartbeat"`
 	Links     []Link    `toml:"link"`
@@ -39,6 +44,8 @@ type Config struct {
 	Fencing   Fencing   `toml:"fencing"`
 	Watchdog  Watchdog  `toml:"watchdog"`
 	Metrics   Metrics   `toml:"metrics"`
+
+	path string // the file it was loaded from, for error messages
 }
 
 // Metrics serves Prometheus metrics over HTTP at /metrics. Off unless
@@ -137,8 +144,17 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.Strin
 
 // Load reads and validates a configuration file.
 func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return Parse(path, b)
+}
+
+// Parse decodes and validates a configuration read from path.
+func Parse(path string, data []byte) (*Config, error) {
 	var c Config
-	md, err := toml.DecodeFile(path, &c)
+	md, err := toml.Decode(string(data), &c)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -149,10 +165,24 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("config %s: unknown keys: %s (see docs/daemon.md)", path, strings.Join(keys, ", "))
 	}
+	c.path = path
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, inFile(path, err)
 	}
 	return &c, nil
+}
+
+// inFile prefixes every one of errs with the file's name, so that each
+// line of the message names file and key.
+func inFile(path string, err error) error {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			errs = append(errs, fmt.Errorf("config %s: %w", path, e))
+		}
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("config %s: %w", path, err)
 }
 
 // Validate fills in defaults and checks every setting; the error names the
@@ -178,8 +208,17 @@ func (c *Config) Validate() error {
 	if c.StateDir == "" {
 		c.StateDir = "/var/lib/baton"
 	}
+	if !filepath.IsAbs(c.StateDir) {
+		bad("state_dir: %q is not an absolute path", c.StateDir)
+	}
 	if c.OCFRoot == "" {
 		c.OCFRoot = "/usr/lib/ocf"
+	}
+	if c.StatusSocket == "" {
+		c.StatusSocket = "/run/baton/status.sock"
+	}
+	if !filepath.IsAbs(c.StatusSocket) {
+		bad("status_socket: %q is not an absolute path", c.StatusSocket)
 	}
 	if c.WaitForAll == nil {
 		t := true
@@ -200,11 +239,6 @@ func (c *Config) Validate() error {
 	def(&h.Keepalive, 500*time.Millisecond)
 	def(&h.Warntime, time.Second)
 	def(&h.Deadtime, 2*time.Second)
-	if !(h.Keepalive.Duration > 0 && h.Keepalive.Duration < h.Warntime.Duration && h.Warntime.Duration < h.Deadtime.Duration) {
-		bad("heartbeat: need 0 < keepalive < warntime < deadtime, got %v, %v, %v", h.Keepalive.Duration, h.Warntime.Duration, h.Deadtime.Duration)
-	} else if h.Deadtime.Duration < 2*h.Keepalive.Duration {
-		bad("heartbeat.deadtime: %v leaves room for fewer than two heartbeats of %v", h.Deadtime.Duration, h.Keepalive.Duration)
-	}
 	if len(c.Links) < 2 {
 		bad("link: %d heartbeat link(s) configured; at least two are required (e.g. a dedicated heartbeat NIC and the service NIC), so that one failed cable is not a failed node", len(c.Links))
 	}
@@ -216,9 +250,6 @@ func (c *Config) Validate() error {
 			bad("link[%d].name: %q used twice", i, l.Name)
 		}
 		linkNames[l.Name] = true
-		if net.ParseIP(l.Address) == nil {
-			bad("link[%d].address: %q is not an IP address", i, l.Address)
-		}
 	}
 	if len(c.Peers) == 0 {
 		bad("peer: no peer configured")
@@ -240,11 +271,6 @@ func (c *Config) Validate() error {
 		ids[p.NodeID] = p.Name
 		if len(p.Addresses) != len(c.Links) {
 			bad("peer[%d].addresses: %d given for %d links; give one per link, in link order (\"\" where the peer has none)", i, len(p.Addresses), len(c.Links))
-		}
-		for j, a := range p.Addresses {
-			if a != "" && net.ParseIP(a) == nil {
-				bad("peer[%d].addresses[%d]: %q is not an IP address", i, j, a)
-			}
 		}
 	}
 	pg := &c.Ping
@@ -304,6 +330,7 @@ func (c *Config) Validate() error {
 			m.Listen = net.JoinHostPort("127.0.0.1", port)
 		}
 	}
+	c.checkBounds(bad)
 	return errors.Join(errs...)
 }
 

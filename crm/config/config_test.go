@@ -96,14 +96,34 @@ func TestLoadBad(t *testing.T) {
 		{"watchdog timeout alone", good + "\n[watchdog]\ntimeout = \"5s\"\n", "watchdog.device is not"},
 		{"no node", strings.Replace(good, `node = "node1"`, ``, 1), "node: this node's name is required"},
 		{"syntax", good + "\n[[[", "config"},
+		{"negative ping interval", strings.Replace(good, "multiplier = 100", "multiplier = 100\ninterval = \"-1s\"", 1), "ping.interval: -1s is outside"},
+		{"keepalive 1ns", strings.Replace(good, `keepalive = "250ms"`, `keepalive = "1ns"`, 1), "heartbeat.keepalive: 1ns is outside"},
+		{"deadtime 2000000h", strings.Replace(good, `keepalive = "250ms"`, "keepalive = \"250ms\"\ndeadtime = \"2000000h\"", 1), "heartbeat.deadtime: 2000000h0m0s is outside"},
+		{"negative quorum timeout", good + "timeout = \"-5s\"\n", "quorum.timeout: -5s is outside"},
+		{"long node name", strings.Replace(good, `node = "node1"`, `node = "`+strings.Repeat("n", 256)+`"`, 1), "node: 256 bytes long"},
+		{"long cluster name", strings.Replace(good, `cluster = "nfs"`, `cluster = "`+strings.Repeat("c", 300)+`"`, 1), "cluster: 300 bytes long"},
+		{"long peer name", strings.Replace(good, `name = "node2"`, `name = "`+strings.Repeat("p", 256)+`"`, 1), "peer[0].name: 256 bytes long"},
+		{"link 0.0.0.0", strings.Replace(good, `address = "10.0.1.1"`, `address = "0.0.0.0"`, 1), "link[0].address: 0.0.0.0 is the unspecified address"},
+		{"link loopback", strings.Replace(good, `address = "10.0.1.1"`, `address = "127.0.0.1"`, 1), "link[0].address: 127.0.0.1 is a loopback address"},
+		{"link multicast", strings.Replace(good, `address = "10.0.0.1"`, `address = "239.1.1.1"`, 1), "link[1].address: 239.1.1.1 is a multicast"},
+		{"peer is local", strings.Replace(good, `addresses = ["10.0.1.2", "10.0.0.2"]`, `addresses = ["10.0.1.2", "10.0.0.1"]`, 1), "peer[0].addresses[1]: 10.0.0.1 is this node's own link address"},
+		{"peer multicast", strings.Replace(good, `addresses = ["10.0.1.2", "10.0.0.2"]`, `addresses = ["224.0.0.1", "10.0.0.2"]`, 1), "peer[0].addresses[0]: 224.0.0.1 is a multicast"},
+		{"relative state_dir", strings.Replace(good, `node_id = 1`, "node_id = 1\nstate_dir = \"var/lib/baton\"", 1), `state_dir: "var/lib/baton" is not an absolute path`},
 		{"metrics address", good + "\n[metrics]\nlisten = \"9664\"\n", "metrics.listen: \"9664\" is not host:port"},
 		{"metrics port", good + "\n[metrics]\nlisten = \"127.0.0.1:http\"\n", "metrics.listen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load(write(t, tt.edit))
+			path := write(t, tt.edit)
+			_, err := Load(path)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %v, want it to contain %q", err, tt.want)
+				t.Fatalf("error %v, want it to contain %q", err, tt.want)
+			}
+			// Every line names the file.
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.Contains(line, path) {
+					t.Errorf("line %q does not name %s", line, path)
+				}
 			}
 		})
 	}

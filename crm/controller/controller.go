@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,7 +24,9 @@ import (
 	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
+	"github.com/baton-ha/baton/crm/statedir"
 	"github.com/baton-ha/baton/crm/status"
+	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/watchdog"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
@@ -89,6 +90,7 @@ type Controller struct {
 
 	kick       chan struct{}
 	transition int
+	retry      retry
 
 	fence     *fencing
 	lastView  View
@@ -160,15 +162,17 @@ func (c *Controller) Run(ctx context.Context) error {
 	defer tick.Stop()
 	c.Kick()
 	for {
+		ticked := false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-c.cfg.Members.Changes():
 		case <-c.kick:
 		case <-tick.C:
+			ticked = true
 		}
 		c.progress(time.Time{})
-		c.step(ctx)
+		c.step(ctx, ticked)
 		c.progress(time.Time{})
 	}
 }
@@ -266,7 +270,11 @@ func (c *Controller) view() (View, string) {
 	return v, dc
 }
 
-func (c *Controller) step(ctx context.Context) {
+// step decides quorum and the DC and, on the DC, runs a transition.
+// ticked says the one-second tick woke it: then a transition that failed is
+// left to its retry timer (one loop per cause, with backoff) while quorum
+// and membership are still decided every tick.
+func (c *Controller) step(ctx context.Context, ticked bool) {
 	v, dc := c.view()
 	for _, m := range v.Members {
 		c.seen[m] = true
@@ -356,14 +364,20 @@ func (c *Controller) step(ctx context.Context) {
 		// cluster (what the start-up probe found is left as it is).
 		return
 	}
+	if ticked && c.retry.waiting(time.Now()) {
+		return
+	}
 	// While a lost node is unclean it may still run what it ran: starts of
 	// resources that require fencing wait (heldByFencing).
 	if err := c.runTransition(ctx, v, quorate, holding != ""); err != nil {
-		c.log.Warn("transition incomplete; retrying", "err", err)
-		// Back off a little so that a resource failing at once does not
-		// spin the loop.
-		time.AfterFunc(500*time.Millisecond, c.Kick)
+		cause, _, _ := strings.Cut(err.Error(), ": ")
+		if d, ok := c.retry.failed(time.Now(), cause); ok {
+			c.log.Warn("transition incomplete; retrying", "err", err, "in", d)
+			time.AfterFunc(d, c.Kick)
+		}
+		return
 	}
+	c.retry.succeeded()
 }
 
 // ExecRequest asks a node to run one operation.
@@ -550,8 +564,9 @@ func (c *Controller) Register(s *wire.Server) {
 		if err := json.Unmarshal(body, &x); err != nil {
 			return nil, err
 		}
-		d, err := cibdoc.Parse([]byte(x))
+		d, err := verify.Parse([]byte(x))
 		if err != nil {
+			c.log.Warn("refused a CIB from a peer; keeping the running one", "from", from, "err", err)
 			return nil, err
 		}
 		c.adopt(d, from)
@@ -616,9 +631,12 @@ func (c *Controller) pull(dc string) {
 		c.mu.Unlock()
 		return
 	}
-	if d, err := cibdoc.Parse([]byte(x)); err == nil {
-		c.adopt(d, dc)
+	d, err := verify.Parse([]byte(x))
+	if err != nil {
+		c.log.Warn("refused the DC's CIB; keeping the running one", "dc", dc, "err", err)
+		return
 	}
+	c.adopt(d, dc)
 }
 
 // ReplaceCIB installs a new configuration (from `baton cib replace` or the
@@ -629,10 +647,8 @@ func (c *Controller) ReplaceCIB(d *cibdoc.Doc) {
 	c.mu.Lock()
 	cur := c.doc.Version()
 	if !cur.Less(d.Version()) {
-		v := cur
-		v.Epoch++
-		v.Updates = 0
-		d.SetVersion(v)
+		d.SetVersion(cur)
+		d.ConfigChanged()
 	}
 	c.doc = d
 	c.mu.Unlock()
@@ -666,16 +682,9 @@ func (c *Controller) persist() {
 	if c.cfg.CIBPath == "" {
 		return
 	}
-	tmp := c.cfg.CIBPath + ".tmp"
-	if err := os.MkdirAll(filepath.Dir(c.cfg.CIBPath), 0o750); err == nil {
-		if err := os.WriteFile(tmp, b, 0o600); err == nil {
-			err = os.Rename(tmp, c.cfg.CIBPath)
-			if err == nil {
-				return
-			}
-		}
+	if err := statedir.WriteFile(filepath.Dir(c.cfg.CIBPath), filepath.Base(c.cfg.CIBPath), b); err != nil {
+		c.log.Error("cannot save the CIB", "path", c.cfg.CIBPath, "err", err)
 	}
-	c.log.Error("cannot save the CIB", "path", c.cfg.CIBPath)
 }
 
 // broadcast sends the CIB to every live peer.

@@ -10,7 +10,7 @@ import (
 	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/membership"
-	"github.com/baton-ha/baton/crm/quorum"
+	"github.com/baton-ha/baton/crm/witness"
 )
 
 const cibXML = `<cib epoch="3" num_updates="0" admin_epoch="0" validate-with="pacemaker-3.9">
@@ -121,7 +121,7 @@ func TestQuorumWitness(t *testing.T) {
 	defer conn.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go (&quorum.Witness{Key: key, Lease: 2 * time.Second}).Serve(ctx, conn)
+	go (&witness.Witness{Key: key, Lease: 2 * time.Second}).Serve(ctx, conn)
 	addr := conn.LocalAddr().String()
 	qa := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c"}
 	qb := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c"}

@@ -47,7 +47,7 @@ func stepUntil(t *testing.T, c *Controller, limit time.Duration, what string, co
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		c.step(context.Background())
+		c.step(context.Background(), false)
 		st := c.Snapshot()
 		if cond(st) {
 			return st
@@ -107,7 +107,7 @@ func TestSafeByDefaultWithoutDevices(t *testing.T) {
 	}
 	// Fencing disabled explicitly: no wait, and the status says it is unsafe.
 	c = newFencingController(t, fencingCIB(`<nvpair id="o1" name="stonith-enabled" value="false"/>`, ""), "ignore", f)
-	c.step(context.Background())
+	c.step(context.Background(), false)
 	st = c.Snapshot()
 	if st.Holding != "" || len(st.Fencing.Unclean) != 0 || !strings.Contains(st.Fencing.Unsafe, "stonith-enabled=false") {
 		t.Errorf("fencing disabled: holding %q, fencing %+v", st.Holding, st.Fencing)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/baton-ha/baton/crm/config"
 	"github.com/baton-ha/baton/crm/membership"
-	"github.com/baton-ha/baton/crm/quorum"
+	"github.com/baton-ha/baton/crm/witness"
 )
 
 // View is what a node sees of the cluster when it decides on quorum.
@@ -109,7 +109,7 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	rep, err := quorum.Ask(actx, q.Key, q.Witness, quorum.Request{Cluster: q.Cluster, Node: v.Self, NodeID: v.SelfID})
+	rep, err := witness.Ask(actx, q.Key, q.Witness, witness.Request{Cluster: q.Cluster, Node: v.Self, NodeID: v.SelfID})
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if err != nil {

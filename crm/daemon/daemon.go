@@ -22,6 +22,8 @@ import (
 	"github.com/baton-ha/baton/crm/fencer"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/metrics"
+	"github.com/baton-ha/baton/crm/statedir"
+	"github.com/baton-ha/baton/crm/verify"
 	"github.com/baton-ha/baton/crm/wire"
 	"github.com/baton-ha/baton/ocf"
 )
@@ -37,10 +39,13 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+	if err := cfg.CheckFiles(); err != nil {
+		return err
+	}
+	if err := statedir.Ensure(cfg.StateDir); err != nil {
 		return fmt.Errorf("state_dir: %w", err)
 	}
-	doc, err := loadCIB(cfg)
+	doc, err := loadCIB(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -87,7 +92,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	mem, err := membership.New(membership.Config{Cluster: cfg.Cluster, Node: cfg.Node, Key: key,
 		Keepalive: cfg.Heartbeat.Keepalive.Duration, Warntime: cfg.Heartbeat.Warntime.Duration,
-		Deadtime: cfg.Heartbeat.Deadtime.Duration, Links: links, Peers: peers, Log: log.With("part", "membership")})
+		Deadtime: cfg.Heartbeat.Deadtime.Duration, Links: links, Peers: peers, StateDir: cfg.StateDir, Log: log.With("part", "membership")})
 	if err != nil {
 		return err
 	}
@@ -169,6 +174,19 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	_ = os.Chmod(attrSock, 0o600)
 	run(func() error { return ocf.ServeAttributes(ctx, attrL, &attrStore{ctl: ctl, node: cfg.Node}, cfg.Node) })
+	if cfg.StatusGroup != "" {
+		gid, err := GroupID(cfg.StatusGroup)
+		if err != nil {
+			return fmt.Errorf("status_group %q: %w", cfg.StatusGroup, err)
+		}
+		sl, err := listenStatus(cfg.StatusSocket, gid)
+		if err != nil {
+			return fmt.Errorf("status socket %s: %w", cfg.StatusSocket, err)
+		}
+		run(func() error {
+			return serveStatus(ctx, sl, gid, func() any { return ctl.Snapshot() }, log.With("part", "status"))
+		})
+	}
 	if cfg.Metrics.Listen != "" {
 		ml, err := net.Listen("tcp", cfg.Metrics.Listen)
 		if err != nil {
@@ -212,20 +230,32 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 }
 
 // loadCIB starts from the newer of the configured CIB and this node's saved
-// copy (which carries the cluster's later changes).
-func loadCIB(cfg *config.Config) (*cibdoc.Doc, error) {
-	b, err := os.ReadFile(cfg.CIB)
-	if err != nil {
-		return nil, fmt.Errorf("cib: %w", err)
-	}
-	doc, err := cibdoc.Parse(b)
+// copy (which carries the cluster's later changes). The configured CIB must
+// pass verification or the daemon does not start; a saved copy that fails
+// it is ignored with a warning.
+func loadCIB(cfg *config.Config, log *slog.Logger) (*cibdoc.Doc, error) {
+	b, err := verify.ReadFile(cfg.CIB)
 	if err != nil {
 		return nil, fmt.Errorf("cib %s: %w", cfg.CIB, err)
 	}
-	if saved, err := os.ReadFile(cfg.LocalCIB()); err == nil {
-		if s, err := cibdoc.Parse(saved); err == nil && doc.Version().Less(s.Version()) {
-			return s, nil
+	doc, err := verify.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("cib %s: %w", cfg.CIB, err)
+	}
+	saved, err := verify.ReadFile(cfg.LocalCIB())
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			log.Warn("ignoring this node's saved CIB", "path", cfg.LocalCIB(), "err", err)
 		}
+		return doc, nil
+	}
+	s, err := verify.Parse(saved)
+	if err != nil {
+		log.Warn("ignoring this node's saved CIB", "path", cfg.LocalCIB(), "err", err)
+		return doc, nil
+	}
+	if doc.Version().Less(s.Version()) {
+		return s, nil
 	}
 	return doc, nil
 }
@@ -275,12 +305,9 @@ func registerAdmin(s *wire.Server, ctl *controller.Controller, cfg *config.Confi
 		if err := json.Unmarshal(body, &x); err != nil {
 			return nil, err
 		}
-		d, err := cibdoc.Parse([]byte(x))
+		d, err := verify.Parse([]byte(x))
 		if err != nil {
-			return nil, err
-		}
-		if err := Verify(d); err != nil {
-			return nil, err
+			return nil, err // the running CIB stays
 		}
 		if err := CheckTiming(cfg, d); err != nil {
 			return nil, fmt.Errorf("CIB rejected: watchdog fencing: %w", err)

@@ -68,6 +68,12 @@ type Executor struct {
 
 const maxOutput = 64 << 10
 
+// isName reports whether s is one path component that stays where it is
+// joined.
+func isName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\x00")
+}
+
 // AgentPath returns where the agent of op lives.
 func (e *Executor) AgentPath(op Operation) string {
 	root := e.OCFRoot
@@ -141,6 +147,12 @@ func (e *Executor) Run(ctx context.Context, op Operation) (res Result) {
 	defer func() { res.Took = time.Since(res.Started) }()
 	if op.Class != "" && op.Class != "ocf" {
 		res.RC, res.Reason = ocf.ErrUnimplemented, fmt.Sprintf("resource class %q is not supported by Baton's executor (only ocf)", op.Class)
+		return res
+	}
+	if !isName(op.Provider) || !isName(op.Type) {
+		// A provider of "../../.." or a type of "tmp/x.sh" would run any
+		// program as root: agents resolve only under the OCF root.
+		res.RC, res.Reason = ocf.ErrConfigured, fmt.Sprintf("agent ocf:%s:%s: provider and type must be plain names (no '/', '.' or '..')", op.Provider, op.Type)
 		return res
 	}
 	path := e.AgentPath(op)

@@ -145,6 +145,35 @@ func TestRecurringReportsChanges(t *testing.T) {
 	}
 }
 
+// A provider or type that is a path never runs a program outside the OCF
+// root, even one that exists and is executable.
+func TestAgentNamesStayUnderOCFRoot(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "ocf")
+	marker := filepath.Join(dir, "ran")
+	evil := filepath.Join(dir, "evil.sh")
+	if err := os.WriteFile(evil, []byte("#!/bin/sh\ntouch "+marker+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := &Executor{OCFRoot: root}
+	for _, op := range []Operation{
+		{Resource: "x", Class: "ocf", Provider: "../..", Type: "evil.sh", Action: "start"},
+		{Resource: "x", Class: "ocf", Provider: "..", Type: "../evil.sh", Action: "start"},
+		{Resource: "x", Class: "ocf", Provider: "p", Type: strings.TrimPrefix(evil, "/"), Action: "start"},
+	} {
+		if err := os.MkdirAll(filepath.Join(root, "resource.d", "p"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		res := e.Run(context.Background(), op)
+		if res.RC != ocf.ErrConfigured || !strings.Contains(res.Reason, "plain names") {
+			t.Errorf("%s/%s: rc %d %q", op.Provider, op.Type, res.RC, res.Reason)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("%s/%s ran a program outside the OCF root", op.Provider, op.Type)
+		}
+	}
+}
+
 // countTraces counts the finished monitor runs traced in dir.
 func countTraces(t *testing.T, dir string) int {
 	t.Helper()

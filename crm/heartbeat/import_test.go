@@ -12,6 +12,7 @@ import (
 
 	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/simulate"
+	"github.com/baton-ha/baton/crm/verify"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -142,8 +143,8 @@ func TestSeedSimulates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep := simulate.Verify(doc); len(rep.Errors) > 0 {
-		t.Fatalf("verify: %v", rep.Errors)
+	if err := verify.CIB(doc).Err(); err != nil {
+		t.Fatalf("verify: %v", err)
 	}
 	var out bytes.Buffer
 	if _, err := simulate.Run(&out, doc, simulate.Options{Run: true, Simulate: true, Quiet: true}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 )
 
 // MinKeyLen is the shortest accepted key: HMAC-SHA256 with fewer than 128
@@ -31,6 +32,10 @@ func LoadKey(path string) (Key, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("auth key file %s is not a regular file", path)
 	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
+		// Its owner could swap the key, or read it, at will.
+		return nil, fmt.Errorf("auth key file %s is owned by uid %d, not by this process's user (uid %d); run chown %d %s", path, sys.Uid, os.Geteuid(), os.Geteuid(), path)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("auth key file: %w", err)
@@ -41,6 +46,9 @@ func LoadKey(path string) (Key, error) {
 	}
 	return Key(b), nil
 }
+
+// SignatureLen is the length of Sign's result.
+const SignatureLen = sha256.Size
 
 // Sign returns the HMAC-SHA256 of msg.
 func (k Key) Sign(msg []byte) []byte { return k.sign(msg) }

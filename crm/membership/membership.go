@@ -10,6 +10,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/baton-ha/baton/crm/ratelog"
 )
 
 // LinkState is the state of one link to one peer.
@@ -59,8 +61,15 @@ type Config struct {
 	Peers     []Peer
 	// Payload, when set, returns what to piggyback on each heartbeat.
 	Payload func() []byte
-	Now     func() time.Time
-	Log     *slog.Logger
+	// MaxSkew bounds how far a heartbeat's time may be from this node's
+	// clock; default 30 s. Run NTP: peers further off are never alive.
+	MaxSkew time.Duration
+	// StateDir, when set, keeps each peer's newest incarnation and time
+	// across restarts (membership.json), so that after a restart a
+	// recording of an older incarnation is still recognised as one.
+	StateDir string
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // PeerState is what is known of a peer.
@@ -74,7 +83,7 @@ type PeerState struct {
 
 type peer struct {
 	PeerState
-	incarnation uint64
+	incarnation uint64 // the peer's, as last learned: what we echo to it
 	lastTime    int64
 	lastSeq     []uint64 // per link
 }
@@ -89,6 +98,7 @@ type Membership struct {
 	mu      sync.Mutex
 	peers   map[string]*peer
 	changes chan struct{}
+	drops   *ratelog.Limiter
 	// greet asks Run for a heartbeat now: a peer that just appeared learns
 	// of us at once instead of up to a keepalive later.
 	greet chan struct{}
@@ -111,6 +121,9 @@ func New(cfg Config) (*Membership, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.MaxSkew <= 0 {
+		cfg.MaxSkew = 30 * time.Second
+	}
 	switch {
 	case cfg.Node == "":
 		return nil, errors.New("membership: node name missing")
@@ -118,7 +131,7 @@ func New(cfg Config) (*Membership, error) {
 		return nil, errors.New("membership: auth key missing or too short")
 	case len(cfg.Links) == 0:
 		return nil, errors.New("membership: no heartbeat link")
-	case !(cfg.Keepalive < cfg.Warntime && cfg.Warntime < cfg.Deadtime):
+	case !(0 < cfg.Keepalive && cfg.Keepalive < cfg.Warntime && cfg.Warntime < cfg.Deadtime):
 		return nil, fmt.Errorf("membership: need keepalive < warntime < deadtime, got %v, %v, %v", cfg.Keepalive, cfg.Warntime, cfg.Deadtime)
 	}
 	var inc [8]byte
@@ -126,7 +139,7 @@ func New(cfg Config) (*Membership, error) {
 		return nil, err
 	}
 	m := &Membership{cfg: cfg, incarnation: binary.BigEndian.Uint64(inc[:]), peers: map[string]*peer{},
-		changes: make(chan struct{}, 1), greet: make(chan struct{}, 1)}
+		changes: make(chan struct{}, 1), greet: make(chan struct{}, 1), drops: &ratelog.Limiter{Logger: cfg.Log}}
 	for _, p := range cfg.Peers {
 		if p.Name == cfg.Node {
 			return nil, fmt.Errorf("membership: peer %q is this node", p.Name)
@@ -138,6 +151,7 @@ func New(cfg Config) (*Membership, error) {
 		m.peers[p.Name] = &peer{PeerState: PeerState{Name: p.Name, Links: make([]LinkState, n), LastHeard: make([]time.Time, n)},
 			lastSeq: make([]uint64, n)}
 	}
+	m.loadState()
 	return m, nil
 }
 
@@ -218,8 +232,11 @@ func (m *Membership) send() {
 			if p.Addrs[li] == nil {
 				continue
 			}
+			m.mu.Lock()
+			echo := m.peers[p.Name].incarnation
+			m.mu.Unlock()
 			m.seq++
-			h := Heartbeat{Cluster: m.cfg.Cluster, From: m.cfg.Node, Incarnation: m.incarnation, Seq: m.seq,
+			h := Heartbeat{Cluster: m.cfg.Cluster, From: m.cfg.Node, Incarnation: m.incarnation, Echo: echo, Seq: m.seq,
 				Time: m.cfg.Now().UnixNano(), Link: uint8(li), Payload: payload}
 			pkt, err := h.Marshal(m.cfg.Key)
 			if err != nil {
@@ -238,7 +255,7 @@ func (m *Membership) receive(ctx context.Context, li int) {
 	buf := make([]byte, 2048)
 	conn := m.cfg.Links[li].Conn
 	for ctx.Err() == nil {
-		n, _, err := conn.ReadFrom(buf)
+		n, from, err := conn.ReadFrom(buf)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -253,16 +270,57 @@ func (m *Membership) receive(ctx context.Context, li int) {
 		}
 		h, err := Unmarshal(m.cfg.Key, buf[:n])
 		if err != nil {
-			m.cfg.Log.Debug("dropped heartbeat", "link", m.cfg.Links[li].Name, "err", err)
+			m.drops.Record("dropped a heartbeat", "link", m.cfg.Links[li].Name, "from", from.String(), "err", err)
+			continue
+		}
+		if !m.fromPeer(h.From, li, from) {
+			m.drops.Record("dropped a heartbeat from an address not configured for its sender", "link", m.cfg.Links[li].Name,
+				"from", from.String(), "sender", h.From)
 			continue
 		}
 		m.accept(h, li)
 	}
 }
 
+// fromPeer reports whether addr is the address configured for peer name
+// on link li (the IP; the source port is the peer's own business).
+func (m *Membership) fromPeer(name string, li int, addr net.Addr) bool {
+	for _, p := range m.cfg.Peers {
+		if p.Name != name {
+			continue
+		}
+		return p.Addrs[li] != nil && sameIP(p.Addrs[li], addr)
+	}
+	return false
+}
+
+func sameIP(a, b net.Addr) bool {
+	ip := func(x net.Addr) net.IP {
+		switch v := x.(type) {
+		case *net.UDPAddr:
+			return v.IP
+		case *net.TCPAddr:
+			return v.IP
+		}
+		h, _, err := net.SplitHostPort(x.String())
+		if err != nil {
+			return nil
+		}
+		return net.ParseIP(h)
+	}
+	x, y := ip(a), ip(b)
+	return x != nil && x.Equal(y)
+}
+
 // accept records a verified heartbeat received on link li.
 func (m *Membership) accept(h *Heartbeat, li int) {
 	if h.Cluster != m.cfg.Cluster || int(h.Link) != li {
+		return
+	}
+	now := m.cfg.Now()
+	if skew := time.Duration(h.Time - now.UnixNano()).Abs(); skew > m.cfg.MaxSkew {
+		m.drops.Record("dropped a heartbeat whose time is too far from this node's clock (a replay, or clocks out of sync: run NTP)",
+			"peer", h.From, "skew", skew.Round(time.Millisecond), "max", m.cfg.MaxSkew)
 		return
 	}
 	m.mu.Lock()
@@ -271,6 +329,7 @@ func (m *Membership) accept(h *Heartbeat, li int) {
 		m.mu.Unlock()
 		return
 	}
+	restarted := false
 	switch {
 	case h.Incarnation == p.incarnation:
 		if h.Seq <= p.lastSeq[li] {
@@ -278,11 +337,12 @@ func (m *Membership) accept(h *Heartbeat, li int) {
 			return // duplicate or replay
 		}
 	case h.Time > p.lastTime:
-		// The peer restarted.
+		// The peer restarted (or we did and are learning its incarnation).
 		p.incarnation = h.Incarnation
 		for i := range p.lastSeq {
 			p.lastSeq[i] = 0
 		}
+		restarted = true
 	default:
 		m.mu.Unlock()
 		return // an older incarnation: a replay
@@ -291,7 +351,22 @@ func (m *Membership) accept(h *Heartbeat, li int) {
 	if h.Time > p.lastTime {
 		p.lastTime = h.Time
 	}
-	p.LastHeard[li] = m.cfg.Now()
+	if restarted {
+		m.saveState()
+	}
+	if h.Echo != m.incarnation {
+		// Authentic, but not (yet) an answer to this boot's challenge: the
+		// peer has not heard us since we started, or this is a recording.
+		// Tell it our incarnation now; it counts once it echoes it.
+		m.mu.Unlock()
+		m.cfg.Log.Debug("heartbeat does not answer this boot's challenge; not counted", "peer", h.From, "link", m.cfg.Links[li].Name)
+		select {
+		case m.greet <- struct{}{}:
+		default:
+		}
+		return
+	}
+	p.LastHeard[li] = now
 	p.Payload = h.Payload
 	changed := p.Links[li] != LinkUp
 	if changed && p.Links[li] == LinkDown {

@@ -17,7 +17,16 @@ var testKey = Key("0123456789abcdef0123456789abcdef")
 // without touching the host's network.
 type cuttable struct {
 	net.PacketConn
-	cut atomic.Bool
+	cut  atomic.Bool
+	read atomic.Int64 // packets that arrived on this socket
+}
+
+func (c *cuttable) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, addr, err := c.PacketConn.ReadFrom(b)
+	if err == nil {
+		c.read.Add(1)
+	}
+	return n, addr, err
 }
 
 func (c *cuttable) WriteTo(b []byte, addr net.Addr) (int, error) {
@@ -98,11 +107,16 @@ func TestOneLinkCutKeepsPeerAlive(t *testing.T) {
 	a.conns[0].cut.Store(true)
 	b.conns[0].cut.Store(true)
 	waitFor(t, "link hb down on a", func() bool { return state(a.m).Links[0] == LinkDown })
-	// Two more deadtimes with only the service link: still alive.
-	time.Sleep(300 * time.Millisecond)
-	if s := state(a.m); !s.Alive || s.Links[1] != LinkUp {
-		t.Fatalf("peer b should stay alive on the service link: %+v", s)
-	}
+	// Two more deadtimes (150 ms) of heartbeats heard on the service link
+	// alone: b stays alive all along.
+	down := time.Now()
+	waitFor(t, "b heard on svc two deadtimes after hb went down", func() bool {
+		s := state(a.m)
+		if !s.Alive || s.Links[1] != LinkUp {
+			t.Fatalf("peer b should stay alive on the service link: %+v", s)
+		}
+		return s.LastHeard[1].After(down.Add(300 * time.Millisecond))
+	})
 }
 
 func TestAllLinksCutKillsPeer(t *testing.T) {
@@ -127,7 +141,19 @@ func TestAllLinksCutKillsPeer(t *testing.T) {
 
 func TestWrongKeyNeverAlive(t *testing.T) {
 	a, b := pair(t, Key("another-key-of-enough-length!!"))
-	time.Sleep(300 * time.Millisecond)
+	// Each side receives a good number of the other's heartbeats (keepalive
+	// 20 ms) and accepts none of them.
+	waitFor(t, "heartbeats arriving on every link", func() bool {
+		if state(a.m).Alive || state(b.m).Alive {
+			t.Fatal("a peer with another key was accepted")
+		}
+		for _, c := range append(a.conns, b.conns...) {
+			if c.read.Load() < 10 {
+				return false
+			}
+		}
+		return true
+	})
 	if state(a.m).Alive || state(b.m).Alive {
 		t.Fatal("a peer with another key was accepted")
 	}
@@ -135,18 +161,19 @@ func TestWrongKeyNeverAlive(t *testing.T) {
 
 func TestReplayRejected(t *testing.T) {
 	clock := time.Unix(1000, 0)
+	at := func(d time.Duration) int64 { return time.Unix(1000, 0).Add(d).UnixNano() }
 	m, err := New(Config{Cluster: "c", Node: "a", Key: testKey, Links: []Link{{Name: "l"}},
 		Peers: []Peer{{Name: "b", Addrs: []net.Addr{nil}}}, Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := &Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Seq: 5, Time: 100}
-	m.accept(old, 0)
+	me := m.incarnation
+	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Echo: me, Seq: 5, Time: at(0)}, 0)
 	if !state(m).Alive {
 		t.Fatal("first heartbeat not accepted")
 	}
 	// b restarts with a new incarnation and a later clock.
-	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 2, Seq: 1, Time: 200}, 0)
+	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 2, Echo: me, Seq: 1, Time: at(time.Second)}, 0)
 	// Time passes and b dies.
 	clock = clock.Add(10 * time.Second)
 	m.check()
@@ -154,18 +181,67 @@ func TestReplayRejected(t *testing.T) {
 		t.Fatal("b should be dead")
 	}
 	// A recording of b's first incarnation must not revive it, nor a
-	// repeated packet of the current one, nor one sent on another link.
+	// repeated packet of the current one, nor one sent on another link,
+	// nor one that does not echo this node's incarnation, nor one whose
+	// time is far from this node's clock.
 	for _, h := range []*Heartbeat{
-		{Cluster: "c", From: "b", Incarnation: 1, Seq: 6, Time: 150},
-		{Cluster: "c", From: "b", Incarnation: 2, Seq: 1, Time: 200},
-		{Cluster: "c", From: "b", Incarnation: 2, Seq: 9, Time: 300, Link: 1},
-		{Cluster: "other", From: "b", Incarnation: 2, Seq: 9, Time: 300},
-		{Cluster: "c", From: "stranger", Incarnation: 2, Seq: 9, Time: 300},
+		{Cluster: "c", From: "b", Incarnation: 1, Echo: me, Seq: 6, Time: at(500 * time.Millisecond)},
+		{Cluster: "c", From: "b", Incarnation: 2, Echo: me, Seq: 1, Time: at(time.Second)},
+		{Cluster: "c", From: "b", Incarnation: 2, Echo: me, Seq: 9, Time: at(2 * time.Second), Link: 1},
+		{Cluster: "other", From: "b", Incarnation: 2, Echo: me, Seq: 9, Time: at(2 * time.Second)},
+		{Cluster: "c", From: "stranger", Incarnation: 2, Echo: me, Seq: 9, Time: at(2 * time.Second)},
+		{Cluster: "c", From: "b", Incarnation: 3, Echo: me + 1, Seq: 1, Time: at(9 * time.Second)},
+		{Cluster: "c", From: "b", Incarnation: 4, Echo: me, Seq: 1, Time: at(time.Hour)},
 	} {
 		m.accept(h, 0)
 		if state(m).Alive {
 			t.Fatalf("heartbeat %+v revived b", h)
 		}
+	}
+	// The live b answers the challenge: alive again.
+	m.accept(&Heartbeat{Cluster: "c", From: "b", Incarnation: 3, Echo: me, Seq: 2, Time: at(9 * time.Second)}, 0)
+	if !state(m).Alive {
+		t.Fatal("b echoing this boot's incarnation is not accepted")
+	}
+}
+
+// After this node restarts (a new Membership, so a new incarnation), every
+// packet recorded before it started echoes the old incarnation and is not
+// counted, however fresh its time; the peer's saved incarnation and time
+// survive in the state directory.
+func TestReplayAfterRestart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Unix(5000, 0)
+	cfg := Config{Cluster: "c", Node: "a", Key: testKey, Links: []Link{{Name: "l"}}, StateDir: dir,
+		Peers: []Peer{{Name: "b", Addrs: []net.Addr{nil}}}, Now: func() time.Time { return clock }}
+	first, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded []*Heartbeat
+	for i := 1; i <= 5; i++ {
+		h := &Heartbeat{Cluster: "c", From: "b", Incarnation: 7, Echo: first.incarnation, Seq: uint64(i), Time: clock.Add(time.Duration(i) * 500 * time.Millisecond).UnixNano()}
+		first.accept(h, 0)
+		recorded = append(recorded, h)
+	}
+	if !state(first).Alive {
+		t.Fatal("b not alive before the restart")
+	}
+	again, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := again.peers["b"]; p.incarnation != 7 || p.lastTime != recorded[0].Time {
+		t.Fatalf("saved state not restored: %+v", p)
+	}
+	for _, h := range recorded {
+		again.accept(h, 0)
+	}
+	if state(again).Alive {
+		t.Fatal("a recording from before the restart made b alive")
 	}
 }
 
@@ -221,6 +297,17 @@ func TestLoadKey(t *testing.T) {
 	if _, err := LoadKey(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "urandom") {
 		t.Errorf("missing key: %v", err)
 	}
+	if os.Geteuid() == 0 {
+		// A key another user owns could be replaced or read by that user.
+		theirs := filepath.Join(dir, "theirs")
+		os.WriteFile(theirs, []byte("0123456789abcdef0123"), 0o600)
+		if err := os.Chown(theirs, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadKey(theirs); err == nil || !strings.Contains(err.Error(), "owned by uid 65534") {
+			t.Errorf("key owned by another user: %v", err)
+		}
+	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -229,6 +316,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"no key":   {Node: "a", Links: []Link{{}}},
 		"no links": {Node: "a", Key: testKey},
 		"timing":   {Node: "a", Key: testKey, Links: []Link{{}}, Keepalive: time.Second, Warntime: time.Second, Deadtime: 2 * time.Second},
+		"negative": {Node: "a", Key: testKey, Links: []Link{{}}, Keepalive: -time.Second},
 		"addrs":    {Node: "a", Key: testKey, Links: []Link{{}}, Peers: []Peer{{Name: "b"}}},
 		"self":     {Node: "a", Key: testKey, Links: []Link{{}}, Peers: []Peer{{Name: "a", Addrs: []net.Addr{nil}}}},
 	} {
@@ -236,4 +324,50 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// A correctly signed, fresh heartbeat that comes from an address other
+// than the one configured for its sender on that link is dropped.
+func TestSourceAddressChecked(t *testing.T) {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	liar, err := net.ListenPacket("udp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this host: %v", err)
+	}
+	defer liar.Close()
+	bAddr := &net.UDPAddr{IP: net.ParseIP("127.0.0.3"), Port: 9}
+	m, err := New(Config{Cluster: "c", Node: "a", Key: testKey, Links: []Link{{Name: "l", Conn: conn}},
+		Keepalive: 20 * time.Millisecond, Warntime: 60 * time.Millisecond, Deadtime: 150 * time.Millisecond,
+		Peers: []Peer{{Name: "b", Addrs: []net.Addr{bAddr}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for i := 1; i <= 3; i++ {
+		h := Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Echo: m.incarnation, Seq: uint64(i), Time: time.Now().UnixNano()}
+		pkt, _ := h.Marshal(testKey)
+		if _, err := liar.WriteTo(pkt, conn.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	right, err := net.ListenPacket("udp", "127.0.0.3:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.3 on this host: %v", err)
+	}
+	defer right.Close()
+	waitFor(t, "the dropped packets to be read", func() bool { return m.drops.Count() >= 3 })
+	if state(m).Alive {
+		t.Fatal("a heartbeat from an unconfigured address made b alive")
+	}
+	h := Heartbeat{Cluster: "c", From: "b", Incarnation: 1, Echo: m.incarnation, Seq: 10, Time: time.Now().UnixNano()}
+	pkt, _ := h.Marshal(testKey)
+	right.WriteTo(pkt, conn.LocalAddr())
+	waitFor(t, "b alive from its own address", func() bool { return state(m).Alive })
 }

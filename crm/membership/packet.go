@@ -11,7 +11,12 @@ type Heartbeat struct {
 	Cluster     string // packets of another cluster on the same wire are ignored
 	From        string // the sender's node name
 	Incarnation uint64 // random per daemon start: tells a restart from a replay
-	Seq         uint64 // increases with every packet of one incarnation
+	// Echo is the receiver's incarnation as the sender last heard it: the
+	// answer to the receiver's per-boot challenge. A receiver counts the
+	// sender alive only on packets echoing its current incarnation, so
+	// nothing recorded before the receiver started can count.
+	Echo uint64
+	Seq  uint64 // increases with every packet of one incarnation
 	// Time is the sender's clock (Unix ns). A new incarnation is accepted
 	// only with a time later than any seen from that peer, so a recording of
 	// a dead node's heartbeats cannot bring it back to life.
@@ -23,7 +28,7 @@ type Heartbeat struct {
 }
 
 const (
-	magic      = "BTN1"
+	magic      = "BTN2" // BTN1 had no Echo
 	maxName    = 255
 	maxPayload = 1024
 )
@@ -36,13 +41,14 @@ func (h *Heartbeat) Marshal(k Key) ([]byte, error) {
 	if len(h.Payload) > maxPayload {
 		return nil, fmt.Errorf("heartbeat payload of %d bytes exceeds %d", len(h.Payload), maxPayload)
 	}
-	b := make([]byte, 0, 4+2+len(h.Cluster)+len(h.From)+8+8+1+2+len(h.Payload)+32)
+	b := make([]byte, 0, 4+2+len(h.Cluster)+len(h.From)+8+8+8+8+1+2+len(h.Payload)+32)
 	b = append(b, magic...)
 	b = append(b, byte(len(h.Cluster)))
 	b = append(b, h.Cluster...)
 	b = append(b, byte(len(h.From)))
 	b = append(b, h.From...)
 	b = binary.BigEndian.AppendUint64(b, h.Incarnation)
+	b = binary.BigEndian.AppendUint64(b, h.Echo)
 	b = binary.BigEndian.AppendUint64(b, h.Seq)
 	b = binary.BigEndian.AppendUint64(b, uint64(h.Time))
 	b = append(b, h.Link)
@@ -66,6 +72,7 @@ func Unmarshal(k Key, pkt []byte) (*Heartbeat, error) {
 	h.Cluster = string(r.bytes(int(r.byte())))
 	h.From = string(r.bytes(int(r.byte())))
 	h.Incarnation = r.uint64()
+	h.Echo = r.uint64()
 	h.Seq = r.uint64()
 	h.Time = int64(r.uint64())
 	h.Link = r.byte()

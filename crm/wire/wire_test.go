@@ -2,9 +2,12 @@ package wire
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -106,7 +109,128 @@ func TestReplayRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn2.SetReadDeadline(time.Now().Add(time.Second))
-	if _, err := readFrame(conn2, key, append(other, 'R')); err == nil {
+	if _, err := readFrame(conn2, key, append(other, 'R'), nil); err == nil {
 		t.Fatal("a replayed request was answered")
+	}
+}
+
+// Unauthenticated connections that each declare the largest frame cost the
+// server no frame buffer: the declared length is believed only once its MAC
+// checks out. (Before, each such connection made the server allocate the
+// declared 16 MiB.)
+func TestUnauthenticatedFramesAllocateNothing(t *testing.T) {
+	addr := server(t, key)
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	const conns = 16
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	for i := 0; i < conns; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, c)
+		nonce := make([]byte, nonceLen)
+		if _, err := io.ReadFull(c, nonce); err != nil {
+			t.Fatal(err)
+		}
+		hdr := make([]byte, headerLen)
+		binary.BigEndian.PutUint32(hdr, MaxFrame)
+		if _, err := c.Write(append(hdr, make([]byte, 4096)...)); err != nil {
+			t.Fatal(err)
+		}
+		// The server closes the connection at the bad header MAC.
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if n, err := c.Read(make([]byte, 1)); err == nil {
+			t.Fatalf("the server answered %d bytes to a forged header", n)
+		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatal("the server kept reading a frame whose header it could not authenticate")
+		}
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.TotalAlloc - before.TotalAlloc); grew > 4<<20 {
+		t.Fatalf("%d unauthenticated connections made the server allocate %d bytes", conns, grew)
+	}
+}
+
+// Connections that never authenticate are limited per source: the ones
+// over the limit are closed at once, without a nonce; an authenticated
+// caller still gets through once they are gone.
+func TestPendingConnectionsLimited(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Key: key, MaxPendingPerSource: 4, MaxPending: 100}
+	s.Handle("ping", func(context.Context, string, json.RawMessage) (any, error) { return "pong", nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Serve(ctx, l)
+	var idle []net.Conn
+	for i := 0; i < 4; i++ {
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.ReadFull(c, make([]byte, nonceLen)); err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	extra, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, err := io.ReadFull(extra, make([]byte, nonceLen)); err == nil || n != 0 {
+		t.Fatalf("a fifth pending connection from one source got a nonce (%d bytes, %v)", n, err)
+	}
+	for _, c := range idle {
+		c.Close()
+	}
+	cl := &Client{Key: key, From: "n2"}
+	var out string
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cctx, ccancel := context.WithTimeout(ctx, time.Second)
+		err := cl.Call(cctx, []string{l.Addr().String()}, "ping", nil, &out)
+		ccancel()
+		if err == nil && out == "pong" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("authenticated call after the idle connections closed: %v", err)
+		}
+	}
+}
+
+// A request over the frame limit is refused by the caller with the reason,
+// before anything is sent.
+func TestOversizedRequestSaysWhy(t *testing.T) {
+	addr := server(t, key)
+	c := &Client{Key: key, From: "cli"}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	big := strings.Repeat("x", MaxFrame)
+	err := c.Call(ctx, []string{addr}, "echo", big, nil)
+	if err == nil || !strings.Contains(err.Error(), "exceeds the 16777216-byte (16 MiB) call limit") {
+		t.Fatalf("oversized call: %v", err)
+	}
+}
+
+// A CIB's markup is sent as is, not escaped six bytes per '<'.
+func TestMarkupNotEscaped(t *testing.T) {
+	b, err := marshal("<cib>&</cib>")
+	if err != nil || string(b) != `"<cib>&</cib>"` {
+		t.Fatalf("marshal: %s %v", b, err)
 	}
 }

@@ -21,7 +21,9 @@ func TestImportHeartbeatCLI(t *testing.T) {
 	key := filepath.Join(out, "authkey")
 	args := []string{"import", "heartbeat", "--ha-cf", "M1.redhat.sx=" + filepath.Join(seed, "ha.cf.m1"), "--ha-cf", filepath.Join(seed, "ha.cf.m2"),
 		"--haresources", filepath.Join(seed, "haresources"), "--authkeys", filepath.Join(seed, "authkeys.crc"),
-		"--exports", filepath.Join(seed, "exports"), "--scripts", seed, "--key-path", key}
+		"--exports", filepath.Join(seed, "exports"), "--scripts", seed, "--key-path", key,
+		// daemon --check below wants the CIB where baton.toml says it is.
+		"--cib-path", filepath.Join(out, "cib.xml")}
 	text, code := run(t, nil, bin, append(args, "--out-dir", out)...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, text)

@@ -71,37 +71,12 @@ func (m *manager) waitFor(t *testing.T, want string, limit time.Duration) (strin
 	}
 }
 
-// freePort returns a UDP port free on 127.0.0.1 now; the daemon binds it on
-// 127.0.0.1 and 127.0.0.2 (TCP too), so check all four.
-func freePort(t *testing.T) int {
-	t.Helper()
-	for i := 0; i < 50; i++ {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		pc.Close()
-		ok := true
-		for _, a := range []string{"127.0.0.1", "127.0.0.2"} {
-			addr := net.JoinHostPort(a, fmt.Sprint(port))
-			if u, err := net.ListenPacket("udp", addr); err == nil {
-				u.Close()
-			} else {
-				ok = false
-			}
-			if l, err := net.Listen("tcp", addr); err == nil {
-				l.Close()
-			} else {
-				ok = false
-			}
-		}
-		if ok {
-			return port
-		}
-	}
-	t.Fatal("no free port on loopback")
-	return 0
+// inOwnNetwork runs bin in a new network namespace whose loopback carries
+// the link addresses of oneNode (192.0.2.1 and .2, TEST-NET-1): baton
+// refuses loopback addresses as links, since they reach no other node.
+func inOwnNetwork(bin string, args ...string) *exec.Cmd {
+	script := `ip link set lo up && ip addr add 192.0.2.1/32 dev lo && ip addr add 192.0.2.2/32 dev lo && exec "$0" "$@"`
+	return exec.Command("unshare", append([]string{"-n", "sh", "-c", script, bin}, args...)...)
 }
 
 // oneNode writes the configuration of a node whose peer never appears:
@@ -155,20 +130,20 @@ port = %d
 
 [[link]]
 name = "a"
-address = "127.0.0.1"
+address = "192.0.2.1"
 
 [[link]]
 name = "b"
-address = "127.0.0.2"
+address = "192.0.2.2"
 
 [[peer]]
 name = "n2"
 node_id = 2
-addresses = ["127.0.0.3", "127.0.0.4"]
+addresses = ["192.0.2.3", "192.0.2.4"]
 
 [quorum]
 policy = "ignore"
-`, cibPath, key, filepath.Join(dir, "state"), filepath.Join(dir, "ocf"), freePort(t))
+`, cibPath, key, filepath.Join(dir, "state"), filepath.Join(dir, "ocf"), 5405) // its own network namespace: always free
 	path := filepath.Join(dir, "baton.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -188,7 +163,7 @@ func TestDaemonUnderSystemdProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	cmd := exec.Command(bin, "daemon", "--config", cfg)
+	cmd := inOwnNetwork(bin, "daemon", "--config", cfg)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+m.path, "WATCHDOG_USEC=600000")
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {

@@ -1,4 +1,4 @@
-package quorum
+package witness
 
 import "crypto/rand"
 
