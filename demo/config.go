@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"github.com/baton-ha/baton/crm/cibxml"
 	"path/filepath"
 	"strings"
 )
@@ -44,61 +45,23 @@ func cibXML(nodes []*node, disk, vip string) string {
   </configuration>
   <status/>
 </cib>
-`, ns.String(), NFSGroup(disk, vip, ""))
+`, ns.String(), NFSGroup(disk, vip))
 }
 
 // NFSGroup is the NFS stack as the Pacemaker group "nfs": Filesystem (disk
 // on /data) -> nfsserver (Ganesha, state on /data/nfs) -> exportfs
-// (/data/export, fsid 1) -> IPaddr (vip on eth1, tickle ACKs from
-// /data/.tickle). nfsdParams are extra nvpair elements for nfsserver. The
-// demo, the failover tests and the benchmark run this group.
-func NFSGroup(disk, vip, nfsdParams string) string {
-	return fmt.Sprintf(`<group id="nfs">
-  <primitive id="fs" class="ocf" provider="baton" type="Filesystem">
-    <instance_attributes id="fs-ia">
-      <nvpair id="fs-dev" name="device" value="%s"/>
-      <nvpair id="fs-dir" name="directory" value="/data"/>
-      <nvpair id="fs-type" name="fstype" value="ext4"/>
-    </instance_attributes>
-    <operations>
-      <op id="fs-start" name="start" interval="0" timeout="60s"/>
-      <op id="fs-stop" name="stop" interval="0" timeout="60s"/>
-      <op id="fs-mon" name="monitor" interval="5s" timeout="20s"/>
-    </operations>
-  </primitive>
-  <primitive id="nfsd" class="ocf" provider="baton" type="nfsserver">
-    <instance_attributes id="nfsd-ia">
-      <nvpair id="nfsd-server" name="server" value="ganesha"/>
-      <nvpair id="nfsd-info" name="nfs_shared_infodir" value="/data/nfs"/>
-      <nvpair id="nfsd-ip" name="nfs_ip" value="%s"/>
-      %s
-    </instance_attributes>
-    <operations>
-      <op id="nfsd-start" name="start" interval="0" timeout="60s"/>
-      <op id="nfsd-stop" name="stop" interval="0" timeout="60s"/>
-      <op id="nfsd-mon" name="monitor" interval="2s" timeout="20s"/>
-    </operations>
-  </primitive>
-  <primitive id="exp" class="ocf" provider="baton" type="exportfs">
-    <instance_attributes id="exp-ia">
-      <nvpair id="exp-cs" name="clientspec" value="*"/>
-      <nvpair id="exp-dir" name="directory" value="/data/export"/>
-      <nvpair id="exp-fsid" name="fsid" value="1"/>
-      <nvpair id="exp-opt" name="options" value="rw,no_root_squash,sync"/>
-      <nvpair id="exp-srv" name="server" value="ganesha"/>
-    </instance_attributes>
-    <operations><op id="exp-mon" name="monitor" interval="5s" timeout="20s"/></operations>
-  </primitive>
-  <primitive id="vip" class="ocf" provider="baton" type="IPaddr">
-    <instance_attributes id="vip-ia">
-      <nvpair id="vip-ip" name="ip" value="%s"/>
-      <nvpair id="vip-mask" name="cidr_netmask" value="24"/>
-      <nvpair id="vip-nic" name="nic" value="eth1"/>
-      <nvpair id="vip-tickle" name="tickle_dir" value="/data/.tickle"/>
-    </instance_attributes>
-    <operations><op id="vip-mon" name="monitor" interval="2s" timeout="20s"/></operations>
-  </primitive>
-</group>`, disk, vip, nfsdParams, vip)
+// (/data/export to every client, fsid 1) -> IPaddr (vip on eth1, tickle
+// ACKs from /data/.tickle).
+func NFSGroup(disk, vip string) string {
+	return cibxml.Group("nfs",
+		cibxml.Filesystem("fs", disk, "/data", "ext4", append(cibxml.StartStop("60s"), cibxml.Monitor("5s", "20s"))...),
+		cibxml.NFSServer("nfsd", "ganesha", "/data/nfs", append(cibxml.StartStop("60s"), cibxml.Monitor("2s", "20s"))...).
+			With(cibxml.NV{Name: "nfs_ip", Value: vip}),
+		cibxml.Exportfs("exp", "/data/export", "*", "rw,no_root_squash,sync", "1", cibxml.Monitor("5s", "20s")).
+			With(cibxml.NV{Name: "server", Value: "ganesha"}),
+		cibxml.IPaddr("vip", vip, "24", "eth1", cibxml.Monitor("2s", "20s")).
+			With(cibxml.NV{Name: "tickle_dir", Value: "/data/.tickle"}),
+	)
 }
 
 // nodeConfig is one node's baton.toml: two links, the peer, the witness.

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/tests/harness"
-	"github.com/baton-ha/baton/tests/harness/cibxml"
+	"github.com/baton-ha/baton/crm/cibxml"
 	"github.com/baton-ha/baton/tests/vm"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/tests/harness"
-	"github.com/baton-ha/baton/tests/harness/cibxml"
+	"github.com/baton-ha/baton/crm/cibxml"
 	"github.com/baton-ha/baton/tests/harness/loopdev"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )

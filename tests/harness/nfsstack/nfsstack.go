@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/baton-ha/baton/tests/harness"
-	"github.com/baton-ha/baton/tests/harness/cibxml"
+	"github.com/baton-ha/baton/crm/cibxml"
 	"github.com/baton-ha/baton/tests/harness/cluster"
 	"github.com/baton-ha/baton/tests/harness/loopdev"
 )

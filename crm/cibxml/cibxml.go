@@ -1,7 +1,7 @@
-// Package cibxml builds the resource XML of test CIBs, so that the NFS
-// stack's primitives (and the others tests configure) are written once, with
-// ids derived the same way everywhere: <primitive>-ia, <primitive>-<name>,
-// <primitive>-<op>-<interval>.
+// Package cibxml builds the resource XML of CIBs, so that the NFS stack's
+// primitives (the demo's, the tests' and the others they configure) are
+// written once, with ids derived the same way everywhere: <primitive>-ia,
+// <primitive>-<name>, <primitive>-<op>-<interval>.
 package cibxml
 
 import (
