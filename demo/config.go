@@ -2,9 +2,10 @@ package demo
 
 import (
 	"fmt"
-	"github.com/baton-ha/baton/crm/cibxml"
 	"path/filepath"
 	"strings"
+
+	"github.com/baton-ha/baton/crm/cibxml"
 )
 
 // node is one demo node's addresses and files.
