@@ -145,6 +145,13 @@ func (r *Rig) settled(limit time.Duration) (*cluster.Node, error) {
 	deadline := time.Now().Add(limit)
 	var last string
 	for {
+		// A node fenced after its fault was healed boots again, as the
+		// default fencing action (reboot) does with a real machine.
+		for _, n := range r.S.C.Nodes {
+			if n.Alive() && !n.PoweredOn() {
+				r.revive(n)
+			}
+		}
 		h := r.holders()
 		if len(h.vip) == 1 && len(h.mount) == 1 && len(h.server) == 1 && h.vip[0] == h.mount[0] && h.vip[0] == h.server[0] {
 			if why := r.atRest(h.vip[0]); why == "" {
