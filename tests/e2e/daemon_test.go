@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/crm/cibxml"
+	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/vm"
 )
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/crm/cibxml"
+	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/pacemaker"
 )
 
