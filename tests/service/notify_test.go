@@ -99,7 +99,11 @@ func oneNode(t *testing.T, bin string) (string, string) {
 	state := filepath.Join(dir, "d1.state")
 	cib := fmt.Sprintf(`<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9">
   <configuration>
-    <crm_config/>
+    <crm_config>
+      <!-- A lone node whose peer never came: without fencing declared off,
+           Baton (as Pacemaker) would wait to fence the peer before starting. -->
+      <cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/></cluster_property_set>
+    </crm_config>
     <nodes/>
     <resources>
       <primitive id="d1" class="ocf" provider="baton" type="Dummy">
