@@ -214,12 +214,16 @@ func SetLinks(ns string, up bool) error {
 	return errors.Join(errs...)
 }
 
-// Pids returns the processes in network namespace ns.
+// Pids returns the processes in network namespace ns, never this process:
+// "ip netns pids" goes by the namespace of a process's main thread, and a
+// Go program's main thread can be left in a namespace it entered for a
+// goroutine locked to it (Go wedges the main thread instead of ending it).
+// The lab must not kill the program that runs it.
 func Pids(ns string) []int {
 	out, _ := output("ip", "netns", "pids", ns)
 	var pids []int
 	for _, f := range strings.Fields(out) {
-		if p, err := strconv.Atoi(f); err == nil {
+		if p, err := strconv.Atoi(f); err == nil && p != os.Getpid() {
 			pids = append(pids, p)
 		}
 	}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
-
-	"github.com/vishvananda/netns"
 
 	"github.com/baton-ha/baton/tests/harness"
 	bnetns "github.com/baton-ha/baton/tests/harness/netns"
@@ -51,7 +48,7 @@ func BenchmarkIPaddrMonitor(b *testing.B) {
 			b.Run(k.name+"/"+a.name, func(b *testing.B) {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 				defer cancel()
-				err := inNetns(h.Name, func() error {
+				err := bnetns.Do(h.Name, func() error {
 					if s, err := RunOnce(ctx, env, a.path, "start"); err != nil || s.Exit != 0 {
 						return fmt.Errorf("%s start: exit %d, %v", a.name, s.Exit, err)
 					}
@@ -78,26 +75,4 @@ func BenchmarkIPaddrMonitor(b *testing.B) {
 			})
 		}
 	}
-}
-
-// inNetns runs fn on an OS thread inside the named network namespace, so
-// that every process fn starts (forked from that thread) runs there too,
-// without an "ip netns exec" wrapper distorting the figures.
-func inNetns(name string, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		ns, err := netns.GetFromName(name)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer ns.Close()
-		if err := netns.Set(ns); err != nil {
-			errc <- err
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
 }

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/mdlayher/arp"
-	"github.com/vishvananda/netns"
+
+	bnetns "github.com/baton-ha/baton/tests/harness/netns"
 )
 
 // arpProbe asks "who has VIP" on the client's interface and records which
@@ -31,29 +31,19 @@ func newARPProbe(ns, ifname, vip string) (*arpProbe, error) {
 	if err != nil {
 		return nil, err
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
+	var c *arp.Client
+	err = bnetns.Do(ns, func() error {
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return err
+		}
+		if c, err = arp.Dial(ifi); err != nil {
+			return fmt.Errorf("ARP socket on %s in %s: %v", ifname, ns, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		return nil, fmt.Errorf("network namespace %s: %v", ns, err)
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		return nil, err
-	}
-	defer netns.Set(orig) //nolint:errcheck // restoring the thread's namespace; the thread is locked and released after
-	ifi, err := net.InterfaceByName(ifname)
-	if err != nil {
-		return nil, err
-	}
-	c, err := arp.Dial(ifi)
-	if err != nil {
-		return nil, fmt.Errorf("ARP socket on %s in %s: %v", ifname, ns, err)
 	}
 	p := &arpProbe{c: c, vip: addr, replies: map[string]time.Time{}, done: make(chan struct{})}
 	go p.read()

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	bnetns "github.com/baton-ha/baton/tests/harness/netns"
 )
 
 // TestMonitor checks the three monitor outcomes and the idempotence of
@@ -267,14 +269,14 @@ func TestNetworkNamespace(t *testing.T) {
 	// A connection inside the namespace, which the monitor must find in
 	// the namespace's TCP table, not the caller's.
 	var ln net.Listener
-	if err := inNetns(t, l.a.Name, func() (err error) {
+	if err := bnetns.Do(l.a.Name, func() (err error) {
 		ln, err = net.Listen("tcp", "10.213.50.100:2049")
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	var client net.Conn
-	if err := inNetns(t, l.c.Name, func() (err error) {
+	if err := bnetns.Do(l.c.Name, func() (err error) {
 		client, err = net.DialTimeout("tcp", "10.213.50.100:2049", 5*time.Second)
 		return err
 	}); err != nil {

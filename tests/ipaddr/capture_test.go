@@ -12,6 +12,8 @@ import (
 	"github.com/mdlayher/ethernet"
 	"github.com/mdlayher/ndp"
 	"github.com/mdlayher/packet"
+
+	bnetns "github.com/baton-ha/baton/tests/harness/netns"
 )
 
 // seen is one captured announcement of the floating address.
@@ -28,7 +30,7 @@ func capture(t *testing.T, ns string, vip netip.Addr, d time.Duration) <-chan []
 	t.Helper()
 	ifi := interfaceIn(t, ns)
 	var c *packet.Conn
-	if err := inNetns(t, ns, func() (err error) {
+	if err := bnetns.Do(ns, func() (err error) {
 		const ethPAll = 0x0003
 		c, err = packet.Listen(ifi, packet.Raw, ethPAll, nil)
 		return err

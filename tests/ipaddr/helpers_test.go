@@ -10,15 +10,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/vishvananda/netns"
 
 	"github.com/baton-ha/baton/tests/harness"
 	bnetns "github.com/baton-ha/baton/tests/harness/netns"
@@ -163,34 +160,10 @@ func (l *lab) waitNeighbour(h *bnetns.Host, ip, mac string, since time.Time, lim
 	}
 }
 
-// inNetns runs fn on a thread inside the named namespace. Sockets fn creates
-// stay in that namespace after it returns.
-func inNetns(t testing.TB, name string, fn func() error) error {
-	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		// The thread is not unlocked: Go ends it with this goroutine
-		// rather than reuse it in the wrong namespace.
-		target, err := netns.GetFromName(name)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer target.Close()
-		if err := netns.Set(target); err != nil {
-			errc <- err
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
-}
-
 // interfaceIn returns eth0 as seen in the namespace.
 func interfaceIn(t testing.TB, name string) *net.Interface {
 	var ifi *net.Interface
-	if err := inNetns(t, name, func() (err error) {
+	if err := bnetns.Do(name, func() (err error) {
 		ifi, err = net.InterfaceByName("eth0")
 		return err
 	}); err != nil {

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	bnetns "github.com/baton-ha/baton/tests/harness/netns"
 )
 
 // TestTickle: a client holds an idle TCP connection to the address served
@@ -44,7 +46,7 @@ func TestTickle(t *testing.T) {
 
 			// The service on a, and the client's connection to it.
 			var ln net.Listener
-			if err := inNetns(t, l.a.Name, func() (err error) {
+			if err := bnetns.Do(l.a.Name, func() (err error) {
 				ln, err = net.Listen("tcp", net.JoinHostPort(vip, port))
 				return err
 			}); err != nil {
@@ -58,7 +60,7 @@ func TestTickle(t *testing.T) {
 				}
 			}()
 			var client net.Conn
-			if err := inNetns(t, l.c.Name, func() (err error) {
+			if err := bnetns.Do(l.c.Name, func() (err error) {
 				client, err = net.DialTimeout("tcp", net.JoinHostPort(vip, port), 5*time.Second)
 				return err
 			}); err != nil {
