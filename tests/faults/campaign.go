@@ -32,6 +32,9 @@ type Iteration struct {
 	Stall      time.Duration // longest gap between acknowledged writes
 	Lost       bool          // an acknowledged write did not read back
 	Problems   []string      // expectations not met: not settled, did not move...
+	// Cleanups are the operator interventions the cluster needed to
+	// settle (Pacemaker's crm_resource --cleanup of a blocked resource).
+	Cleanups []string
 }
 
 // Failed reports whether the iteration broke anything.
@@ -56,7 +59,7 @@ func Run(r *Rig, faults []Fault, n int, seed int64, log io.Writer) []Iteration {
 		its = append(its, it)
 		fmt.Fprintf(log, "iteration %3d %-28s %s -> %-6s takeover %5.2fs stall %5.2fs samples %4d violations %d lost %v %s\n",
 			i, f.Name, it.From, orNone(it.To), it.Takeover.Seconds(), it.Stall.Seconds(), it.Samples, len(it.Violations), it.Lost,
-			strings.Join(append(it.Problems, it.Violations...), "; "))
+			strings.Join(append(append(append([]string(nil), it.Problems...), it.Cleanups...), it.Violations...), "; "))
 		if len(it.Problems) > 0 && strings.Contains(strings.Join(it.Problems, " "), "not settled") {
 			break // the rest would start from a broken cluster
 		}
@@ -74,6 +77,9 @@ func orNone(s string) string {
 func (r *Rig) iterate(i int, f Fault) Iteration {
 	it := Iteration{N: i, Fault: f.Name}
 	active, err := r.settled(settleLimit)
+	// A cleanup needed before this fault belongs to the previous one's
+	// aftermath; it is counted here, where it was needed.
+	it.Cleanups = r.takeCleanups()
 	if err != nil {
 		it.Problems = append(it.Problems, "not settled before the fault: "+err.Error())
 		return it
@@ -136,6 +142,7 @@ func (r *Rig) iterate(i int, f Fault) Iteration {
 		it.Problems = append(it.Problems, "not settled after healing: "+err.Error())
 	}
 	it.Samples, it.Violations = s.finish()
+	it.Cleanups = append(it.Cleanups, r.takeCleanups()...)
 	// Once settled, the client writes again before it reads everything back.
 	w.WaitWrites(time.Now(), 5, 30*time.Second)
 	it.Stall = nfswriter.Stall(w.Events(), t0)
@@ -158,10 +165,11 @@ func (r *Rig) hold(t0 time.Time, lasts time.Duration) {
 }
 
 // Table prints one row per fault: iterations, violations, lost writes,
-// problems, worst takeover and worst client stall.
+// problems, cleanups (operator interventions), worst takeover and worst
+// client stall.
 func Table(w io.Writer, its []Iteration) {
 	type row struct {
-		n, violations, lost, problems int
+		n, violations, lost, problems, cleanups int
 		takeover, stall               time.Duration
 	}
 	rows := map[string]*row{}
@@ -177,6 +185,7 @@ func Table(w io.Writer, its []Iteration) {
 			r.lost++
 		}
 		r.problems += len(it.Problems)
+		r.cleanups += len(it.Cleanups)
 		if it.Takeover > r.takeover {
 			r.takeover = it.Takeover
 		}
@@ -190,10 +199,10 @@ func Table(w io.Writer, its []Iteration) {
 	}
 	sort.Strings(names)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "fault\titerations\tviolations\tlost writes\tproblems\tworst takeover (s)\tworst stall (s)\t")
+	fmt.Fprintln(tw, "fault\titerations\tviolations\tlost writes\tproblems\tcleanups\tworst takeover (s)\tworst stall (s)\t")
 	for _, k := range names {
 		r := rows[k]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t\n", k, r.n, r.violations, r.lost, r.problems, r.takeover.Seconds(), r.stall.Seconds())
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t\n", k, r.n, r.violations, r.lost, r.problems, r.cleanups, r.takeover.Seconds(), r.stall.Seconds())
 	}
 	tw.Flush()
 }

@@ -27,6 +27,10 @@ type Rig struct {
 	// Pacemaker is true when the nodes run Corosync and Pacemaker with the
 	// same agents and CIB instead of baton daemon: the reference row.
 	Pacemaker bool
+	// cleanups are the operator interventions settled made since they
+	// were last taken (takeCleanups): Pacemaker's failed actions it
+	// cleared to let a blocked stack run again.
+	cleanups []string
 }
 
 // Options shape the rig.
@@ -142,8 +146,10 @@ func (r *Rig) node(name string) *cluster.Node {
 // sees every node and has quorum, and the whole stack runs on exactly one
 // node, which it returns.
 func (r *Rig) settled(limit time.Duration) (*cluster.Node, error) {
-	deadline := time.Now().Add(limit)
+	start := time.Now()
+	deadline := start.Add(limit)
 	var last string
+	var cleaned time.Time
 	for {
 		// A node fenced after its fault was healed boots again, as the
 		// default fencing action (reboot) does with a real machine.
@@ -165,8 +171,74 @@ func (r *Rig) settled(limit time.Duration) (*cluster.Node, error) {
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("not settled within %v: %s", limit, last)
 		}
+		if r.Pacemaker && time.Since(start) > cleanupAfter && time.Since(cleaned) > cleanupAfter {
+			if what := r.cleanup(); what != "" {
+				cleaned = time.Now()
+				r.cleanups = append(r.cleanups, what)
+			}
+		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// cleanupAfter is how long settled leaves Pacemaker to recover by itself
+// before it does what an operator would: crm_resource --cleanup of the
+// failures that keep the stack from running (a stop that failed without
+// fencing leaves the resource blocked until then).
+const cleanupAfter = 20 * time.Second
+
+// cleanup clears Pacemaker's recorded failures when they keep the stack
+// from running, and returns what it cleared ("" when there was nothing to
+// do or no node answered).
+func (r *Rig) cleanup() string {
+	for _, n := range r.S.C.Nodes {
+		if !n.Alive() || !n.PoweredOn() {
+			continue
+		}
+		st, ok := n.CrmMon()
+		if !ok || !st.HaveDC {
+			continue
+		}
+		// Stuck: a stack resource failed or blocked, or the stack stopped
+		// while failures are recorded (a start that failed bans the
+		// resource from that node until its fail count is cleared). Old
+		// failures of a stack that runs are left alone.
+		var stuck []string
+		running := true
+		for _, id := range stackResources {
+			in := st.Instances(id)
+			if len(in) != 1 || in[0].Role != "Started" {
+				running = false
+			}
+			for _, x := range in {
+				if x.Blocked || x.Failed {
+					stuck = append(stuck, fmt.Sprintf("%s failed=%v blocked=%v", id, x.Failed, x.Blocked))
+				}
+			}
+		}
+		if len(stuck) == 0 && (running || len(st.Failures) == 0) {
+			return ""
+		}
+		what := stuck
+		for _, f := range st.Failures {
+			what = append(what, f.String())
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		out, code := n.Exec(ctx, "crm_resource", "--cleanup")
+		cancel()
+		if code != 0 {
+			r.t.Logf("crm_resource --cleanup on %s: exit %d: %s", n.Name, code, out)
+		}
+		return "crm_resource --cleanup after: " + strings.Join(what, "; ")
+	}
+	return ""
+}
+
+// takeCleanups returns the interventions made since the last call.
+func (r *Rig) takeCleanups() []string {
+	c := r.cleanups
+	r.cleanups = nil
+	return c
 }
 
 // stackResources are the stack's primitives.

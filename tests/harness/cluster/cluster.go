@@ -84,6 +84,7 @@ type Cluster struct {
 	witness     *exec.Cmd
 	witnessDone chan struct{}
 	pacemaker   bool // StartPacemaker ran: nodes run Corosync and Pacemaker, not baton daemon
+	fencing     bool // Options.Fencing: the CIB has a stonith device and fencing on
 }
 
 // Node is one cluster node.
@@ -119,7 +120,7 @@ func New(t testing.TB, o Options) *Cluster {
 			o.Policy = "witness"
 		}
 	}
-	c := &Cluster{t: t, Dir: t.TempDir(), Bin: harness.Baton(t)}
+	c := &Cluster{t: t, Dir: t.TempDir(), Bin: harness.Baton(t), fencing: o.Fencing}
 	// Nodes mount the shared disk on /data inside their own mount
 	// namespaces; the directory itself lives on the host's root. Remove it
 	// afterwards if this test made it (and nothing else uses it).

@@ -19,8 +19,10 @@ var pcmkScript string
 
 // StartPacemaker runs real Corosync 3 and Pacemaker 2.1 on every node
 // instead of `baton daemon`, over the same two links, with the same agents
-// and CIB: the reference to compare Baton's own manager with. It returns
-// when every node is online with a DC and the CIB is loaded.
+// and CIB: the reference to compare Baton's own manager with. With
+// Options.Fencing the CIB's stonith primitive runs fence_baton_netns through
+// pacemaker-fenced, as Baton's fencer runs it. It returns when every node is
+// online with a DC and the CIB is loaded.
 func (c *Cluster) StartPacemaker(t testing.TB) {
 	t.Helper()
 	var nodelist strings.Builder
@@ -82,7 +84,13 @@ func (n *Node) startPacemaker(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, code := n.Exec(ctx, "bash", filepath.Join(n.c.Dir, "pcmk-node.sh"), filepath.Join(n.Dir, "pcmk"))
+	args := []string{filepath.Join(n.c.Dir, "pcmk-node.sh"), filepath.Join(n.Dir, "pcmk")}
+	if n.c.fencing {
+		// pacemaker-fenced runs fence agents only from /usr/sbin (its
+		// build-time directory): the node sees the harness's agents there.
+		args = append(args, n.c.FenceDir)
+	}
+	out, code := n.Exec(ctx, "bash", args...)
 	if code != 0 {
 		t.Fatalf("%s: starting corosync and pacemaker: %s", n.Name, out)
 	}

@@ -13,6 +13,24 @@ type Status struct {
 	WithQuorum bool   // the DC's partition has quorum
 	Nodes      []NodeStatus
 	Resources  []ResourceStatus // primitives, including those inside clones and groups
+	Failures   []Failure        // failed actions still recorded (cleared by crm_resource --cleanup)
+}
+
+// Failure is one failed action crm_mon lists.
+type Failure struct {
+	Op     string `xml:"op_key,attr"` // RESOURCE_ACTION_INTERVAL, e.g. nfsd_stop_0
+	Node   string `xml:"node,attr"`
+	Status string `xml:"status,attr"` // e.g. "Timed Out", "complete"
+	Exit   string `xml:"exitstatus,attr"`
+	Reason string `xml:"exitreason,attr"`
+}
+
+func (f Failure) String() string {
+	s := fmt.Sprintf("%s on %s: %s (%s)", f.Op, f.Node, f.Exit, f.Status)
+	if f.Reason != "" {
+		s += ": " + f.Reason
+	}
+	return s
 }
 
 // NodeStatus is one <node> of crm_mon.
@@ -29,7 +47,9 @@ type ResourceStatus struct {
 	Role   string `xml:"role,attr"`
 	Active bool   `xml:"active,attr"`
 	Failed bool   `xml:"failed,attr"`
-	Nodes  []struct {
+	// Blocked: Pacemaker will not act on it (a stop failed without fencing).
+	Blocked bool `xml:"blocked,attr"`
+	Nodes   []struct {
 		Name string `xml:"name,attr"`
 	} `xml:"node"`
 }
@@ -43,6 +63,7 @@ type crmMon struct {
 		} `xml:"current_dc"`
 	} `xml:"summary"`
 	Nodes     []NodeStatus `xml:"nodes>node"`
+	Failures  []Failure    `xml:"failures>failure"`
 	Resources struct {
 		Primitives []ResourceStatus `xml:"resource"`
 		Clones     []struct {
@@ -63,7 +84,7 @@ func ParseStatus(b []byte) (*Status, error) {
 	if err := xml.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("parse crm_mon XML: %w", err)
 	}
-	st := &Status{HaveDC: m.Summary.DC.Present, DC: m.Summary.DC.Name, WithQuorum: m.Summary.DC.WithQuorum, Nodes: m.Nodes}
+	st := &Status{HaveDC: m.Summary.DC.Present, DC: m.Summary.DC.Name, WithQuorum: m.Summary.DC.WithQuorum, Nodes: m.Nodes, Failures: m.Failures}
 	st.Resources = append(st.Resources, m.Resources.Primitives...)
 	for _, c := range m.Resources.Clones {
 		st.Resources = append(st.Resources, c.Resources...)
