@@ -170,7 +170,7 @@ func (r *Rig) hold(t0 time.Time, lasts time.Duration) {
 func Table(w io.Writer, its []Iteration) {
 	type row struct {
 		n, violations, lost, problems, cleanups int
-		takeover, stall               time.Duration
+		takeover, stall                         time.Duration
 	}
 	rows := map[string]*row{}
 	for _, it := range its {
