@@ -35,9 +35,14 @@ type Fault struct {
 	Name string
 	// NeedsFencing marks faults that only a fence device (or a watchdog)
 	// makes safe: a node that stops answering but keeps its resources.
+	// Baton without a fence device leaves them out; the Pacemaker reference
+	// runs them either way, as showing what happens without fencing is its
+	// point.
 	NeedsFencing bool
-	// BatonOnly marks faults of Baton's own parts (its daemon, the witness)
-	// that have no counterpart in the Pacemaker rig.
+	// BatonOnly marks faults of Baton's own parts (the witness, a graceful
+	// restart of its daemons) that have no counterpart in the Pacemaker
+	// rig. The "daemon" faults are the cluster manager's: baton daemon, or
+	// Corosync with Pacemaker's daemons.
 	BatonOnly bool
 	Expect    Expect
 	// Lasts is how long the fault is left in place before it is healed,
@@ -57,10 +62,10 @@ func Catalogue() []Fault {
 	return []Fault{
 		{Name: "power-loss-active", Expect: Moves, Inject: powerLoss(true)},
 		{Name: "power-loss-passive", Expect: Stays, Lasts: 3 * deadtime, Inject: powerLoss(false)},
-		{Name: "daemon-sigkill-active", BatonOnly: true, NeedsFencing: true, Expect: Either, Lasts: 3 * deadtime, Inject: daemonKill(true)},
-		{Name: "daemon-sigkill-passive", BatonOnly: true, NeedsFencing: true, Expect: Either, Lasts: 3 * deadtime, Inject: daemonKill(false)},
-		{Name: "daemon-sigstop-1x", BatonOnly: true, NeedsFencing: true, Expect: Either, Inject: daemonStop(deadtime)},
-		{Name: "daemon-sigstop-3x", BatonOnly: true, NeedsFencing: true, Expect: Either, Inject: daemonStop(3 * deadtime)},
+		{Name: "daemon-sigkill-active", NeedsFencing: true, Expect: Either, Lasts: 3 * deadtime, Inject: daemonKill(true)},
+		{Name: "daemon-sigkill-passive", NeedsFencing: true, Expect: Either, Lasts: 3 * deadtime, Inject: daemonKill(false)},
+		{Name: "daemon-sigstop-1x", NeedsFencing: true, Expect: Either, Inject: daemonStop(deadtime)},
+		{Name: "daemon-sigstop-3x", NeedsFencing: true, Expect: Either, Inject: daemonStop(3 * deadtime)},
 		{Name: "heartbeat-link-cut", Expect: Stays, Lasts: 3 * deadtime, Inject: cut("hb", true)},
 		{Name: "service-cable-pulled", Expect: Moves, Inject: cut("svc", true)},
 		{Name: "all-links-cut", Expect: Either, Lasts: 3 * deadtime, Inject: allLinksCut},
@@ -97,34 +102,57 @@ func (r *Rig) revive(n *cluster.Node) {
 		// the old boot is gone, then boot.
 		n.Kill()
 		n.Restart(r.t)
+	case r.Pacemaker && !n.PacemakerRunning():
+		n.StartPacemakerAgain(r.t)
 	case !r.Pacemaker && !n.DaemonRunning():
 		n.Start(r.t)
 	}
 }
 
-// daemonKill SIGKILLs baton daemon on one node; what it started keeps
-// running.
+// signalManager signals the node's cluster manager, not the resources it
+// started: baton daemon, or under Pacemaker every Corosync and Pacemaker
+// process (together what baton daemon is alone).
+func (r *Rig) signalManager(n *cluster.Node, sig syscall.Signal) {
+	if r.Pacemaker {
+		n.SignalPacemaker(sig)
+		return
+	}
+	n.SignalDaemon(sig)
+}
+
+// waitManagerExit waits at most limit for the node's cluster manager to
+// be gone.
+func (r *Rig) waitManagerExit(n *cluster.Node, limit time.Duration) bool {
+	if r.Pacemaker {
+		return n.WaitPacemakerExit(limit)
+	}
+	return n.WaitDaemonExit(limit)
+}
+
+// daemonKill SIGKILLs the cluster manager on one node; what it started
+// keeps running.
 func daemonKill(active bool) func(r *Rig, a, p *cluster.Node) func() {
 	return func(r *Rig, a, p *cluster.Node) func() {
 		n := p
 		if active {
 			n = a
 		}
-		n.SignalDaemon(syscall.SIGKILL)
-		return func() { n.WaitDaemonExit(10 * time.Second); r.revive(n) }
+		r.signalManager(n, syscall.SIGKILL)
+		return func() { r.waitManagerExit(n, 10*time.Second); r.revive(n) }
 	}
 }
 
-// daemonStop freezes the active node's daemon for d, then lets it go on.
+// daemonStop freezes the active node's cluster manager for d, then lets it
+// go on.
 func daemonStop(d time.Duration) func(r *Rig, a, p *cluster.Node) func() {
 	return func(r *Rig, a, p *cluster.Node) func() {
-		a.SignalDaemon(syscall.SIGSTOP)
+		r.signalManager(a, syscall.SIGSTOP)
 		frozen := time.Now()
 		return func() {
 			if wait := time.Until(frozen.Add(d)); wait > 0 {
 				time.Sleep(wait) // the fault's length, not an assertion
 			}
-			a.SignalDaemon(syscall.SIGCONT)
+			r.signalManager(a, syscall.SIGCONT)
 			r.revive(a)
 		}
 	}

@@ -20,7 +20,7 @@ func TestSelectFaults(t *testing.T) {
 		{"baton with fencing runs all", "", true, false, "plain,fenced,own", ""},
 		{"baton without fencing skips the unsafe", "", false, false, "plain,own", "fenced"},
 		{"pacemaker skips baton's parts", "", true, true, "plain,fenced", "own"},
-		{"pacemaker without fencing", "", false, true, "plain", "fenced,own"},
+		{"pacemaker without fencing shows what the unsafe do", "", false, true, "plain,fenced", "own"},
 		{"only limits before skipping", "fenced", false, false, "", "fenced"},
 		{"only names exactly", "plai,own", true, false, "own", ""},
 	} {

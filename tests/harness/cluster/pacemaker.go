@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -115,4 +116,68 @@ func (c *Cluster) nodeNames() string {
 		names = append(names, n.Name)
 	}
 	return strings.Join(names, " ")
+}
+
+// isPacemakerDaemon reports whether a process's command name (comm, at
+// most 15 characters: "pacemaker-contr") is Corosync's or one of
+// Pacemaker's daemons: together the node's cluster manager, what baton
+// daemon is alone.
+func isPacemakerDaemon(comm string) bool {
+	return comm == "corosync" || strings.HasPrefix(comm, "pacemaker")
+}
+
+// pacemakerPids returns the node's Corosync and Pacemaker processes,
+// pacemakerd first (so that a signal reaches the supervisor before it could
+// respawn a child that died of it).
+func (n *Node) pacemakerPids() []int {
+	var first, rest []int
+	for _, p := range n.processes() {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p))
+		if err != nil {
+			continue
+		}
+		switch comm := strings.TrimSpace(string(b)); {
+		case comm == "pacemakerd":
+			first = append(first, p)
+		case isPacemakerDaemon(comm):
+			rest = append(rest, p)
+		}
+	}
+	return append(first, rest...)
+}
+
+// SignalPacemaker sends sig to every Corosync and Pacemaker process of the
+// node, not to the resources they started: SIGKILL is the manager's crash,
+// SIGSTOP its hang. It returns false when none runs.
+func (n *Node) SignalPacemaker(sig syscall.Signal) bool {
+	pids := n.pacemakerPids()
+	for _, p := range pids {
+		_ = syscall.Kill(p, sig)
+	}
+	return len(pids) > 0
+}
+
+// PacemakerRunning reports whether any Corosync or Pacemaker process runs
+// on the node.
+func (n *Node) PacemakerRunning() bool { return len(n.pacemakerPids()) > 0 }
+
+// WaitPacemakerExit waits at most limit until no Corosync or Pacemaker
+// process runs on the node.
+func (n *Node) WaitPacemakerExit(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for n.PacemakerRunning() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
+// StartPacemakerAgain starts Corosync and Pacemaker on a running node whose
+// manager died (the node was not fenced): the resources it left keep
+// running, and Pacemaker's probes find them when it rejoins.
+func (n *Node) StartPacemakerAgain(t testing.TB) {
+	t.Helper()
+	n.startPacemaker(t)
 }
