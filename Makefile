@@ -82,11 +82,14 @@ bench: deps build
 # The long fault campaign (tests/faults): N iterations, faults drawn with
 # SEED; prints a line per iteration and a table per fault. MANAGER=pacemaker
 # runs the same campaign under Corosync and Pacemaker, for comparison.
+# FENCING=0/1 overrides the default (Baton with its fence device, Pacemaker
+# without: FENCING=1 gives Pacemaker the same fence agent).
 N       ?= 300
 SEED    ?= 1
 MANAGER ?= baton
+FENCING ?=
 faults: deps
-	BATON_FAULTS_N=$(N) BATON_FAULTS_SEED=$(SEED) BATON_FAULTS_MANAGER=$(MANAGER) $(GO) test -count=1 -timeout 12h -run '^TestFaultCampaign$$' -v ./tests/faults
+	BATON_FAULTS_N=$(N) BATON_FAULTS_SEED=$(SEED) BATON_FAULTS_MANAGER=$(MANAGER) BATON_FAULTS_FENCING=$(FENCING) $(GO) test -count=1 -timeout 12h -run '^TestFaultCampaign$$' -v ./tests/faults
 
 demo: deps build
 	@scripts/demo.sh

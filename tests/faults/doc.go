@@ -15,4 +15,13 @@
 // `make test` runs a short campaign (TestFaultCampaign, about 20
 // iterations); `make faults N=300 SEED=7` runs a long one and prints a
 // table per fault.
+//
+// `make faults MANAGER=pacemaker` runs the same campaign under Corosync 3
+// and Pacemaker 2.1 with the same agents and CIB, the reference row:
+// without fencing by default (stonith-enabled=false, what a two-node
+// Pacemaker without a fence device does), with FENCING=1 through the same
+// fence agent Baton uses (fence_baton_netns, run by pacemaker-fenced).
+// There the invariants' violations are findings reported in the table, not
+// test failures; a stack Pacemaker leaves blocked is cleared as an operator
+// would (crm_resource --cleanup) and counted in the table's cleanups.
 package faults
