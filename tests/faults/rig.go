@@ -224,6 +224,10 @@ func (r *Rig) cleanup() string {
 			what = append(what, f.String())
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		// What the operator saw, for the record: crm_mon's own words.
+		if out, code := n.Exec(ctx, "crm_mon", "-1", "-r", "-f"); code == 0 {
+			r.t.Logf("%s before crm_resource --cleanup:\n%s", n.Name, out)
+		}
 		out, code := n.Exec(ctx, "crm_resource", "--cleanup")
 		cancel()
 		if code != 0 {
