@@ -103,7 +103,16 @@ func (r *Rig) revive(n *cluster.Node) {
 		n.Kill()
 		n.Restart(r.t)
 	case r.Pacemaker && !n.PacemakerRunning():
-		n.StartPacemakerAgain(r.t)
+		if err := n.StartPacemakerAgain(); err != nil {
+			if n.PoweredOn() {
+				r.t.Fatal(err)
+			}
+			// The peer fenced it while its manager came back (the fence
+			// was decided while the manager was down): boot it.
+			r.t.Logf("%v; the node was fenced meanwhile, booting it", err)
+			n.Kill()
+			n.Restart(r.t)
+		}
 	case !r.Pacemaker && !n.DaemonRunning():
 		n.Start(r.t)
 	}

@@ -83,6 +83,14 @@ func (c *Cluster) StartPacemaker(t testing.TB) {
 // CIB and Corosync state survive there, as on a disk).
 func (n *Node) startPacemaker(t testing.TB) {
 	t.Helper()
+	if err := n.bootPacemaker(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bootPacemaker runs pcmk-node.sh in the node, which returns once both
+// daemons are started.
+func (n *Node) bootPacemaker() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	args := []string{filepath.Join(n.c.Dir, "pcmk-node.sh"), filepath.Join(n.Dir, "pcmk")}
@@ -93,8 +101,9 @@ func (n *Node) startPacemaker(t testing.TB) {
 	}
 	out, code := n.Exec(ctx, "bash", args...)
 	if code != 0 {
-		t.Fatalf("%s: starting corosync and pacemaker: %s", n.Name, out)
+		return fmt.Errorf("%s: starting corosync and pacemaker: exit %d: %s", n.Name, code, out)
 	}
+	return nil
 }
 
 // CrmMon returns the node's `crm_mon --output-as=xml` (Pacemaker runs), or
@@ -176,8 +185,7 @@ func (n *Node) WaitPacemakerExit(limit time.Duration) bool {
 
 // StartPacemakerAgain starts Corosync and Pacemaker on a running node whose
 // manager died (the node was not fenced): the resources it left keep
-// running, and Pacemaker's probes find them when it rejoins.
-func (n *Node) StartPacemakerAgain(t testing.TB) {
-	t.Helper()
-	n.startPacemaker(t)
-}
+// running, and Pacemaker's probes find them when it rejoins. It fails when
+// the node is powered off meanwhile (the peer fenced it): the caller boots
+// it instead.
+func (n *Node) StartPacemakerAgain() error { return n.bootPacemaker() }
