@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ func TestFaultCampaign(t *testing.T) {
 		t.Fatalf("no fault left to inject (BATON_FAULTS_ONLY=%q)", os.Getenv("BATON_FAULTS_ONLY"))
 	}
 	var log strings.Builder
-	its := Run(r, faults, n, seed, &log)
+	its := Run(r, faults, n, seed, io.MultiWriter(&log, lineLogger{t}))
 	t.Logf("manager %s, fencing %v, seed %d, %d iterations:\n%s", orDefault(manager, "baton"), r.Fencing, seed, len(its), log.String())
 	var table strings.Builder
 	Table(&table, its)
@@ -102,6 +103,15 @@ func selectFaults(all []Fault, only string, fencing, pacemaker bool) (run []Faul
 		run = append(run, f)
 	}
 	return run, skipped
+}
+
+// lineLogger logs each iteration's line as it is written, so that a long
+// campaign shows its progress (and what came before a fatal error).
+type lineLogger struct{ t *testing.T }
+
+func (l lineLogger) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 type envError struct{ name, value, want string }
