@@ -59,12 +59,23 @@ func Run(r *Rig, faults []Fault, n int, seed int64, log io.Writer) []Iteration {
 		its = append(its, it)
 		fmt.Fprintf(log, "iteration %3d %-28s %s -> %-6s takeover %5.2fs stall %5.2fs samples %4d violations %d lost %v %s\n",
 			i, f.Name, it.From, orNone(it.To), it.Takeover.Seconds(), it.Stall.Seconds(), it.Samples, len(it.Violations), it.Lost,
-			strings.Join(append(append(append([]string(nil), it.Problems...), it.Cleanups...), it.Violations...), "; "))
+			strings.Join(append(append(append([]string(nil), it.Problems...), it.Cleanups...), summarize(it.Violations)...), "; "))
 		if len(it.Problems) > 0 && strings.Contains(strings.Join(it.Problems, " "), "not settled") {
 			break // the rest would start from a broken cluster
 		}
 	}
 	return its
+}
+
+// summarize shortens a long list of violation samples (a split lasts
+// hundreds of them) to the first few and the last, with the count.
+func summarize(v []string) []string {
+	const head = 3
+	if len(v) <= head+1 {
+		return v
+	}
+	out := append([]string(nil), v[:head]...)
+	return append(out, fmt.Sprintf("... %d samples in all ... %s", len(v), v[len(v)-1]))
 }
 
 func orNone(s string) string {

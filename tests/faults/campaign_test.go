@@ -62,10 +62,10 @@ func TestFaultCampaign(t *testing.T) {
 			continue
 		}
 		if r.Pacemaker {
-			t.Logf("finding, iteration %d (%s): violations %v, lost writes %v, problems %v", it.N, it.Fault, it.Violations, it.Lost, it.Problems)
+			t.Logf("finding, iteration %d (%s): violations %v, lost writes %v, problems %v", it.N, it.Fault, summarize(it.Violations), it.Lost, it.Problems)
 			continue
 		}
-		t.Errorf("iteration %d (%s): violations %v, lost writes %v, problems %v", it.N, it.Fault, it.Violations, it.Lost, it.Problems)
+		t.Errorf("iteration %d (%s): violations %v, lost writes %v, problems %v", it.N, it.Fault, summarize(it.Violations), it.Lost, it.Problems)
 	}
 }
 

@@ -62,3 +62,17 @@ func TestFencingSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	var v []string
+	for i := 0; i < 4; i++ {
+		v = append(v, string(rune('a'+i)))
+	}
+	if got := strings.Join(summarize(v), ";"); got != "a;b;c;d" {
+		t.Errorf("four samples: %q, want all of them", got)
+	}
+	v = append(v, "e", "f")
+	if got := strings.Join(summarize(v), ";"); got != "a;b;c;... 6 samples in all ... f" {
+		t.Errorf("six samples: %q", got)
+	}
+}
