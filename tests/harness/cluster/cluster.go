@@ -451,6 +451,17 @@ func ifname(n *Node, h *netns.Host) string {
 // StartPacemaker), which starts from its saved copy of the CIB.
 func (n *Node) Restart(t testing.TB) {
 	t.Helper()
+	if err := n.Boot(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Boot is Restart returning the error of Corosync's and Pacemaker's
+// start-up instead of failing t: a node that its peer fences while it boots
+// (a fence decided while it was down) fails to start them, and the caller
+// may boot it again.
+func (n *Node) Boot(t testing.TB) error {
+	t.Helper()
 	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
 		if h != nil {
 			_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", ifname(n, h), "up").Run()
@@ -458,10 +469,10 @@ func (n *Node) Restart(t testing.TB) {
 	}
 	n.startHolder(t)
 	if n.c.pacemaker {
-		n.startPacemaker(t)
-		return
+		return n.bootPacemaker()
 	}
 	n.Start(t)
+	return nil
 }
 
 // MountedFrom reports whether the node has a filesystem from device mounted.
