@@ -105,6 +105,9 @@ type Controller struct {
 	active       map[string]bool
 	activeOrder  []string
 	watchdog     func() watchdog.State
+	// live is the watchdog's own quorum decision, made beside the main
+	// loop (watchQuorum); zero until that runs.
+	live liveQuorum
 	// stopParams are the parameters each resource here was started with,
 	// for stopping it after it left the configuration.
 	stopParams map[string]map[string]string
@@ -157,6 +160,9 @@ func (c *Controller) Kick() {
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.monitors.Stop()
 	c.progress(time.Time{})
+	if c.cfg.WatchdogTimeout != 0 && c.cfg.Quorum != nil {
+		go c.watchQuorum(ctx)
+	}
 	c.probeLocal(ctx)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
