@@ -172,6 +172,7 @@ func daemonFault(t *testing.T, ctx context.Context, c *vm.Cluster, w *ownerWatch
 	if !strings.Contains(string(serial), "Initiating system reboot") {
 		t.Errorf("SIG%s of the daemon on %s: the guest's console does not show softdog's reset (softdog: Initiating system reboot); tail:\n%s", sig, victim, tail(string(serial), 1500))
 	}
+	t.Logf("SIG%s of the daemon on %s: the guest reset %.1f s after the signal (kill command round trip %.2f s)", sig, victim, f.Reset.Seconds(), f.Sent.Seconds())
 	takeover := w.waitHolds(t, survivor, t0, 5*time.Minute)
 	f.Takeover = takeover.Sub(t0)
 	after, first, _ := w.acquired(survivor, t0, owners.any)
