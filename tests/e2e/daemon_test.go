@@ -229,6 +229,7 @@ type ownerSample struct {
 // server that does not answer in time counts as still holding what it held
 // at its last answer.
 type ownerWatch struct {
+	once      sync.Once
 	mu        sync.Mutex
 	samples   []ownerSample
 	twoOwners []string
@@ -306,10 +307,13 @@ func watchOwners(ctx context.Context, c *vm.Cluster, names ...string) *ownerWatc
 	return w
 }
 
-// Stop ends the sampling and returns the two-owner samples.
+// Stop ends the sampling (once; later calls return the same) and returns
+// the two-owner samples.
 func (w *ownerWatch) Stop() (samples int, maxGap time.Duration, bad []string) {
-	close(w.stop)
+	w.once.Do(func() { close(w.stop) })
 	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return len(w.samples), w.maxGap, w.twoOwners
 }
 
@@ -494,9 +498,10 @@ func startSeedDaemon(t *testing.T, ctx context.Context, m *vm.Machine) {
 // configured, DRBD initialised once by hand (meta-data, connect, the
 // initial sync skipped since both disks are blank, the file system and its
 // layout made, then taken down again: from there on only the cluster
-// manager touches it), then both daemons started. On failure the servers'
-// status and daemon logs are printed.
-func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool) {
+// manager touches it), then both daemons started. It returns once nodea
+// holds the stack, with the owner watch (over nodea and nodeb) that saw it
+// happen. On failure the servers' status and daemon logs are printed.
+func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool) *ownerWatch {
 	t.Helper()
 	startWitness(t, ctx, c, key)
 	a, b := c.M("nodea"), c.M("nodeb")
@@ -530,6 +535,12 @@ func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []by
 	})
 	startSeedDaemon(t, ctx, a)
 	startSeedDaemon(t, ctx, b)
+	started := time.Now()
+	w := watchOwners(ctx, c, "nodea", "nodeb")
+	t.Cleanup(func() { w.Stop() })
+	w.waitHolds(t, "nodea", started, 5*time.Minute)
+	t.Logf("stack up on nodea %.1f s after the daemons started", time.Since(started).Seconds())
+	return w
 }
 
 // TestDaemonSeedStack runs the seed's stack under `baton daemon` in the
@@ -546,17 +557,8 @@ func TestDaemonSeedStack(t *testing.T) {
 	// TCG on a loaded 2-core host: boots, syncs and takeovers are slow.
 	ctx := ctxFor(t, 15*time.Minute)
 	key := []byte("baton-vm-seed-stack-key-0123456789")
-	startSeedCluster(t, ctx, c, key, false)
-	w := watchOwners(ctx, c, "nodea", "nodeb")
-	stopped := false
-	defer func() {
-		if !stopped {
-			w.Stop()
-		}
-	}()
-	started := time.Now()
-	w.waitHolds(t, "nodea", started, 5*time.Minute)
-	t.Logf("stack up on nodea %.1f s after the daemons started:\n%s", time.Since(started).Seconds(), must(t, ctx, a, "baton status"))
+	w := startSeedCluster(t, ctx, c, key, false)
+	t.Logf("baton status on nodea:\n%s", must(t, ctx, a, "baton status"))
 	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
 
 	// The client: default mount options (the kernel client negotiates
@@ -616,7 +618,6 @@ func TestDaemonSeedStack(t *testing.T) {
 	}
 
 	samples, maxGap, bad := w.Stop()
-	stopped = true
 	t.Logf("owner samples: %d, longest distance between samples %v", samples, maxGap.Round(time.Millisecond))
 	if len(bad) > 0 {
 		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))

@@ -50,17 +50,7 @@ func TestDaemonWatchdog(t *testing.T) {
 	c := vm.Start(t, seedA, seedB)
 	ctx := ctxFor(t, 15*time.Minute)
 	key := []byte("baton-vm-watchdog-key-0123456789ab")
-	startSeedCluster(t, ctx, c, key, true)
-	w := watchOwners(ctx, c, "nodea", "nodeb")
-	stopped := false
-	defer func() {
-		if !stopped {
-			w.Stop()
-		}
-	}()
-	started := time.Now()
-	w.waitHolds(t, "nodea", started, 5*time.Minute)
-	t.Logf("stack up on nodea %.1f s after the daemons started", time.Since(started).Seconds())
+	w := startSeedCluster(t, ctx, c, key, true)
 	active := settle(t, ctx, c, w)
 
 	var figs []watchdogFault
@@ -83,7 +73,6 @@ func TestDaemonWatchdog(t *testing.T) {
 	figs = append(figs, daemonFault(t, ctx, c, w, active, "STOP"))
 
 	samples, maxGap, bad := w.Stop()
-	stopped = true
 	t.Logf("owner samples: %d, longest distance between two %v", samples, maxGap.Round(time.Millisecond))
 	if len(bad) > 0 {
 		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))
