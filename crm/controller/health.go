@@ -130,9 +130,18 @@ func (c *Controller) liveLimit() time.Duration {
 // since the survivor counts it fenced by then and starts the same
 // resources. Healthy refuses to pet while this watcher says the partition
 // is not quorate, or when it has not decided for liveLimit.
+//
+// When ctx ends (the daemon shuts down: StopLocal may still run stops under
+// the watchdog) the watcher's decision is dropped, and Healthy goes by the
+// main loop's last word again, as without a watcher.
 func (c *Controller) watchQuorum(ctx context.Context) {
 	t := time.NewTicker(liveRecheck)
 	defer t.Stop()
+	defer func() {
+		c.mu.Lock()
+		c.live = liveQuorum{}
+		c.mu.Unlock()
+	}()
 	for {
 		c.recheckQuorum(ctx)
 		select {
@@ -153,6 +162,9 @@ func (c *Controller) recheckQuorum(ctx context.Context) {
 	q, reason := c.cfg.Quorum.Decide(ctx, v)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if ctx.Err() != nil {
+		return // shutting down: watchQuorum clears the decision
+	}
 	if c.live.quorate && !q {
 		c.log.Warn("watchdog: quorum lost", "reason", reason)
 	}
