@@ -290,10 +290,18 @@ func (n *Node) startHolder(t testing.TB) {
 	pidfile := filepath.Join(n.Dir, "holder.pid")
 	script := `set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /run; mkdir -p /run/resource-agents /run/lock;` +
 		` echo $$ > "$1"; exec sleep infinity`
+	// The previous boot's pidfile names a dead process (or, once its pid is
+	// reused, a stranger): only the new holder's may be read.
+	_ = os.Remove(pidfile)
+	logPath := filepath.Join(n.Dir, "holder.log")
+	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	must(t, err)
+	defer out.Close()
 	n.holder = exec.Command("ip", "netns", "exec", n.NS, "unshare", "-m", "--propagation", "private", "sh", "-c", script, "holder", pidfile)
+	n.holder.Stdout, n.holder.Stderr = out, out
 	n.holder.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	must(t, n.holder.Start())
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		b, err := os.ReadFile(pidfile)
 		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
@@ -305,7 +313,14 @@ func (n *Node) startHolder(t testing.TB) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("node %s: namespace holder did not start", n.Name)
+			msg, _ := os.ReadFile(logPath)
+			state := "running"
+			if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.holder.Process.Pid)); err != nil {
+				state = "gone"
+			} else if f := strings.Fields(string(st)); len(f) > 2 {
+				state = "state " + f[2]
+			}
+			t.Fatalf("node %s: namespace holder (pid %d, %s) wrote no pidfile in 20 s; its output:\n%s", n.Name, n.holder.Process.Pid, state, msg)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
