@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -48,9 +47,10 @@ func TestFaultCampaign(t *testing.T) {
 	if len(faults) == 0 {
 		t.Fatalf("no fault left to inject (BATON_FAULTS_ONLY=%q)", os.Getenv("BATON_FAULTS_ONLY"))
 	}
-	var log strings.Builder
-	its := Run(r, faults, n, seed, io.MultiWriter(&log, lineLogger{t}))
-	t.Logf("manager %s, fencing %v, seed %d, %d iterations:\n%s", orDefault(manager, "baton"), r.Fencing, seed, len(its), log.String())
+	t.Logf("manager %s, fencing %v, seed %d, %d iterations, faults %d", orDefault(manager, "baton"), r.Fencing, seed, n, len(faults))
+	// Each iteration's line goes out as it ends (with -v), so that a long
+	// run shows its progress and a killed one leaves its results.
+	its := Run(r, faults, n, seed, testLog{t})
 	var table strings.Builder
 	Table(&table, its)
 	t.Logf("\n%s", table.String())
@@ -105,15 +105,6 @@ func selectFaults(all []Fault, only string, fencing, pacemaker bool) (run []Faul
 	return run, skipped
 }
 
-// lineLogger logs each iteration's line as it is written, so that a long
-// campaign shows its progress (and what came before a fatal error).
-type lineLogger struct{ t *testing.T }
-
-func (l lineLogger) Write(p []byte) (int, error) {
-	l.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
 type envError struct{ name, value, want string }
 
 func (e *envError) Error() string {
@@ -137,4 +128,12 @@ func envInt(t *testing.T, name string, def int) int {
 		t.Fatalf("%s=%q: want a whole number", name, v)
 	}
 	return n
+}
+
+// testLog writes each line it is given to the test's log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

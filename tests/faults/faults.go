@@ -98,8 +98,10 @@ func powerLoss(active bool) func(r *Rig, a, p *cluster.Node) func() {
 func (r *Rig) revive(n *cluster.Node) {
 	switch {
 	case !n.Alive() || !n.PoweredOn():
-		// Powered off by the fault or by a fence.
-		r.boot(n)
+		// Powered off by the fault or by a fence: make sure every trace of
+		// the old boot is gone, then boot.
+		n.Kill()
+		n.Restart(r.t)
 	case r.Pacemaker && !n.PacemakerRunning():
 		if err := n.StartPacemakerAgain(); err != nil {
 			if n.PoweredOn() {
@@ -108,27 +110,11 @@ func (r *Rig) revive(n *cluster.Node) {
 			// The peer fenced it while its manager came back (the fence
 			// was decided while the manager was down): boot it.
 			r.t.Logf("%v; the node was fenced meanwhile, booting it", err)
-			r.boot(n)
+			n.Kill()
+			n.Restart(r.t)
 		}
 	case !r.Pacemaker && !n.DaemonRunning():
 		n.Start(r.t)
-	}
-}
-
-// boot powers a node on after making sure every trace of the old boot is
-// gone. A node its peer fences while it boots (the fence was decided while
-// it was down, as Pacemaker does for a lost node) is booted again.
-func (r *Rig) boot(n *cluster.Node) {
-	for attempt := 1; ; attempt++ {
-		n.Kill()
-		err := n.Boot(r.t)
-		if err == nil {
-			return
-		}
-		if n.PoweredOn() || attempt == 3 {
-			r.t.Fatal(err)
-		}
-		r.t.Logf("%v; fenced while it booted, booting it again", err)
 	}
 }
 
