@@ -104,7 +104,7 @@ func (r *Rig) revive(n *cluster.Node) {
 		n.Restart(r.t)
 	case r.Pacemaker && !n.PacemakerRunning():
 		if err := n.StartPacemakerAgain(); err != nil {
-			if n.PoweredOn() {
+			if !n.WaitPoweredOff(10 * time.Second) {
 				r.t.Fatal(err)
 			}
 			// The peer fenced it while its manager came back (the fence

@@ -525,7 +525,7 @@ func (n *Node) Restart(t testing.TB) {
 			// the fence kills their start-up too.
 			if perr := n.bootPacemaker(); perr != nil {
 				err = perr
-				if !n.PoweredOn() {
+				if n.WaitPoweredOff(10 * time.Second) {
 					err = fmt.Errorf("%v: %w", perr, errKilledAtBoot)
 				}
 			}

@@ -183,6 +183,19 @@ func (n *Node) WaitPacemakerExit(limit time.Duration) bool {
 	return true
 }
 
+// WaitPoweredOff waits at most limit for every process of the node to be
+// gone: a fence that killed one of them is killing the rest.
+func (n *Node) WaitPoweredOff(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for n.PoweredOn() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
 // StartPacemakerAgain starts Corosync and Pacemaker on a running node whose
 // manager died (the node was not fenced): the resources it left keep
 // running, and Pacemaker's probes find them when it rejoins. It fails when
