@@ -604,6 +604,15 @@ func (c *Controller) Register(s *wire.Server) {
 		}
 		return c.FenceNode(ctx, target, "")
 	})
+	s.Handle("leaving", func(_ context.Context, from string, _ json.RawMessage) (any, error) {
+		// A peer shuts down cleanly: it runs nothing and its daemon exits.
+		if c.peerAddrs(from) == nil {
+			return nil, fmt.Errorf("leaving: %q is not a peer of %s", from, c.cfg.Node)
+		}
+		c.log.Info("peer shuts down cleanly; it will not be fenced when it leaves", "peer", from)
+		c.fence.markLeaving(from, time.Now())
+		return nil, nil
+	})
 	s.Handle("forget", func(_ context.Context, _ string, body json.RawMessage) (any, error) {
 		var rsc string
 		if err := json.Unmarshal(body, &rsc); err != nil {

@@ -28,6 +28,12 @@ type fencing struct {
 	member   map[string]bool      // membership at the last step
 	lastSeen map[string]time.Time // last step at which the node was a member
 	fenced   map[string]time.Time // confirmed fenced since it was last a member
+	// left holds when a member announced its clean shutdown (it runs
+	// nothing and its daemon is exiting). A node that then leaves the
+	// membership within leftValid is offline and clean, as Pacemaker
+	// counts a node whose controller left with expected="down": it is not
+	// fenced, and nothing waits for its fencing.
+	left     map[string]time.Time
 	running  map[string]bool
 	retryAt  map[string]time.Time
 	lastErr  map[string]string
@@ -36,7 +42,7 @@ type fencing struct {
 }
 
 func newFencing() *fencing {
-	return &fencing{member: map[string]bool{}, lastSeen: map[string]time.Time{}, fenced: map[string]time.Time{},
+	return &fencing{member: map[string]bool{}, lastSeen: map[string]time.Time{}, fenced: map[string]time.Time{}, left: map[string]time.Time{},
 		running: map[string]bool{}, retryAt: map[string]time.Time{}, lastErr: map[string]string{}, priority: map[string]int{}}
 }
 
@@ -51,10 +57,30 @@ func (f *fencing) observe(v View, now time.Time) {
 		if !f.member[m] {
 			delete(f.fenced, m)
 			delete(f.lastErr, m)
+			delete(f.left, m) // a new boot: its next loss is judged afresh
 		}
 		f.lastSeen[m] = now
 	}
 	f.member = cur
+}
+
+// leftValid bounds the time between a node's announced clean shutdown and
+// its leaving the membership: a node still heard long after it said it was
+// going counts as lost, not as left, when it goes.
+const leftValid = time.Minute
+
+// markLeaving records a member's announcement that it shuts down cleanly.
+func (f *fencing) markLeaving(node string, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.left[node] = at
+}
+
+// leftCleanly reports whether a node outside the partition announced its
+// clean shutdown shortly before it was last a member. Callers hold f.mu.
+func (f *fencing) leftCleanly(n string) bool {
+	at, ok := f.left[n]
+	return ok && f.lastSeen[n].Sub(at) <= leftValid
 }
 
 // markFenced records a confirmed fence.
@@ -72,7 +98,7 @@ func (f *fencing) unclean(v View) []string {
 	defer f.mu.Unlock()
 	var out []string
 	for _, n := range missing(v.All, v.Members) {
-		if _, ok := f.fenced[n]; !ok {
+		if _, ok := f.fenced[n]; !ok && !f.leftCleanly(n) {
 			out = append(out, n)
 		}
 	}
@@ -85,7 +111,7 @@ func (f *fencing) fencedNodes(v View) []string {
 	defer f.mu.Unlock()
 	var out []string
 	for _, n := range missing(v.All, v.Members) {
-		if _, ok := f.fenced[n]; ok {
+		if _, ok := f.fenced[n]; ok || f.leftCleanly(n) {
 			out = append(out, n)
 		}
 	}

@@ -181,3 +181,55 @@ func TestPriorityFencingDelaySparesTheImportantNode(t *testing.T) {
 		t.Errorf("b ran the priority-10 resource: its fencing must wait priority-fencing-delay; requests %+v", calls)
 	}
 }
+
+// TestCleanLeaveIsNotUnclean: a node that announced its clean shutdown and
+// then left is offline and clean (not fenced, counted as safe for quorum);
+// one that announced it long before it went, or came back in between, is
+// lost as any other.
+func TestCleanLeaveIsNotUnclean(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	both := View{Self: "a", All: []string{"a", "b"}, Members: []string{"a", "b"}}
+	alone := View{Self: "a", All: []string{"a", "b"}, Members: []string{"a"}}
+	for _, tc := range []struct {
+		name    string
+		steps   func(f *fencing)
+		unclean []string
+	}{
+		{"crash", func(f *fencing) {
+			f.observe(both, t0)
+			f.observe(alone, t0.Add(2*time.Second))
+		}, []string{"b"}},
+		{"clean leave", func(f *fencing) {
+			f.observe(both, t0)
+			f.markLeaving("b", t0.Add(time.Second))
+			f.observe(both, t0.Add(1500*time.Millisecond))
+			f.observe(alone, t0.Add(4*time.Second))
+		}, nil},
+		{"announced, then heard for too long", func(f *fencing) {
+			f.observe(both, t0)
+			f.markLeaving("b", t0)
+			f.observe(both, t0.Add(2*leftValid))
+			f.observe(alone, t0.Add(2*leftValid+time.Second))
+		}, []string{"b"}},
+		{"left cleanly, came back, crashed", func(f *fencing) {
+			f.observe(both, t0)
+			f.markLeaving("b", t0)
+			f.observe(alone, t0.Add(time.Second))
+			f.observe(both, t0.Add(time.Minute))
+			f.observe(alone, t0.Add(2*time.Minute))
+		}, []string{"b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFencing()
+			tc.steps(f)
+			got := f.unclean(alone)
+			if strings.Join(got, ",") != strings.Join(tc.unclean, ",") {
+				t.Errorf("unclean = %v, want %v", got, tc.unclean)
+			}
+			safe := len(f.fencedNodes(alone)) == 1
+			if safe == (len(tc.unclean) > 0) {
+				t.Errorf("fencedNodes = %v with unclean %v", f.fencedNodes(alone), got)
+			}
+		})
+	}
+}
