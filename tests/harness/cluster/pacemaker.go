@@ -173,21 +173,20 @@ func (n *Node) PacemakerRunning() bool { return len(n.pacemakerPids()) > 0 }
 // WaitPacemakerExit waits at most limit until no Corosync or Pacemaker
 // process runs on the node.
 func (n *Node) WaitPacemakerExit(limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	for n.PacemakerRunning() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
+	return waitUntil(limit, func() bool { return !n.PacemakerRunning() })
 }
 
 // WaitPoweredOff waits at most limit for every process of the node to be
 // gone: a fence that killed one of them is killing the rest.
 func (n *Node) WaitPoweredOff(limit time.Duration) bool {
+	return waitUntil(limit, func() bool { return !n.PoweredOn() })
+}
+
+// waitUntil polls cond every 50 ms until it holds (true) or limit passes
+// (false).
+func waitUntil(limit time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(limit)
-	for n.PoweredOn() {
+	for !cond() {
 		if time.Now().After(deadline) {
 			return false
 		}
