@@ -267,6 +267,9 @@ func (c *Controller) view() (View, string) {
 			v.Suspect = append(v.Suspect, p.Name)
 		}
 	}
+	c.mu.Lock()
+	v.Idle = len(c.active) == 0
+	c.mu.Unlock()
 	dc := ""
 	for _, m := range v.Members {
 		if dc == "" || ids[m] < ids[dc] {

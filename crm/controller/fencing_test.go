@@ -233,3 +233,39 @@ func TestCleanLeaveIsNotUnclean(t *testing.T) {
 		})
 	}
 }
+
+// TestFenceConfirmedAfterRejoinIsDropped: a fence of a node that was down
+// can finish after the node booted again and joined. That confirmation
+// must not make the new boot count as fenced: when it is lost next, it is
+// unclean (and fenced again), or the survivor would start its resources
+// while it still runs them.
+func TestFenceConfirmedAfterRejoinIsDropped(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	both := View{Self: "a", All: []string{"a", "b"}, Members: []string{"a", "b"}}
+	alone := View{Self: "a", All: []string{"a", "b"}, Members: []string{"a"}}
+
+	f := newFencing()
+	f.observe(both, t0)
+	f.observe(alone, t0.Add(2*time.Second)) // b lost
+	requested := t0.Add(3 * time.Second)    // fence of b asked
+	f.observe(both, t0.Add(4*time.Second))  // b booted again and joined
+	if f.markFenced("b", requested, t0.Add(5*time.Second)) {
+		t.Fatal("a confirmation that ended after b joined again was recorded")
+	}
+	f.observe(alone, t0.Add(60*time.Second)) // b lost again
+	if got := f.unclean(alone); len(got) != 1 || got[0] != "b" {
+		t.Errorf("unclean = %v, want [b]: its new boot was never fenced", got)
+	}
+
+	// A fence of a member (baton fence of a live node) still counts once
+	// the node leaves.
+	g := newFencing()
+	g.observe(both, t0)
+	if !g.markFenced("b", t0.Add(time.Second), t0.Add(2*time.Second)) {
+		t.Fatal("the fence of a live member was dropped")
+	}
+	g.observe(alone, t0.Add(3*time.Second))
+	if got := g.unclean(alone); len(got) != 0 {
+		t.Errorf("unclean = %v after b was fenced and left", got)
+	}
+}
