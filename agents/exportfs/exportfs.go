@@ -34,6 +34,10 @@ type Config struct {
 	// LocalAddrs lists this node's addresses; nil lists the interfaces'.
 	// Ganesha is asked for its exports from one the clientspec admits.
 	LocalAddrs func() ([]netip.Addr, error)
+	// FreeBytes returns the space left on the filesystem holding a host
+	// path; nil asks the kernel (statfs). Start uses it to explain an
+	// export table that exportfs(8) could not write.
+	FreeBytes func(path string) (uint64, error)
 }
 
 // New returns the agent with production dependencies.
@@ -57,6 +61,9 @@ func NewWith(c Config) *ocf.Agent {
 		c.LocalAddrs = hostsys.LocalAddrs
 	}
 	e := &export{cfg: c, fs: nfsdfs.New(c.Root)}
+	if e.cfg.FreeBytes == nil {
+		e.cfg.FreeBytes = e.fs.FreeBytes
+	}
 	return &ocf.Agent{
 		Name:      "exportfs",
 		Version:   "1.0",

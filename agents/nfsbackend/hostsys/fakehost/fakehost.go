@@ -29,6 +29,10 @@ type Host struct {
 	nextPid int
 	// Fail makes Run of a program fail with that output.
 	Fail map[string]string
+	// EtabFull plays a full filesystem under /var/lib/nfs: exportfs
+	// leaves an empty etab and exits 0, as nfs-utils does when it cannot
+	// write the table's temporary file (it renames it over etab unchecked).
+	EtabFull bool
 }
 
 // New returns a fake rooted at root (a fixture tree the test owns).
@@ -246,6 +250,9 @@ func (h *Host) exportfs(args []string) {
 	out := strings.Join(lines, "\n")
 	if out != "" {
 		out += "\n"
+	}
+	if h.EtabFull {
+		out = ""
 	}
 	_ = os.WriteFile(etab, []byte(out), 0o644)
 }
