@@ -56,8 +56,21 @@ const seedDRBD = `resource r0 {
 }
 `
 
-// seedCIB is the CIB a Pacemaker user would write for the seed's stack.
-func seedCIB() string {
+// The guests' watchdog fencing (TestDaemonWatchdog): softdog with sbd's
+// default 5 s timeout, and a stonith-watchdog-timeout above the minimum the
+// bound asks for with the default heartbeat and quorum timing
+// (docs/membership.md: 2 s + 1 s + 5 s + 0.5 s + 0.5 s = 9 s).
+const (
+	guestWatchdogTimeout   = 5 * time.Second
+	stonithWatchdogTimeout = 10 * time.Second
+	guestKeepalive         = 500 * time.Millisecond // the default heartbeat period
+)
+
+// seedCIB is the CIB a Pacemaker user would write for the seed's stack:
+// without fencing (stonith-enabled=false: the witness alone decides), or
+// with watchdog fencing (stonith-enabled=true and stonith-watchdog-timeout,
+// as sbd users set it, no fence device).
+func seedCIB(watchdog bool) string {
 	mon := func(interval string) []cibxml.Op {
 		return append(cibxml.StartStop("60s"), cibxml.Monitor(interval, "20s"))
 	}
@@ -93,11 +106,16 @@ func seedCIB() string {
 <rsc_order id="nfs-after-drbd" first="ms_drbd_r0" first-action="promote" then="nfs" then-action="start" kind="Mandatory"/>
 <rsc_location id="nfs-prefers-nodea" rsc="nfs" node="nodea" score="100"/>
 <rsc_location id="drbd-prefers-nodea" rsc="ms_drbd_r0" rsc-role="Promoted" node="nodea" score="100"/>`
+	fencing := `<nvpair id="opt-stonith" name="stonith-enabled" value="false"/>`
+	if watchdog {
+		fencing = fmt.Sprintf(`<nvpair id="opt-stonith" name="stonith-enabled" value="true"/>
+        <nvpair id="opt-stonith-watchdog-timeout" name="stonith-watchdog-timeout" value="%ds"/>`, stonithWatchdogTimeout/time.Second)
+	}
 	return fmt.Sprintf(`<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
     <crm_config>
       <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
+        %s
         <nvpair id="opt-quorum" name="no-quorum-policy" value="stop"/>
       </cluster_property_set>
     </crm_config>
@@ -109,16 +127,21 @@ func seedCIB() string {
   </configuration>
   <status/>
 </cib>
-`, drbd, group, cons)
+`, fencing, drbd, group, cons)
 }
 
 // seedConfig is /etc/baton/baton.toml of server id (1 or 2): two links,
-// heartbeat first, and the witness as the tie-breaker.
-func seedConfig(id int) string {
+// heartbeat first, and the witness as the tie-breaker; with watchdog, the
+// guest's softdog as the daemon's watchdog.
+func seedConfig(id int, watchdog bool) string {
 	me, peer := "nodea", "nodeb"
 	pid := 2
 	if id == 2 {
 		me, peer, pid = "nodeb", "nodea", 1
+	}
+	wd := ""
+	if watchdog {
+		wd = fmt.Sprintf("\n[watchdog]\ndevice = \"/dev/watchdog\"\ntimeout = \"%ds\"\n", guestWatchdogTimeout/time.Second)
 	}
 	return fmt.Sprintf(`cluster = "seed"
 node = %q
@@ -142,7 +165,7 @@ addresses = ["10.0.1.%d", "10.0.0.%d"]
 [quorum]
 policy = "witness"
 witness = "%s:%s"
-`, me, id, id, id, peer, pid, pid, pid, witnessAddr, witnessPort)
+%s`, me, id, id, id, peer, pid, pid, pid, witnessAddr, witnessPort, wd)
 }
 
 // owners is what one sample saw on a server: whether it holds the VIP, has
@@ -154,10 +177,34 @@ type owners struct{ vip, mnt, pri bool }
 const ownerProbe = `v=0; m=0; p=0; ip -o -4 addr show dev eth0 | grep -q 'inet ` + vip + `/' && v=1; ` +
 	`grep -q ' /data ' /proc/mounts && m=1; grep -q 'ro:Primary' /proc/drbd 2>/dev/null && p=1; echo "OWN $v $m $p"`
 
-func sampleOwners(ctx context.Context, m *vm.Machine) (owners, bool) {
-	r, err := m.Run(ctx, ownerProbe)
+// any reports whether the server holds any of the three.
+func (o owners) any() bool { return o.vip || o.mnt || o.pri }
+
+// all reports whether the server holds the whole stack.
+func (o owners) all() bool { return o.vip && o.mnt && o.pri }
+
+// sampleTimeout bounds one sample: a guest whose answer is late (busy, or
+// a kernel message spliced into the reply's marker) is not waited for.
+const sampleTimeout = 3 * time.Second
+
+// sampleOwners asks m what it holds. known is false when m did not answer
+// in time; a guest that is gone (powered off, reset) holds nothing.
+func sampleOwners(ctx context.Context, m *vm.Machine) (o owners, known bool) {
+	select {
+	case <-m.Dead():
+		return owners{}, true
+	default:
+	}
+	sctx, cancel := context.WithTimeout(ctx, sampleTimeout)
+	defer cancel()
+	r, err := m.Run(sctx, ownerProbe)
 	if err != nil {
-		return owners{}, false // a powered-off guest holds nothing
+		select {
+		case <-m.Dead():
+			return owners{}, true
+		default:
+			return owners{}, false
+		}
 	}
 	for _, line := range strings.Split(r.Out, "\n") {
 		f := strings.Fields(line)
@@ -168,12 +215,22 @@ func sampleOwners(ctx context.Context, m *vm.Machine) (owners, bool) {
 	return owners{}, false
 }
 
-// ownerWatch samples both servers every 100 ms (as often as the serial
+// ownerSample is one round of samples: sent at start, all answered by end.
+type ownerSample struct {
+	start, end time.Time
+	of         map[string]owners
+	known      map[string]bool
+}
+
+// ownerWatch samples the servers every 100 ms (as often as the serial
 // round trips allow) and counts the samples where two guests held the VIP,
-// /data or the Primary role at once.
+// /data or the Primary role at once. It asks the cluster for each server's
+// current boot, so a guest that is reset and booted again stays watched. A
+// server that does not answer in time counts as still holding what it held
+// at its last answer.
 type ownerWatch struct {
 	mu        sync.Mutex
-	samples   int
+	samples   []ownerSample
 	twoOwners []string
 	last      map[string]owners
 	maxGap    time.Duration
@@ -181,7 +238,7 @@ type ownerWatch struct {
 	done      chan struct{}
 }
 
-func watchOwners(ctx context.Context, ms ...*vm.Machine) *ownerWatch {
+func watchOwners(ctx context.Context, c *vm.Cluster, names ...string) *ownerWatch {
 	w := &ownerWatch{stop: make(chan struct{}), done: make(chan struct{}), last: map[string]owners{}}
 	go func() {
 		defer close(w.done)
@@ -196,22 +253,30 @@ func watchOwners(ctx context.Context, ms ...*vm.Machine) *ownerWatch {
 				return
 			case <-tick.C:
 			}
-			got := make([]owners, len(ms))
+			smp := ownerSample{start: time.Now(), of: map[string]owners{}, known: map[string]bool{}}
+			got := make([]owners, len(names))
+			known := make([]bool, len(names))
 			var wg sync.WaitGroup
-			for i, m := range ms {
+			for i, name := range names {
 				wg.Add(1)
 				go func(i int, m *vm.Machine) {
 					defer wg.Done()
-					got[i], _ = sampleOwners(ctx, m)
-				}(i, m)
+					got[i], known[i] = sampleOwners(ctx, m)
+				}(i, c.M(name))
 			}
 			wg.Wait()
-			now := time.Now()
+			smp.end = time.Now()
 			var v, mn, p int
 			var desc []string
 			w.mu.Lock()
-			for i, o := range got {
-				w.last[ms[i].Spec.Name] = o
+			for i, name := range names {
+				o := got[i]
+				if known[i] {
+					w.last[name] = o
+				} else {
+					o = w.last[name]
+				}
+				smp.of[name], smp.known[name] = o, known[i]
 				if o.vip {
 					v++
 				}
@@ -221,15 +286,19 @@ func watchOwners(ctx context.Context, ms ...*vm.Machine) *ownerWatch {
 				if o.pri {
 					p++
 				}
-				desc = append(desc, fmt.Sprintf("%s=%+v", ms[i].Spec.Name, o))
+				mark := ""
+				if !known[i] {
+					mark = "(no answer: last)"
+				}
+				desc = append(desc, fmt.Sprintf("%s=%+v%s", name, o, mark))
 			}
-			w.samples++
-			if d := now.Sub(prev); d > w.maxGap {
+			w.samples = append(w.samples, smp)
+			if d := smp.end.Sub(prev); d > w.maxGap {
 				w.maxGap = d
 			}
-			prev = now
+			prev = smp.end
 			if v > 1 || mn > 1 || p > 1 {
-				w.twoOwners = append(w.twoOwners, now.Format("15:04:05.000")+" "+strings.Join(desc, " "))
+				w.twoOwners = append(w.twoOwners, smp.end.Format("15:04:05.000")+" "+strings.Join(desc, " "))
 			}
 			w.mu.Unlock()
 		}
@@ -241,14 +310,60 @@ func watchOwners(ctx context.Context, ms ...*vm.Machine) *ownerWatch {
 func (w *ownerWatch) Stop() (samples int, maxGap time.Duration, bad []string) {
 	close(w.stop)
 	<-w.done
-	return w.samples, w.maxGap, w.twoOwners
+	return len(w.samples), w.maxGap, w.twoOwners
 }
 
-// Last is the latest sample of a server.
+// Last is the latest answer of a server.
 func (w *ownerWatch) Last(name string) owners {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.last[name]
+}
+
+// acquired finds the first sample sent after since in which name answered
+// that it holds what want picks. at is when that sample was answered;
+// after is when the last answer before it that did not hold it was asked
+// for: the acquisition happened between the two.
+func (w *ownerWatch) acquired(name string, since time.Time, want func(owners) bool) (after, at time.Time, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	after = since
+	for _, smp := range w.samples {
+		if smp.start.Before(since) || !smp.known[name] {
+			continue
+		}
+		if want(smp.of[name]) {
+			return after, smp.end, true
+		}
+		after = smp.start
+	}
+	return after, time.Time{}, false
+}
+
+// waitHolds waits until name answers that it holds the whole stack, and
+// returns when that answer came.
+func (w *ownerWatch) waitHolds(t *testing.T, name string, since time.Time, within time.Duration) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		if _, at, ok := w.acquired(name, since, owners.all); ok {
+			return at
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not hold the VIP, /data and the Primary role within %v; last answers: %+v", name, within, w.lastAll())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (w *ownerWatch) lastAll() map[string]owners {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string]owners{}
+	for k, v := range w.last {
+		out[k] = v
+	}
+	return out
 }
 
 // probeLoop appends its sequence number to /mnt/probe with fsync, and once
@@ -348,6 +463,75 @@ func guestClock(t *testing.T, ctx context.Context, m *vm.Machine) float64 {
 	return v
 }
 
+// configureSeedServer writes server id's DRBD resource, daemon
+// configuration, key and CIB into m (a guest's root file system is in RAM:
+// again after every boot), loads the kernel modules and checks the
+// configuration. With watchdog it loads softdog, inside the guest only, and
+// has the guest's console print critical kernel messages, softdog's last
+// words before it resets the guest among them.
+func configureSeedServer(t *testing.T, ctx context.Context, m *vm.Machine, id int, key []byte, watchdog bool) {
+	t.Helper()
+	writeFile(t, ctx, m, "/etc/drbd.d/r0.res", seedDRBD)
+	writeFile(t, ctx, m, "/etc/baton/baton.toml", seedConfig(id, watchdog))
+	writeFile(t, ctx, m, "/etc/baton/authkey", string(key)+"\n")
+	writeFile(t, ctx, m, "/etc/baton/cib.xml", seedCIB(watchdog))
+	must(t, ctx, m, "chmod 0600 /etc/baton/authkey && modprobe drbd && mkdir -p /data /var/lib/baton && baton daemon --check")
+	if watchdog {
+		must(t, ctx, m, "modprobe softdog && test -c /dev/watchdog && echo 3 > /proc/sys/kernel/printk")
+	}
+}
+
+// startSeedDaemon starts `baton daemon` in m, logging to
+// /var/log/baton-daemon.log, and keeps its pid in /run/baton-daemon.pid
+// for the faults that signal it.
+func startSeedDaemon(t *testing.T, ctx context.Context, m *vm.Machine) {
+	t.Helper()
+	must(t, ctx, m, "(baton daemon --debug >/var/log/baton-daemon.log 2>&1 & echo $! >/run/baton-daemon.pid)")
+}
+
+// startSeedCluster brings up the seed's stack under `baton daemon` on the
+// servers nodea and nodeb of c: the witness on the host, each server
+// configured, DRBD initialised once by hand (meta-data, connect, the
+// initial sync skipped since both disks are blank, the file system and its
+// layout made, then taken down again: from there on only the cluster
+// manager touches it), then both daemons started. On failure the servers'
+// status and daemon logs are printed.
+func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool) {
+	t.Helper()
+	startWitness(t, ctx, c, key)
+	a, b := c.M("nodea"), c.M("nodeb")
+	for i, m := range []*vm.Machine{a, b} {
+		configureSeedServer(t, ctx, m, i+1, key, watchdog)
+		must(t, ctx, m, "drbdadm create-md --force r0 && drbdadm up r0")
+	}
+	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:Inconsistent", 60*time.Second)
+	must(t, ctx, a, "drbdadm new-current-uuid --clear-bitmap r0")
+	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 60*time.Second)
+	must(t, ctx, a, "drbdadm primary r0 && mkfs.ext4 -q -F /dev/drbd0 && mount /dev/drbd0 /data && "+
+		"mkdir -p /data/nfs /data/export /data/tickle && umount /data && drbdadm secondary r0")
+	for _, m := range []*vm.Machine{a, b} {
+		must(t, ctx, m, "drbdadm down r0")
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, name := range []string{"nodea", "nodeb"} {
+			m := c.M(name)
+			dctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			r, err := m.Run(dctx, "baton status 2>&1; tail -60 /var/log/baton-daemon.log; cat /proc/drbd")
+			cancel()
+			if err != nil {
+				t.Logf("%s (boot %d): %v", name, m.Boot, err)
+				continue
+			}
+			t.Logf("%s (boot %d):\n%s", name, m.Boot, r.Out)
+		}
+	})
+	startSeedDaemon(t, ctx, a)
+	startSeedDaemon(t, ctx, b)
+}
+
 // TestDaemonSeedStack runs the seed's stack under `baton daemon` in the
 // guests: DRBD 8.4 (protocol C, resource-level fencing through Baton's
 // handlers), the kernel nfsd, the kernel NFS client (NFSv4.2, default options), cabled with
@@ -358,49 +542,12 @@ func guestClock(t *testing.T, ctx context.Context, m *vm.Machine) float64 {
 // acknowledged write is read back afterwards.
 func TestDaemonSeedStack(t *testing.T) {
 	c := vm.Start(t, seedA, seedB, nfsClient)
-	a, b, cl := c.M("nodea"), c.M("nodeb"), c.M("client")
+	a, cl := c.M("nodea"), c.M("client")
 	// TCG on a loaded 2-core host: boots, syncs and takeovers are slow.
 	ctx := ctxFor(t, 15*time.Minute)
 	key := []byte("baton-vm-seed-stack-key-0123456789")
-	startWitness(t, ctx, c, key)
-
-	// DRBD once by hand: meta-data, connect, skip the initial sync (both
-	// disks are blank), make the file system and its layout, then take it
-	// down again: from here on only the cluster manager touches it.
-	for _, m := range []*vm.Machine{a, b} {
-		writeFile(t, ctx, m, "/etc/drbd.d/r0.res", seedDRBD)
-		must(t, ctx, m, "modprobe drbd && drbdadm create-md --force r0 && drbdadm up r0 && mkdir -p /data /var/lib/baton")
-	}
-	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:Inconsistent", 60*time.Second)
-	must(t, ctx, a, "drbdadm new-current-uuid --clear-bitmap r0")
-	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 60*time.Second)
-	must(t, ctx, a, "drbdadm primary r0 && mkfs.ext4 -q -F /dev/drbd0 && mount /dev/drbd0 /data && "+
-		"mkdir -p /data/nfs /data/export /data/tickle && umount /data && drbdadm secondary r0")
-	for _, m := range []*vm.Machine{a, b} {
-		must(t, ctx, m, "drbdadm down r0")
-	}
-
-	// The cluster manager: configuration, key, CIB, daemon.
-	cib := seedCIB()
-	for i, m := range []*vm.Machine{a, b} {
-		writeFile(t, ctx, m, "/etc/baton/baton.toml", seedConfig(i+1))
-		writeFile(t, ctx, m, "/etc/baton/authkey", string(key)+"\n")
-		writeFile(t, ctx, m, "/etc/baton/cib.xml", cib)
-		must(t, ctx, m, "chmod 0600 /etc/baton/authkey && baton daemon --check")
-		must(t, ctx, m, "(baton daemon --debug >/var/log/baton-daemon.log 2>&1 &)")
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, m := range []*vm.Machine{a, b} {
-				dctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-				r, _ := m.Run(dctx, "baton status 2>&1; tail -40 /var/log/baton-daemon.log; cat /proc/drbd")
-				cancel()
-				t.Logf("%s:\n%s", m.Spec.Name, r.Out)
-			}
-		}
-	})
-
-	w := watchOwners(ctx, a, b)
+	startSeedCluster(t, ctx, c, key, false)
+	w := watchOwners(ctx, c, "nodea", "nodeb")
 	stopped := false
 	defer func() {
 		if !stopped {
@@ -408,16 +555,7 @@ func TestDaemonSeedStack(t *testing.T) {
 		}
 	}()
 	started := time.Now()
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		if o := w.Last("nodea"); o.vip && o.mnt && o.pri {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the stack did not come up on nodea within 5 minutes; nodea: %+v, nodeb: %+v", w.Last("nodea"), w.Last("nodeb"))
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	w.waitHolds(t, "nodea", started, 5*time.Minute)
 	t.Logf("stack up on nodea %.1f s after the daemons started:\n%s", time.Since(started).Seconds(), must(t, ctx, a, "baton status"))
 	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
 
@@ -465,18 +603,8 @@ func TestDaemonSeedStack(t *testing.T) {
 	killAt := guestClock(t, ctx, cl)
 	a.Kill()
 	crash := time.Now()
-	deadline = time.Now().Add(5 * time.Minute)
-	for {
-		if o := w.Last("nodeb"); o.vip && o.mnt && o.pri {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the power cut of nodea, nodeb did not take over within 5 minutes: %+v\n%s", w.Last("nodeb"),
-				must(t, ctx, b, "baton status; tail -30 /var/log/baton-daemon.log"))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Logf("nodeb holds the stack %.1f s after the power cut (host clock)", time.Since(crash).Seconds())
+	took := w.waitHolds(t, "nodeb", crash, 5*time.Minute).Sub(crash)
+	t.Logf("nodeb holds the stack %.1f s after the power cut (host clock)", took.Seconds())
 	acks = waitAcksAfter(t, ctx, cl, killAt, 5, 3*time.Minute)
 	stall, ok := stallAround(acks, killAt)
 	if !ok {

@@ -17,11 +17,13 @@ import (
 // Cluster is a set of guests booted for one test, on bridges in a namespace
 // of the test's own. Everything is torn down when the test ends.
 type Cluster struct {
-	Net      *Net
-	Machines map[string]*Machine
-	Dir      string // run folder: serial logs, disks
-	Image    *Image
-	initrd   string
+	Net   *Net
+	Dir   string // run folder: serial logs, disks
+	Image *Image
+
+	mu       sync.Mutex
+	machines map[string]*Machine // the current boot of each guest
+	boots    []*Machine          // every boot, for teardown and logs
 }
 
 // CacheDir is where the image is cached: git-ignored.
@@ -45,10 +47,10 @@ func Start(t testing.TB, specs ...Spec) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Cluster{Image: img, Machines: map[string]*Machine{}, Dir: t.TempDir()}
+	c := &Cluster{Image: img, machines: map[string]*Machine{}, Dir: t.TempDir()}
 	// qemu runs as root and reads these; the default temp mode is fine.
-	c.initrd = filepath.Join(c.Dir, "initrd")
-	if err := buildInitrd(ctx, t, img, c.initrd); err != nil {
+	initrd := filepath.Join(c.Dir, "initrd")
+	if err := buildInitrd(ctx, t, img, initrd); err != nil {
 		t.Fatal(err)
 	}
 	var bridges []string
@@ -67,12 +69,15 @@ func Start(t testing.TB, specs ...Spec) *Cluster {
 	}
 	c.Net = n
 	t.Cleanup(func() {
-		for _, m := range c.Machines {
+		c.mu.Lock()
+		boots := append([]*Machine(nil), c.boots...)
+		c.mu.Unlock()
+		for _, m := range boots {
 			m.Kill()
 		}
 		if t.Failed() {
-			for name, m := range c.Machines {
-				t.Logf("serial log of %s (tail):\n%s", name, tail(m.Serial(), 3000))
+			for _, m := range boots {
+				t.Logf("serial log of %s, boot %d (tail):\n%s", m.Spec.Name, m.Boot, tail(m.Serial(), 3000))
 			}
 		}
 		n.Close()
@@ -84,14 +89,14 @@ func Start(t testing.TB, specs ...Spec) *Cluster {
 		wg.Add(1)
 		go func(s Spec) {
 			defer wg.Done()
-			m, err := Boot(ctx, n, img.Kernel, c.initrd, c.Dir, s)
-			mu.Lock()
-			defer mu.Unlock()
+			m, err := Boot(ctx, n, img.Kernel, initrd, c.Dir, s)
 			if err != nil {
+				mu.Lock()
 				errs = append(errs, err.Error())
+				mu.Unlock()
 				return
 			}
-			c.Machines[s.Name] = m
+			c.add(m)
 		}(s)
 	}
 	wg.Wait()
@@ -101,8 +106,34 @@ func Start(t testing.TB, specs ...Spec) *Cluster {
 	return c
 }
 
-// M returns the machine called name.
-func (c *Cluster) M(name string) *Machine { return c.Machines[name] }
+// M returns the current boot of the guest called name.
+func (c *Cluster) M(name string) *Machine {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.machines[name]
+}
+
+func (c *Cluster) add(m *Machine) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.machines[m.Spec.Name] = m
+	c.boots = append(c.boots, m)
+}
+
+// Restart boots the guest called name again once its qemu has exited
+// (Machine.Restart) and makes the new boot the one M returns.
+func (c *Cluster) Restart(ctx context.Context, name string) (*Machine, error) {
+	old := c.M(name)
+	if old == nil {
+		return nil, fmt.Errorf("no guest %s in this cluster", name)
+	}
+	m, err := old.Restart(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.add(m)
+	return m, nil
+}
 
 func tail(s string, n int) string {
 	if len(s) > n {

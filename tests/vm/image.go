@@ -34,6 +34,9 @@ var Packages = []string{
 var Modules = []string{
 	"virtio_pci", "virtio_blk", "virtio_net", "ext4", "crc32c_generic",
 	"drbd", "nfsd", "nfs", "nfsv3", "nfsv4",
+	// softdog: the guests' watchdog for baton daemon's self-fencing. Only
+	// ever loaded inside a guest, where its reset ends that qemu.
+	"softdog",
 }
 
 // imageVersion changes whenever the build recipe below changes in a way the

@@ -31,8 +31,10 @@ type Machine struct {
 	Spec Spec
 	Taps []string // tap device of each NIC, same order as Spec.Nets
 	Disk string   // host path of the disk image, "" without one
-	Log  string   // host path of the serial log
+	Log  string   // host path of the serial log (of this boot)
+	Boot int      // 1 for the first boot, 2 after one Restart, ...
 
+	args []string // qemu's command line (run through ip netns exec)
 	cmd  *exec.Cmd
 	sock string
 	conn net.Conn
@@ -51,22 +53,25 @@ const ReadyMarker = "BATON-VM-READY"
 // Boot starts spec under qemu (TCG) inside n's namespace with kernel and
 // initrd, and waits until the guest's shell answers. runDir holds the
 // serial socket, the log and the disk image.
+//
+// qemu runs with -no-reboot: a guest that resets (a watchdog firing, a
+// reboot, a panic: the kernel runs with panic=-1) ends its qemu, which the
+// harness sees on Dead. Restart boots it again on the same disk and NICs.
 func Boot(ctx context.Context, n *Net, kernel, initrd, runDir string, spec Spec) (*Machine, error) {
 	if spec.MemMB == 0 {
 		spec.MemMB = 512
 	}
-	m := &Machine{Spec: spec, more: make(chan struct{}, 1), dead: make(chan struct{}),
-		sock: filepath.Join(runDir, spec.Name+".sock"), Log: filepath.Join(runDir, spec.Name+".log")}
+	m := &Machine{Spec: spec}
 	args := []string{"netns", "exec", n.NS, "qemu-system-x86_64",
 		"-name", spec.Name,
 		"-accel", "tcg,tb-size=256", "-m", strconv.Itoa(spec.MemMB), "-smp", "1",
 		"-nodefaults", "-display", "none", "-no-reboot",
 		"-kernel", kernel, "-initrd", initrd,
-		"-chardev", "socket,id=ser0,path=" + m.sock + ",server=on,wait=off,logfile=" + m.Log,
-		"-serial", "chardev:ser0",
 	}
 	appendArg := "console=ttyS0 quiet panic=-1 vmname=" + spec.Name
 	for i, br := range spec.Nets {
+		// Taps are made persistent (ip tuntap add): they outlive a qemu
+		// that exits, so a restarted guest plugs into the same ones.
 		tap, err := n.AddTap(ctx, br)
 		if err != nil {
 			return nil, err
@@ -90,18 +95,56 @@ func Boot(ctx context.Context, n *Net, kernel, initrd, runDir string, spec Spec)
 		}
 		args = append(args, "-drive", "file="+m.Disk+",if=virtio,format=raw,cache=unsafe")
 	}
-	args = append(args, "-append", appendArg)
-	m.cmd = exec.Command("ip", args...)
-	qlog, err := os.Create(filepath.Join(runDir, spec.Name+".qemu.log"))
-	if err != nil {
+	m.args = append(args, "-append", appendArg)
+	if err := m.launch(ctx, runDir, 1); err != nil {
 		return nil, err
+	}
+	return m, nil
+}
+
+// Restart boots the guest again after its qemu exited (a reset under
+// -no-reboot, or Kill: a power cycle): same kernel command line, NICs and
+// disk, whose contents persist; the RAM root file system starts afresh. It
+// returns the new Machine; m stays dead. Each boot logs to its own file.
+func (m *Machine) Restart(ctx context.Context) (*Machine, error) {
+	select {
+	case <-m.dead:
+	default:
+		return nil, fmt.Errorf("%s: restart of a guest that still runs (Kill it first)", m.Spec.Name)
+	}
+	if m.conn != nil {
+		m.conn.Close()
+	}
+	n := &Machine{Spec: m.Spec, Taps: m.Taps, Disk: m.Disk, args: m.args}
+	if err := n.launch(ctx, filepath.Dir(m.sock), m.Boot+1); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// launch starts qemu for boot number boot and waits for the guest's shell.
+func (m *Machine) launch(ctx context.Context, runDir string, boot int) error {
+	m.Boot = boot
+	m.more, m.dead = make(chan struct{}, 1), make(chan struct{})
+	base := m.Spec.Name
+	if boot > 1 {
+		base = fmt.Sprintf("%s.boot%d", m.Spec.Name, boot)
+	}
+	m.sock, m.Log = filepath.Join(runDir, base+".sock"), filepath.Join(runDir, base+".log")
+	args := append([]string{}, m.args...)
+	args = append(args, "-chardev", "socket,id=ser0,path="+m.sock+",server=on,wait=off,logfile="+m.Log,
+		"-serial", "chardev:ser0")
+	m.cmd = exec.Command("ip", args...)
+	qlog, err := os.Create(filepath.Join(runDir, base+".qemu.log"))
+	if err != nil {
+		return err
 	}
 	m.cmd.Stdout, m.cmd.Stderr = qlog, qlog
 	// Its own process group, so that a kill reaches qemu and not only ip.
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := m.cmd.Start(); err != nil {
 		qlog.Close()
-		return nil, fmt.Errorf("start qemu for %s: %w", spec.Name, err)
+		return fmt.Errorf("start qemu for %s: %w", m.Spec.Name, err)
 	}
 	go func() {
 		_ = m.cmd.Wait()
@@ -110,13 +153,13 @@ func Boot(ctx context.Context, n *Net, kernel, initrd, runDir string, spec Spec)
 	}()
 	if err := m.connect(ctx); err != nil {
 		m.Kill()
-		return nil, err
+		return err
 	}
 	if err := m.waitFor(ctx, 0, ReadyMarker); err != nil {
 		m.Kill()
-		return nil, fmt.Errorf("%s did not boot: %w (serial log: %s)", spec.Name, err, m.Log)
+		return fmt.Errorf("%s did not boot: %w (serial log: %s)", m.Spec.Name, err, m.Log)
 	}
-	return m, nil
+	return nil
 }
 
 func hostByte(name string) int {
@@ -222,11 +265,19 @@ func (m *Machine) Run(ctx context.Context, command string) (Result, error) {
 	for {
 		m.bufM.Lock()
 		data := m.buf.Bytes()[start:]
-		loc := markerRe.FindSubmatchIndex(data)
+		// A command whose caller gave up (its ctx ended) may still finish
+		// after this one was sent: its output and marker come first, since
+		// the shell runs one command at a time. Skip past them.
 		var res *Result
-		if loc != nil && string(data[loc[2]:loc[3]]) == strconv.Itoa(seq) {
+		from := 0
+		for _, loc := range markerRe.FindAllSubmatchIndex(data, -1) {
+			if string(data[loc[2]:loc[3]]) != strconv.Itoa(seq) {
+				from = loc[1]
+				continue
+			}
 			code, _ := strconv.Atoi(string(data[loc[4]:loc[5]]))
-			res = &Result{Out: string(data[:loc[0]]), Code: code}
+			res = &Result{Out: string(data[from:loc[0]]), Code: code}
+			break
 		}
 		m.bufM.Unlock()
 		if res != nil {
