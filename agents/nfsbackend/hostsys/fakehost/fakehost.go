@@ -217,7 +217,8 @@ func (h *Host) systemctl(args []string) {
 }
 
 // exportfs plays exportfs(8): -o OPTS CLIENT:DIR adds a line to etab (with
-// the defaults the real one adds), -u CLIENT:DIR removes it.
+// the defaults the real one adds), -u CLIENT:DIR removes it, -r rewrites it
+// from /etc/exports, which fixture trees do not have: it empties it.
 func (h *Host) exportfs(args []string) {
 	etab := h.p("/var/lib/nfs/etab")
 	b, _ := os.ReadFile(etab)
@@ -234,6 +235,8 @@ func (h *Host) exportfs(args []string) {
 			client = "<world>"
 		}
 		lines = append(lines, fmt.Sprintf("%s\t%s(%s,wdelay,hide,nocrossmnt,secure,no_all_squash,no_subtree_check,secure_locks,acl,no_pnfs,anonuid=65534,anongid=65534,sec=sys)", dir, client, args[1]))
+	case len(args) == 1 && args[0] == "-r":
+		lines = nil
 	case len(args) == 2 && args[0] == "-u":
 		client, dir, _ := strings.Cut(args[1], ":")
 		if client == "*" {
