@@ -237,6 +237,7 @@ type ownerWatch struct {
 	last      map[string]owners
 	maxGap    time.Duration
 	stop      chan struct{}
+	stopOnce  sync.Once
 	done      chan struct{}
 }
 
@@ -308,9 +309,10 @@ func watchOwners(ctx context.Context, c *vm.Cluster, names ...string) *ownerWatc
 	return w
 }
 
-// Stop ends the sampling and returns the two-owner samples.
+// Stop ends the sampling and returns the two-owner samples; it may be
+// called again (a test's cleanup stops a watch the test did not).
 func (w *ownerWatch) Stop() (samples int, maxGap time.Duration, bad []string) {
-	close(w.stop)
+	w.stopOnce.Do(func() { close(w.stop) })
 	<-w.done
 	return len(w.samples), w.maxGap, w.twoOwners
 }
@@ -547,19 +549,7 @@ func TestDaemonSeedStack(t *testing.T) {
 	a, cl := c.M("nodea"), c.M("client")
 	// TCG on a loaded 2-core host: boots, syncs and takeovers are slow.
 	ctx := ctxFor(t, 15*time.Minute)
-	key := []byte("baton-vm-seed-stack-key-0123456789")
-	startSeedCluster(t, ctx, c, key, false)
-	w := watchOwners(ctx, c, "nodea", "nodeb")
-	stopped := false
-	defer func() {
-		if !stopped {
-			w.Stop()
-		}
-	}()
-	started := time.Now()
-	w.waitHolds(t, "nodea", started, 5*time.Minute)
-	t.Logf("stack up on nodea %.1f s after the daemons started:\n%s", time.Since(started).Seconds(), must(t, ctx, a, "baton status"))
-	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
+	w := seedRunning(t, ctx, c, []byte("baton-vm-seed-stack-key-0123456789"))
 
 	// The client: default mount options (the kernel client negotiates
 	// NFSv4.2), the probe and the seed's dd loop. The seed's NFSv3 pass is
@@ -616,13 +606,5 @@ func TestDaemonSeedStack(t *testing.T) {
 		_ = os.WriteFile(f, []byte(fmt.Sprintf("%.1f\n", stall)), 0o644)
 	}
 
-	samples, maxGap, bad := w.Stop()
-	stopped = true
-	t.Logf("owner samples: %d, longest distance between samples %v", samples, maxGap.Round(time.Millisecond))
-	if len(bad) > 0 {
-		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))
-	}
-
-	probes, files := seedReadBack(t, ctx, cl)
-	t.Logf("read back: %d probe writes and the %d newest files of 10 MB, all acknowledged ones intact", probes, files)
+	seedFinish(t, ctx, w, cl)
 }

@@ -32,6 +32,36 @@ var seedClientLoop = fmt.Sprintf(`( i=0; while [ ! -e /tmp/stop ]; do i=$((i+1))
   fi
 done ) >/tmp/loop.log 2>&1 &`, seedKeep)
 
+// seedRunning brings up the seed's cluster under `baton daemon` without
+// watchdog fencing (startSeedCluster), watches its owners and waits until
+// nodea holds the stack and DRBD is in sync. The watch stops when the test
+// ends, unless the test stopped it before.
+func seedRunning(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte) *ownerWatch {
+	t.Helper()
+	startSeedCluster(t, ctx, c, key, false)
+	w := watchOwners(ctx, c, "nodea", "nodeb")
+	t.Cleanup(func() { w.Stop() })
+	started := time.Now()
+	w.waitHolds(t, "nodea", started, 5*time.Minute)
+	a := c.M("nodea")
+	t.Logf("stack up on nodea %.1f s after the daemons started:\n%s", time.Since(started).Seconds(), must(t, ctx, a, "baton status"))
+	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
+	return w
+}
+
+// seedFinish stops the owner watch, fails the test on any sample with two
+// owners, and reads every acknowledged write back (seedReadBack).
+func seedFinish(t *testing.T, ctx context.Context, w *ownerWatch, cl *vm.Machine) {
+	t.Helper()
+	samples, maxGap, bad := w.Stop()
+	t.Logf("owner samples: %d, longest distance between samples %v", samples, maxGap.Round(time.Millisecond))
+	if len(bad) > 0 {
+		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+	probes, files := seedReadBack(t, ctx, cl)
+	t.Logf("read back: %d probe writes and the %d newest files of 10 MB, all acknowledged ones intact", probes, files)
+}
+
 // seedReadBack stops the client's loops and checks that every acknowledged
 // probe write and every acknowledged 10 MB file the loop still keeps reads
 // back intact. It returns how many of each it checked.
@@ -90,18 +120,7 @@ func TestDaemonSeedNFSv3(t *testing.T) {
 	c := vm.Start(t, seedA, seedB, nfsClient)
 	a, b, cl := c.M("nodea"), c.M("nodeb"), c.M("client")
 	ctx := ctxFor(t, 15*time.Minute)
-	startSeedCluster(t, ctx, c, []byte("baton-vm-seed-nfsv3-key-0123456789"), false)
-	w := watchOwners(ctx, c, "nodea", "nodeb")
-	stopped := false
-	defer func() {
-		if !stopped {
-			w.Stop()
-		}
-	}()
-	started := time.Now()
-	w.waitHolds(t, "nodea", started, 5*time.Minute)
-	t.Logf("stack up on nodea %.1f s after the daemons started", time.Since(started).Seconds())
-	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
+	w := seedRunning(t, ctx, c, []byte("baton-vm-seed-nfsv3-key-0123456789"))
 
 	// The seed's mount: NFSv3, otherwise default options.
 	must(t, ctx, cl, nfsv3ClientServices)
@@ -160,12 +179,5 @@ func TestDaemonSeedNFSv3(t *testing.T) {
 	// A fresh NFSv3 mount of the survivor (MOUNT protocol and all).
 	must(t, ctx, cl, "mkdir -p /mnt2 && mount -t nfs -o vers=3 "+vip+":/data/export /mnt2 && test -s /mnt2/probe && umount /mnt2")
 
-	samples, maxGap, bad := w.Stop()
-	stopped = true
-	t.Logf("owner samples: %d, longest distance between samples %v", samples, maxGap.Round(time.Millisecond))
-	if len(bad) > 0 {
-		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))
-	}
-	probes, files := seedReadBack(t, ctx, cl)
-	t.Logf("read back: %d probe writes and the %d newest files of 10 MB, all acknowledged ones intact", probes, files)
+	seedFinish(t, ctx, w, cl)
 }
