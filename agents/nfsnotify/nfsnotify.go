@@ -70,7 +70,10 @@ still runs; a restarted rpc.statd fails the monitor, so that the cluster
 restarts this resource and the clients are notified again.
 
 sm-notify runs in the foreground (-d) detached from the agent, retrying
-unreachable clients for nfs_smnotify_retry_time minutes; stop ends it.
+unreachable clients for nfs_smnotify_retry_time minutes; stop ends it. In
+the foreground it logs to its standard error, not to the system log: that
+goes to HA_RSCTMP/nfsnotify-<instance>.log (whom it notified, who could not
+be reached).
 This only matters for the kernel server: Ganesha here serves no NLM.`,
 		Params: []ocf.Param{
 			{Name: "source_host", Check: checkHosts, Shortdesc: "Floating addresses or names",
@@ -129,6 +132,12 @@ type state struct {
 
 func stateFile(r *ocf.Request) string {
 	return filepath.Join(r.Env.RscTmp, "nfsnotify-"+safe(r.Env.Instance)+".json")
+}
+
+// logFile receives sm-notify's messages: with -d it writes them to its
+// standard error instead of the system log.
+func logFile(r *ocf.Request) string {
+	return filepath.Join(r.Env.RscTmp, "nfsnotify-"+safe(r.Env.Instance)+".log")
 }
 
 // copyDir is where the notification lists for the second and further
@@ -234,8 +243,11 @@ func (n *notifier) Start(ctx context.Context, r *ocf.Request) error {
 			runs = append(runs, append(append([]string{}, base...), "-v", h, "-P", d))
 		}
 	}
+	if err := os.MkdirAll(r.Env.RscTmp, 0o755); err != nil {
+		return ocf.Errorf(ocf.ErrGeneric, "create %s: %v", r.Env.RscTmp, err)
+	}
 	for _, args := range runs {
-		pid, err := n.cfg.Sys.Start(hostsys.Cmd{Path: "sm-notify", Args: args})
+		pid, err := n.cfg.Sys.Start(hostsys.Cmd{Path: "sm-notify", Args: args, Log: logFile(r)})
 		if err != nil {
 			return ocf.Errorf(ocf.ErrGeneric, "start sm-notify %s: %v", strings.Join(args, " "), err)
 		}
@@ -243,9 +255,6 @@ func (n *notifier) Start(ctx context.Context, r *ocf.Request) error {
 		r.Log.Info("notifying NFSv3 clients", "args", strings.Join(args, " "), "pid", pid)
 	}
 	b, _ := json.Marshal(st)
-	if err := os.MkdirAll(r.Env.RscTmp, 0o755); err != nil {
-		return ocf.Errorf(ocf.ErrGeneric, "create %s: %v", r.Env.RscTmp, err)
-	}
 	if err := os.WriteFile(stateFile(r), b, 0o644); err != nil {
 		return ocf.Errorf(ocf.ErrGeneric, "write %s: %v", stateFile(r), err)
 	}

@@ -81,6 +81,10 @@ func TestNotifyAfterVIP(t *testing.T) {
 	if got := strings.Join(r.h.Events, "\n"); got != want {
 		t.Fatalf("start did\n%s\nwant\n%s", got, want)
 	}
+	// In the foreground sm-notify logs to stderr only: to a file, not lost.
+	if log := filepath.Join(r.rsctmp, "nfsnotify-notify.log"); len(r.h.Started) != 1 || r.h.Started[0].Log != log {
+		t.Errorf("sm-notify started with %+v, want its output in %s", r.h.Started, log)
+	}
 	if code, out := r.run(t, "monitor", p); code != ocf.Success {
 		t.Fatalf("monitor: %v\n%s", code, out)
 	}

@@ -97,7 +97,11 @@ func seedReadBack(t *testing.T, ctx context.Context, cl *vm.Machine) (probes, fi
 // at boot: rpcbind, and rpc.statd, which the kernel's lock manager needs to
 // have the server monitored and to hear its reboot notifications (SM_NOTIFY)
 // and reclaim its locks. mount.nfs refuses a locking NFSv3 mount without it.
-const nfsv3ClientServices = `modprobe nfsv3 && rpcbind -w && rpc.statd && ` +
+// rpc.statd runs in the foreground with its log (debug level) in
+// /tmp/statd.log, and the kernel's lock manager logs its calls (nlm_debug),
+// for the lock tests' diagnostics.
+const nfsv3ClientServices = `modprobe nfsv3 && echo 32767 > /proc/sys/sunrpc/nlm_debug && rpcbind -w && ` +
+	`(rpc.statd -F -d >/tmp/statd.log 2>&1 &) && ` +
 	`for i in $(seq 100); do rpcinfo -p 127.0.0.1 2>/dev/null | grep -q status && exit 0; sleep 0.1; done; ` +
 	`echo "rpc.statd did not register"; exit 1`
 
@@ -139,7 +143,8 @@ func TestDaemonSeedNFSv3(t *testing.T) {
 	waitAcksAfter(t, ctx, cl, start, 10, 2*time.Minute)
 
 	// Power cut of the active server.
-	must(t, ctx, a, "sync") // the tickle record and statd's monitor list reach the disk
+	must(t, ctx, b, "echo 32767 > /proc/sys/sunrpc/nlm_debug")
+	must(t, ctx, a, "ls -l /var/lib/nfs/sm; sync") // the tickle record and statd's monitor list reach the disk
 	killAt := guestClock(t, ctx, cl)
 	a.Kill()
 	crash := time.Now()
@@ -158,7 +163,7 @@ func TestDaemonSeedNFSv3(t *testing.T) {
 	// The reclaimed lock: held on nodeb by its lock manager, refused to the
 	// other owner, still held by the client's process.
 	ino := strings.TrimSpace(must(t, ctx, b, "stat -c %i /data/export/lock"))
-	waitFor(t, ctx, b, "grep -q ':"+ino+" ' /proc/locks && echo LOCKED; true", "LOCKED", time.Minute)
+	waitLocked(t, ctx, b, cl, ino, time.Minute)
 	second := waitFor(t, ctx, cl, "cat /tmp/second-owner 2>/dev/null; true", " ", 3*time.Minute)
 	f := strings.Fields(second)
 	if len(f) != 3 || f[0] != "1" {
@@ -180,4 +185,25 @@ func TestDaemonSeedNFSv3(t *testing.T) {
 	must(t, ctx, cl, "mkdir -p /mnt2 && mount -t nfs -o vers=3 "+vip+":/data/export /mnt2 && test -s /mnt2/probe && umount /mnt2")
 
 	seedFinish(t, ctx, w, cl)
+}
+
+// waitLocked waits until srv's kernel holds a lock on inode ino of /data
+// (lockd's locks show in /proc/locks), and on failure prints what the
+// reclaim path left: statd's lists and the lock managers' logs on both
+// sides, and the notifications nfsnotify sent.
+func waitLocked(t *testing.T, ctx context.Context, srv, cl *vm.Machine, ino string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if r := must(t, ctx, srv, "grep -q ':"+ino+" ' /proc/locks && echo LOCKED; true"); strings.Contains(r, "LOCKED") {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("%s holds no lock on inode %s of /data %v after the takeover: the client did not reclaim it\n"+
+		"server:\n%s\nclient:\n%s", srv.Spec.Name, ino, within,
+		must(t, ctx, srv, "cat /proc/locks; ls -l /var/lib/nfs/sm /var/lib/nfs/sm.bak; od -An -tu4 /var/lib/nfs/state; "+
+			"ps -eo pid,args | grep -e sm-notify -e statd | grep -v grep; tail -n 30 /run/resource-agents/nfsnotify-*.log; "+
+			"grep -i -e notify -e nfs_notify /var/log/baton-daemon.log | tail -n 10; dmesg | grep -i -e lockd -e nlm -e nsm | tail -n 40; true"),
+		must(t, ctx, cl, "tail -n 40 /tmp/statd.log; ls -l /var/lib/nfs/sm; dmesg | grep -i -e lockd -e nlm -e nsm | tail -n 60; true"))
 }

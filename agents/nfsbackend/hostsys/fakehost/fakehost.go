@@ -29,6 +29,8 @@ type Host struct {
 	nextPid int
 	// Fail makes Run of a program fail with that output.
 	Fail map[string]string
+	// Started holds every command Start was given, whole (Log included).
+	Started []hostsys.Cmd
 	// EtabFull plays a full filesystem under /var/lib/nfs: exportfs
 	// leaves an empty etab and exits 0, as nfs-utils does when it cannot
 	// write the table's temporary file (it renames it over etab unchecked).
@@ -82,6 +84,7 @@ func (h *Host) Start(c hostsys.Cmd) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.log("start %s", c)
+	h.Started = append(h.Started, c)
 	return h.spawn(filepath.Base(c.Path)), nil
 }
 
