@@ -479,6 +479,9 @@ func configureSeedServer(t *testing.T, ctx context.Context, m *vm.Machine, id in
 	writeFile(t, ctx, m, "/etc/baton/baton.toml", seedConfig(id, watchdog))
 	writeFile(t, ctx, m, "/etc/baton/authkey", string(key)+"\n")
 	writeFile(t, ctx, m, "/etc/baton/cib.xml", seedCIB(watchdog))
+	// The VIP's host name: nfsnotify's sm-notify -v VIP looks one up and
+	// notifies nobody without it.
+	must(t, ctx, m, "echo '"+vip+" nfs-vip' >> /etc/hosts")
 	must(t, ctx, m, "chmod 0600 /etc/baton/authkey && modprobe drbd && mkdir -p /data /var/lib/baton && baton daemon --check")
 	if watchdog {
 		must(t, ctx, m, "modprobe softdog && test -c /dev/watchdog && echo 3 > /proc/sys/kernel/printk")

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
 )
@@ -31,6 +32,10 @@ type Host struct {
 	Fail map[string]string
 	// Started holds every command Start was given, whole (Log included).
 	Started []hostsys.Cmd
+	// ExitAtOnce makes a program Start starts end at once, exit status 1,
+	// with that output in its Log; Settle reports it.
+	ExitAtOnce map[string]string
+	failed     map[int]string
 	// EtabFull plays a full filesystem under /var/lib/nfs: exportfs
 	// leaves an empty etab and exits 0, as nfs-utils does when it cannot
 	// write the table's temporary file (it renames it over etab unchecked).
@@ -85,7 +90,27 @@ func (h *Host) Start(c hostsys.Cmd) (int, error) {
 	defer h.mu.Unlock()
 	h.log("start %s", c)
 	h.Started = append(h.Started, c)
-	return h.spawn(filepath.Base(c.Path)), nil
+	pid := h.spawn(filepath.Base(c.Path))
+	if out, ok := h.ExitAtOnce[c.Path]; ok {
+		_ = os.RemoveAll(h.p(fmt.Sprintf("/proc/%d", pid)))
+		if c.Log != "" {
+			_ = os.WriteFile(c.Log, []byte(out), 0o644)
+		}
+		if h.failed == nil {
+			h.failed = map[int]string{}
+		}
+		h.failed[pid] = out
+	}
+	return pid, nil
+}
+
+func (h *Host) Settle(pid int, _ time.Duration) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if out, ok := h.failed[pid]; ok {
+		return true, fmt.Errorf("exit status 1: %s", out)
+	}
+	return false, nil
 }
 
 func (h *Host) spawn(comm string) int {
