@@ -38,6 +38,9 @@ type Config struct {
 	// path; nil asks the kernel (statfs). Start uses it to explain an
 	// export table that exportfs(8) could not write.
 	FreeBytes func(path string) (uint64, error)
+	// Wait waits d or until ctx ends (nil: a real timer); tests pass one
+	// that records the lease wait instead of taking it.
+	Wait func(ctx context.Context, d time.Duration) error
 }
 
 // New returns the agent with production dependencies.
@@ -59,6 +62,9 @@ func NewWith(c Config) *ocf.Agent {
 	}
 	if c.LocalAddrs == nil {
 		c.LocalAddrs = hostsys.LocalAddrs
+	}
+	if c.Wait == nil {
+		c.Wait = wait
 	}
 	e := &export{cfg: c, fs: nfsdfs.New(c.Root)}
 	if e.cfg.FreeBytes == nil {
@@ -284,15 +290,23 @@ func (e *export) Stop(ctx context.Context, r *ocf.Request) error {
 	}
 	if st.waitLease && lease > 0 {
 		r.Log.Info("waiting one NFSv4 lease before reporting the export stopped", "lease", lease)
-		t := time.NewTimer(time.Duration(lease) * time.Second)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
+		if err := e.cfg.Wait(ctx, time.Duration(lease)*time.Second); err != nil {
 			return ocf.Errorf(ocf.ErrGeneric, "the stop timeout is shorter than the %d s lease wait_for_leasetime_on_stop waits: raise it", lease)
 		}
 	}
 	return nil
+}
+
+// wait waits d, or returns ctx's error when it ends first.
+func wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (e *export) Monitor(ctx context.Context, r *ocf.Request) error {

@@ -2,6 +2,7 @@ package exportfs
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,14 +13,33 @@ import (
 	"github.com/baton-ha/baton/ocf"
 )
 
+// waits records the waits the agent asked for, instead of taking them.
+type waits []time.Duration
+
+func (w *waits) wait(ctx context.Context, d time.Duration) error {
+	*w = append(*w, d)
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return context.DeadlineExceeded // a real wait would run into it
+	}
+	return ctx.Err()
+}
+
 func fixture(t *testing.T, lookPathOK bool, change ...func(*Config)) (*ocf.Agent, *fakehost.Host, string) {
+	a, h, root, _ := fixtureWaits(t, lookPathOK, change...)
+	return a, h, root
+}
+
+// fixtureWaits is fixture that also returns the waits the agent asked for;
+// change adjusts the agent's dependencies.
+func fixtureWaits(t *testing.T, lookPathOK bool, change ...func(*Config)) (*ocf.Agent, *fakehost.Host, string, *waits) {
 	t.Helper()
 	root := t.TempDir()
 	if err := fakehost.CopyTree("testdata/root", root); err != nil {
 		t.Fatal(err)
 	}
 	h := fakehost.New(root)
-	c := Config{Root: root, Sys: h, Poll: time.Millisecond,
+	w := &waits{}
+	c := Config{Root: root, Sys: h, Poll: time.Millisecond, Wait: w.wait,
 		LookPath: func(p string) (string, error) {
 			if !lookPathOK {
 				return "", os.ErrNotExist
@@ -29,7 +49,7 @@ func fixture(t *testing.T, lookPathOK bool, change ...func(*Config)) (*ocf.Agent
 	for _, f := range change {
 		f(&c)
 	}
-	return NewWith(c), h, root
+	return NewWith(c), h, root, w
 }
 
 func run(t *testing.T, a *ocf.Agent, action string, params map[string]string, extraEnv ...string) (ocf.ExitCode, string) {
@@ -49,7 +69,7 @@ var base = map[string]string{
 }
 
 func TestKernelExport(t *testing.T) {
-	a, h, root := fixture(t, true)
+	a, h, root, waited := fixtureWaits(t, true)
 	if code, out := run(t, a, "monitor", base); code != ocf.NotRunning {
 		t.Fatalf("probe: %v\n%s", code, out)
 	}
@@ -70,14 +90,13 @@ func TestKernelExport(t *testing.T) {
 		t.Fatalf("monitor: %v\n%s", code, out)
 	}
 	h.Reset()
-	began := time.Now()
 	if code, out := run(t, a, "stop", base, "OCF_RESKEY_CRM_meta_timeout=30000"); code != ocf.Success {
 		t.Fatalf("stop: %v\n%s", code, out)
 	}
 	// wait_for_leasetime_on_stop waits the configured lease (10 s in
-	// the fixture), not 90 s.
-	if d := time.Since(began); d < 10*time.Second || d > 15*time.Second {
-		t.Errorf("stop took %v, want the 10 s lease", d)
+	// the fixture), not 90 s, and only once.
+	if len(*waited) != 1 || (*waited)[0] != 10*time.Second {
+		t.Errorf("stop waited %v, want once the 10 s lease", *waited)
 	}
 	want = []string{
 		"run exportfs -u 10.0.0.0/24:/data/export",
@@ -232,5 +251,18 @@ func TestReferenceDefaults(t *testing.T) {
 	ocf.Run(a, ocf.RunOptions{Args: []string{"meta-data"}, Stdout: &meta, Stderr: &meta})
 	if !strings.Contains(meta.String(), `<parameter name="directory" required="1" unique="0">`) {
 		t.Errorf("directory is declared unique:\n%s", meta.String())
+	}
+}
+
+// A stop timeout shorter than the lease wait fails the stop with a reason
+// that says what to raise.
+func TestLeaseWaitLongerThanStopTimeout(t *testing.T) {
+	a, _, _ := fixture(t, true)
+	if code, out := run(t, a, "start", base); code != ocf.Success {
+		t.Fatalf("start: %v\n%s", code, out)
+	}
+	code, out := run(t, a, "stop", base, "OCF_RESKEY_CRM_meta_timeout=5000")
+	if code != ocf.ErrGeneric || !strings.Contains(out, "shorter than the 10 s lease") {
+		t.Fatalf("stop with a 5 s timeout: %v\n%s", code, out)
 	}
 }

@@ -105,6 +105,9 @@ type Controller struct {
 	active       map[string]bool
 	activeOrder  []string
 	watchdog     func() watchdog.State
+	// live is the watchdog's own quorum decision, made beside the main
+	// loop (watchQuorum); zero until that runs.
+	live liveQuorum
 	// stopParams are the parameters each resource here was started with,
 	// for stopping it after it left the configuration.
 	stopParams map[string]map[string]string
@@ -157,6 +160,9 @@ func (c *Controller) Kick() {
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.monitors.Stop()
 	c.progress(time.Time{})
+	if c.cfg.WatchdogTimeout != 0 && c.cfg.Quorum != nil {
+		go c.watchQuorum(ctx)
+	}
 	c.probeLocal(ctx)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -308,8 +314,21 @@ func (c *Controller) step(ctx context.Context, ticked bool) {
 		c.log.Info("designated controller", "dc", dc)
 	}
 	c.dc, c.quorate, c.reason = dc, quorate, reason
+	joined := missing(v.Members, c.lastView.Members)
 	c.lastView = v
 	c.mu.Unlock()
+	if dc == c.cfg.Node {
+		// A node that joins may bring a newer configuration than the DC's
+		// (changed while this node was away: a node that rebooted, a DRBD
+		// fence constraint placed by the survivor). As at Pacemaker's
+		// join, the newest configuration wins: the DC fetches the joiner's
+		// CIB and adopts it if newer, then replicates it to everyone.
+		for _, n := range joined {
+			if n != c.cfg.Node {
+				go c.pull(n)
+			}
+		}
+	}
 	c.fence.mu.Lock()
 	if !quorate {
 		c.fence.quorate = time.Time{}
@@ -617,15 +636,16 @@ func (c *Controller) adopt(d *cibdoc.Doc, from string) {
 	}
 }
 
-// pull fetches the DC's CIB.
-func (c *Controller) pull(dc string) {
+// pull fetches a peer's CIB (the DC's, or on the DC a joining node's) and
+// adopts it by adopt's rules.
+func (c *Controller) pull(peer string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var x string
-	if err := c.client.Call(ctx, c.peerAddrs(dc), "cib-get", nil, &x); err != nil {
-		c.log.Debug("cannot fetch the DC's CIB", "dc", dc, "err", err)
+	if err := c.client.Call(ctx, c.peerAddrs(peer), "cib-get", nil, &x); err != nil {
+		c.log.Debug("cannot fetch a peer's CIB", "peer", peer, "err", err)
 		c.mu.Lock()
-		if c.pulledFrom == dc {
+		if c.pulledFrom == peer {
 			c.pulledFrom = "" // try again at the next step
 		}
 		c.mu.Unlock()
@@ -633,10 +653,10 @@ func (c *Controller) pull(dc string) {
 	}
 	d, err := verify.Parse([]byte(x))
 	if err != nil {
-		c.log.Warn("refused the DC's CIB; keeping the running one", "dc", dc, "err", err)
+		c.log.Warn("refused a peer's CIB; keeping the running one", "peer", peer, "err", err)
 		return
 	}
-	c.adopt(d, dc)
+	c.adopt(d, peer)
 }
 
 // ReplaceCIB installs a new configuration (from `baton cib replace` or the

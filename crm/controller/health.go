@@ -70,7 +70,8 @@ func (c *Controller) noteActive(op executor.Operation, rc ocf.ExitCode) {
 
 // Healthy tells the watchdog whether to pet: the main loop or the executor
 // made progress recently, and the partition is quorate or this node runs
-// nothing (sbd's rule).
+// nothing (sbd's rule). Quorate means both the main loop's last decision
+// and, when it runs, watchQuorum's recent one say so.
 func (c *Controller) Healthy() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -78,15 +79,96 @@ func (c *Controller) Healthy() error {
 	if now.Sub(c.lastProgress) > staleLimit && now.After(c.opDeadline) {
 		return fmt.Errorf("the main loop made no progress for %v", now.Sub(c.lastProgress).Round(time.Millisecond))
 	}
-	if !c.quorate && len(c.active) > 0 {
-		act := make([]string, 0, len(c.active))
-		for r := range c.active {
-			act = append(act, r)
-		}
-		sort.Strings(act)
-		return fmt.Errorf("not quorate (%s) and still running %s", c.reason, strings.Join(act, ", "))
+	if len(c.active) == 0 {
+		return nil
+	}
+	act := make([]string, 0, len(c.active))
+	for r := range c.active {
+		act = append(act, r)
+	}
+	sort.Strings(act)
+	running := strings.Join(act, ", ")
+	switch l := c.live; {
+	case !c.quorate:
+		return fmt.Errorf("not quorate (%s) and still running %s", c.reason, running)
+	case l.at.IsZero():
+		// No watcher (no watchdog, or before Run): the main loop's word.
+	case !l.quorate:
+		return fmt.Errorf("the quorum watcher finds the partition not quorate (%s) and this node still runs %s", l.reason, running)
+	case now.Sub(l.at) > c.liveLimit():
+		return fmt.Errorf("quorum not decided for %v, and still running %s", now.Sub(l.at).Round(time.Millisecond), running)
 	}
 	return nil
+}
+
+// liveQuorum is a quorum decision and when it was made.
+type liveQuorum struct {
+	quorate bool
+	reason  string
+	at      time.Time
+}
+
+// liveRecheck is how often watchQuorum decides quorum.
+const liveRecheck = 250 * time.Millisecond
+
+// liveLimit is the age after which the watcher's decision no longer counts:
+// it decides every liveRecheck, and one decision may wait for the witness.
+func (c *Controller) liveLimit() time.Duration {
+	ask := time.Second
+	if c.cfg.Quorum != nil && c.cfg.Quorum.AskTimeout > 0 {
+		ask = c.cfg.Quorum.AskTimeout
+	}
+	return 2*time.Second + ask
+}
+
+// watchQuorum decides quorum every liveRecheck beside the main loop, for
+// the watchdog only. The main loop runs a transition's operations itself,
+// for as long as their timeouts allow, and decides quorum only between
+// steps; a node whose partition is lost meanwhile must still stop petting
+// within the bound (docs/membership.md: deadtime plus one witness question
+// after the peer's last heartbeat), not when a long start or stop ends,
+// since the survivor counts it fenced by then and starts the same
+// resources. Healthy refuses to pet while this watcher says the partition
+// is not quorate, or when it has not decided for liveLimit.
+//
+// When ctx ends (the daemon shuts down: StopLocal may still run stops under
+// the watchdog) the watcher's decision is dropped, and Healthy goes by the
+// main loop's last word again, as without a watcher.
+func (c *Controller) watchQuorum(ctx context.Context) {
+	t := time.NewTicker(liveRecheck)
+	defer t.Stop()
+	defer func() {
+		c.mu.Lock()
+		c.live = liveQuorum{}
+		c.mu.Unlock()
+	}()
+	for {
+		c.recheckQuorum(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// recheckQuorum decides quorum as the main loop's step does, from the
+// membership and fencing records of now, and keeps it for Healthy. Whether
+// the node is still waiting for all nodes at first start is the main
+// loop's to say: Healthy requires both to hold.
+func (c *Controller) recheckQuorum(ctx context.Context) {
+	v, _ := c.view()
+	v.Fenced = c.fence.fencedNodes(v)
+	q, reason := c.cfg.Quorum.Decide(ctx, v)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ctx.Err() != nil {
+		return // shutting down: watchQuorum clears the decision
+	}
+	if c.live.quorate && !q {
+		c.log.Warn("watchdog: quorum lost", "reason", reason)
+	}
+	c.live = liveQuorum{quorate: q, reason: reason, at: time.Now()}
 }
 
 // StopLocal stops, in the reverse of their start order, every resource

@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/crm/cibdoc"
 	"github.com/baton-ha/baton/crm/executor"
+	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -95,4 +98,100 @@ func TestStopLocalBeforeDisarm(t *testing.T) {
 	if err := c.StopLocal(context.Background()); err == nil || !strings.Contains(err.Error(), "could not stop stuck") {
 		t.Errorf("a failing stop must be reported: %v", err)
 	}
+}
+
+// setMembers is a membership whose live members the test sets.
+type setMembers struct {
+	mu    sync.Mutex
+	alive []string
+}
+
+func (m *setMembers) Alive() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.alive...)
+}
+func (m *setMembers) set(alive ...string) {
+	m.mu.Lock()
+	m.alive = alive
+	m.mu.Unlock()
+}
+func (*setMembers) Snapshot() []membership.PeerState { return nil }
+func (*setMembers) Changes() <-chan struct{}         { return nil }
+
+// TestWatchdogSeesQuorumLossDuringALongOperation: the main loop decides
+// quorum only between steps, and a step may wait minutes for a start or
+// stop. A node that loses its partition meanwhile must stop petting its
+// watchdog within the bound, not when the operation ends: the quorum
+// watcher's decision counts beside the main loop's, and a watcher that
+// stopped deciding counts as no quorum.
+func TestWatchdogSeesQuorumLossDuringALongOperation(t *testing.T) {
+	mem := &setMembers{alive: []string{"a", "b"}}
+	doc, err := cibdoc.Parse([]byte(fencingCIB("", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(Config{Cluster: "c", Node: "a", NodeID: 1, Peers: []Peer{{Name: "b", ID: 2}}, Key: key,
+		Members: mem, Exec: &executor.Executor{OCFRoot: t.TempDir()}, Quorum: &Quorum{Policy: "stop"},
+		WatchdogTimeout: 5 * time.Second}, doc)
+	c.noteActive(executor.Operation{Resource: "fs", Class: "ocf", Action: ocf.ActionStart}, ocf.Success)
+	// The main loop decided "quorate" and is now inside an operation with
+	// a minute to go: it decides nothing until that ends.
+	c.mu.Lock()
+	c.quorate = true
+	c.mu.Unlock()
+	c.progress(time.Now().Add(time.Minute))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { c.watchQuorum(ctx); close(done) }()
+	waitHealth := func(what string, ok func(error) bool) error {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			err := c.Healthy()
+			if ok(err) {
+				return err
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: Healthy() = %v", what, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitHealth("both nodes members", func(err error) bool { return err == nil && !c.liveAt().IsZero() })
+	mem.set("a") // the peer is declared lost; policy stop: not quorate
+	err = waitHealth("peer lost during the operation", func(err error) bool { return err != nil })
+	if !strings.Contains(err.Error(), "not quorate (1 of 2 nodes, no-quorum policy stop) and this node still runs fs") {
+		t.Errorf("reason: %v", err)
+	}
+	mem.set("a", "b")
+	waitHealth("peer back", func(err error) bool { return err == nil })
+
+	// A daemon that shuts down ends the watcher while it may still stop
+	// resources under the watchdog: the main loop's word counts again.
+	cancel()
+	<-done
+	if err := c.Healthy(); err != nil {
+		t.Errorf("watcher ended at shutdown: %v", err)
+	}
+	// A watcher that stopped deciding (stuck) is no evidence of quorum.
+	c.mu.Lock()
+	c.live = liveQuorum{quorate: true, at: time.Now().Add(-c.liveLimit() - time.Second)}
+	c.mu.Unlock()
+	if err := c.Healthy(); err == nil || !strings.Contains(err.Error(), "quorum not decided for") {
+		t.Errorf("stale watcher: %v", err)
+	}
+	// Running nothing, a node may pet whatever quorum says.
+	c.noteActive(executor.Operation{Resource: "fs", Class: "ocf", Action: ocf.ActionStop}, ocf.Success)
+	if err := c.Healthy(); err != nil {
+		t.Errorf("idle node: %v", err)
+	}
+}
+
+func (c *Controller) liveAt() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.live.at
 }

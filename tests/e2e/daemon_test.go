@@ -231,13 +231,13 @@ type ownerSample struct {
 // server that does not answer in time counts as still holding what it held
 // at its last answer.
 type ownerWatch struct {
+	once      sync.Once
 	mu        sync.Mutex
 	samples   []ownerSample
 	twoOwners []string
 	last      map[string]owners
 	maxGap    time.Duration
 	stop      chan struct{}
-	stopOnce  sync.Once
 	done      chan struct{}
 }
 
@@ -309,11 +309,13 @@ func watchOwners(ctx context.Context, c *vm.Cluster, names ...string) *ownerWatc
 	return w
 }
 
-// Stop ends the sampling and returns the two-owner samples; it may be
-// called again (a test's cleanup stops a watch the test did not).
+// Stop ends the sampling (once; later calls return the same) and returns
+// the two-owner samples.
 func (w *ownerWatch) Stop() (samples int, maxGap time.Duration, bad []string) {
-	w.stopOnce.Do(func() { close(w.stop) })
+	w.once.Do(func() { close(w.stop) })
 	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return len(w.samples), w.maxGap, w.twoOwners
 }
 
@@ -509,9 +511,10 @@ func startSeedDaemon(t *testing.T, ctx context.Context, m *vm.Machine) {
 // configured, DRBD initialised once by hand (meta-data, connect, the
 // initial sync skipped since both disks are blank, the file system and its
 // layout made, then taken down again: from there on only the cluster
-// manager touches it), then both daemons started. On failure the servers'
-// status and daemon logs are printed.
-func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool) {
+// manager touches it), then both daemons started. It returns once nodea
+// holds the stack, with the owner watch (over nodea and nodeb) that saw it
+// happen. On failure the servers' status and daemon logs are printed.
+func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool) *ownerWatch {
 	t.Helper()
 	startWitness(t, ctx, c, key)
 	a, b := c.M("nodea"), c.M("nodeb")
@@ -545,6 +548,12 @@ func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []by
 	})
 	startSeedDaemon(t, ctx, a)
 	startSeedDaemon(t, ctx, b)
+	started := time.Now()
+	w := watchOwners(ctx, c, "nodea", "nodeb")
+	t.Cleanup(func() { w.Stop() })
+	w.waitHolds(t, "nodea", started, 5*time.Minute)
+	t.Logf("stack up on nodea %.1f s after the daemons started", time.Since(started).Seconds())
+	return w
 }
 
 // TestDaemonSeedStack runs the seed's stack under `baton daemon` in the

@@ -33,18 +33,13 @@ var seedClientLoop = fmt.Sprintf(`( i=0; while [ ! -e /tmp/stop ]; do i=$((i+1))
 done ) >/tmp/loop.log 2>&1 &`, seedKeep)
 
 // seedRunning brings up the seed's cluster under `baton daemon` without
-// watchdog fencing (startSeedCluster), watches its owners and waits until
-// nodea holds the stack and DRBD is in sync. The watch stops when the test
-// ends, unless the test stopped it before.
+// watchdog fencing (startSeedCluster: it returns once nodea holds the stack,
+// with the owner watch) and waits until DRBD is in sync.
 func seedRunning(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte) *ownerWatch {
 	t.Helper()
-	startSeedCluster(t, ctx, c, key, false)
-	w := watchOwners(ctx, c, "nodea", "nodeb")
-	t.Cleanup(func() { w.Stop() })
-	started := time.Now()
-	w.waitHolds(t, "nodea", started, 5*time.Minute)
+	w := startSeedCluster(t, ctx, c, key, false)
 	a := c.M("nodea")
-	t.Logf("stack up on nodea %.1f s after the daemons started:\n%s", time.Since(started).Seconds(), must(t, ctx, a, "baton status"))
+	t.Logf("baton status on nodea:\n%s", must(t, ctx, a, "baton status"))
 	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
 	return w
 }

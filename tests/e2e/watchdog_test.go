@@ -50,17 +50,7 @@ func TestDaemonWatchdog(t *testing.T) {
 	c := vm.Start(t, seedA, seedB)
 	ctx := ctxFor(t, 15*time.Minute)
 	key := []byte("baton-vm-watchdog-key-0123456789ab")
-	startSeedCluster(t, ctx, c, key, true)
-	w := watchOwners(ctx, c, "nodea", "nodeb")
-	stopped := false
-	defer func() {
-		if !stopped {
-			w.Stop()
-		}
-	}()
-	started := time.Now()
-	w.waitHolds(t, "nodea", started, 5*time.Minute)
-	t.Logf("stack up on nodea %.1f s after the daemons started", time.Since(started).Seconds())
+	w := startSeedCluster(t, ctx, c, key, true)
 	active := settle(t, ctx, c, w)
 
 	var figs []watchdogFault
@@ -83,7 +73,6 @@ func TestDaemonWatchdog(t *testing.T) {
 	figs = append(figs, daemonFault(t, ctx, c, w, active, "STOP"))
 
 	samples, maxGap, bad := w.Stop()
-	stopped = true
 	t.Logf("owner samples: %d, longest distance between two %v", samples, maxGap.Round(time.Millisecond))
 	if len(bad) > 0 {
 		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))
@@ -172,6 +161,7 @@ func daemonFault(t *testing.T, ctx context.Context, c *vm.Cluster, w *ownerWatch
 	if !strings.Contains(string(serial), "Initiating system reboot") {
 		t.Errorf("SIG%s of the daemon on %s: the guest's console does not show softdog's reset (softdog: Initiating system reboot); tail:\n%s", sig, victim, tail(string(serial), 1500))
 	}
+	t.Logf("SIG%s of the daemon on %s: the guest reset %.1f s after the signal (kill command round trip %.2f s)", sig, victim, f.Reset.Seconds(), f.Sent.Seconds())
 	takeover := w.waitHolds(t, survivor, t0, 5*time.Minute)
 	f.Takeover = takeover.Sub(t0)
 	after, first, _ := w.acquired(survivor, t0, owners.any)

@@ -43,9 +43,10 @@ func TestFaultCampaign(t *testing.T) {
 	if len(skipped) > 0 {
 		t.Logf("not injected here (no fence device, or Baton's own parts under Pacemaker): %s", strings.Join(skipped, ", "))
 	}
-	var log strings.Builder
-	its := Run(r, faults, n, seed, &log)
-	t.Logf("seed %d, %d iterations:\n%s", seed, len(its), log.String())
+	t.Logf("seed %d, %d iterations, faults %d", seed, n, len(faults))
+	// Each iteration's line goes out as it ends (with -v), so that a long
+	// run shows its progress and a killed one leaves its results.
+	its := Run(r, faults, n, seed, testLog{t})
 	var table strings.Builder
 	Table(&table, its)
 	t.Logf("\n%s", table.String())
@@ -69,4 +70,12 @@ func envInt(t *testing.T, name string, def int) int {
 		t.Fatalf("%s=%q: want a whole number", name, v)
 	}
 	return n
+}
+
+// testLog writes each line it is given to the test's log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

@@ -70,7 +70,6 @@ func TestBusyStop(t *testing.T) {
 	}
 	inside := spawn(t, filepath.Join(d.dir, "work"), nil)
 	outside := spawn(t, filepath.Dir(d.dir), nil)
-	time.Sleep(50 * time.Millisecond) // let the children chdir and exec
 
 	r := runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=20000")
 	want(t, r, 0, "busy stop")
@@ -108,7 +107,6 @@ func TestForceUnmountPolicies(t *testing.T) {
 	openFile := spawn(t, "/", f)
 	f.Close()
 	inside := spawn(t, d.dir, nil)
-	time.Sleep(50 * time.Millisecond)
 
 	p["force_unmount"] = "false"
 	r := runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=5000")
@@ -170,7 +168,6 @@ func TestBindMount(t *testing.T) {
 
 	onSource := spawn(t, src, nil)
 	onBind := spawn(t, bindDir, nil)
-	time.Sleep(50 * time.Millisecond)
 	want(t, runAgent(t, agent, "stop", p), 0, "bind stop")
 	if !onBind.gone(time.Second) {
 		t.Error("the bind mount's user survived")
@@ -365,7 +362,6 @@ func TestSubmounts(t *testing.T) {
 		t.Fatalf("mount tmpfs: %s", out)
 	}
 	user := spawn(t, sub, nil)
-	time.Sleep(50 * time.Millisecond)
 	want(t, runAgent(t, agent, "stop", p), 0, "stop with a busy submount")
 	if _, _, ok := mounted(t, sub); ok {
 		t.Error("the submount is still there")
@@ -422,7 +418,6 @@ func TestBindOfDeviceElsewhere(t *testing.T) {
 		t.Fatalf("mount --bind: %s", out)
 	}
 	user := spawn(t, elsewhere, nil)
-	time.Sleep(50 * time.Millisecond)
 	want(t, runAgent(t, agent, "stop", p), 0, "stop")
 	for _, dir := range []string{d.dir, elsewhere} {
 		if _, _, ok := mounted(t, dir); ok {
@@ -526,7 +521,6 @@ func TestOtherMountNamespace(t *testing.T) {
 
 	inCopy := nsSpawn(t, d.dir)
 	besideCopy := nsSpawn(t, "/")
-	time.Sleep(200 * time.Millisecond)
 	r := runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=20000")
 	want(t, r, 0, "stop with a user in another mount namespace")
 	t.Logf("stop took %v", r.took)
@@ -556,6 +550,7 @@ func nsSpawn(t *testing.T, dir string) *proc {
 		_ = cmd.Process.Kill()
 		<-p.done
 	})
+	p.waitRunning(t, "sleep", true)
 	return p
 }
 
@@ -573,7 +568,7 @@ func TestStubbornHolder(t *testing.T) {
 	h := &proc{cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(h.done) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-h.done })
-	time.Sleep(100 * time.Millisecond)
+	h.waitRunning(t, "sleep", false) // the trap is set before the exec
 	r := runAgent(t, agent, "stop", p, "OCF_RESKEY_CRM_meta_timeout=10000")
 	want(t, r, 0, "stop")
 	if !strings.Contains(r.stderr, "SIGTERM") || !strings.Contains(r.stderr, "SIGKILL") {

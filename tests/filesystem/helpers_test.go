@@ -171,7 +171,29 @@ func spawn(t *testing.T, dir string, out *os.File) *proc {
 		_ = cmd.Process.Kill()
 		<-p.done
 	})
+	p.waitRunning(t, "sleep", false)
 	return p
+}
+
+// waitRunning waits (bounded) until the process runs program, and with
+// otherMountNS also until it sits in a mount namespace other than this
+// test's: only then does it hold what the test means it to hold.
+func (p *proc) waitRunning(t *testing.T, program string, otherMountNS bool) {
+	t.Helper()
+	self, _ := os.Readlink("/proc/self/ns/mnt")
+	pid := p.cmd.Process.Pid
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid))
+		if err == nil && filepath.Base(exe) == program && (!otherMountNS || (ns != "" && ns != self)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d does not run %s (exe %q, mount namespace %q) after 5 s", pid, program, exe, ns)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // gone reports whether the process exited within limit.

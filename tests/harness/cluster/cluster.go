@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -284,16 +285,39 @@ func (c *Cluster) config(n *Node, o Options, witness string) string {
 }
 
 // startHolder creates the node's mount namespace with a private /run and
-// /data, held by a sleeping process: daemons and agents run inside it.
+// /data, held by a sleeping process: daemons and agents run inside it. It
+// fails t when the holder cannot start.
 func (n *Node) startHolder(t testing.TB) {
+	t.Helper()
+	if err := n.tryHolder(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// errKilledAtBoot: the holder was killed before it was ready, which is
+// what a fence of this node (one decided while it was down, run by its
+// peer as it boots) does to it.
+var errKilledAtBoot = errors.New("killed while booting")
+
+// tryHolder is startHolder returning errKilledAtBoot when the holder died
+// before it was ready, so that the caller can boot again.
+func (n *Node) tryHolder(t testing.TB) error {
 	t.Helper()
 	pidfile := filepath.Join(n.Dir, "holder.pid")
 	script := `set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /run; mkdir -p /run/resource-agents /run/lock;` +
 		` echo $$ > "$1"; exec sleep infinity`
+	// The previous boot's pidfile names a dead process (or, once its pid is
+	// reused, a stranger): only the new holder's may be read.
+	_ = os.Remove(pidfile)
+	logPath := filepath.Join(n.Dir, "holder.log")
+	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	must(t, err)
+	defer out.Close()
 	n.holder = exec.Command("ip", "netns", "exec", n.NS, "unshare", "-m", "--propagation", "private", "sh", "-c", script, "holder", pidfile)
+	n.holder.Stdout, n.holder.Stderr = out, out
 	n.holder.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	must(t, n.holder.Start())
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		b, err := os.ReadFile(pidfile)
 		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
@@ -301,11 +325,26 @@ func (n *Node) startHolder(t testing.TB) {
 				n.mntNS = ns
 				n.holderPid = pid
 				n.describe(t)
-				return
+				return nil
 			}
 		}
+		state := "running"
+		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.holder.Process.Pid)); err != nil {
+			state = "gone"
+		} else if f := strings.Fields(string(st)); len(f) > 2 {
+			state = "state " + f[2]
+		}
+		msg, _ := os.ReadFile(logPath)
+		if state == "gone" || state == "state Z" {
+			ws, _ := n.holder.Process.Wait()
+			n.holder = nil
+			if st, ok := ws.Sys().(syscall.WaitStatus); ok && st.Signaled() && st.Signal() == syscall.SIGKILL {
+				return fmt.Errorf("node %s: namespace holder %w", n.Name, errKilledAtBoot)
+			}
+			return fmt.Errorf("node %s: namespace holder ended (%v) before it was ready; its output:\n%s", n.Name, ws, msg)
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("node %s: namespace holder did not start", n.Name)
+			return fmt.Errorf("node %s: namespace holder (pid %d, %s) wrote no pidfile in 20 s; its output:\n%s", n.Name, n.holder.Process.Pid, state, msg)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -435,6 +474,21 @@ func (n *Node) Kill() {
 	n.killAll()
 }
 
+// linksUp reports whether every link of the node is administratively up.
+func (n *Node) linksUp() bool {
+	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
+		if h == nil {
+			continue
+		}
+		out, err := exec.Command("ip", "-n", h.Name, "-o", "link", "show", "dev", ifname(n, h)).Output()
+		flags, _, _ := strings.Cut(string(out), ">")
+		if err != nil || !strings.Contains(flags+",", ",UP,") {
+			return false
+		}
+	}
+	return true
+}
+
 func ifname(n *Node, h *netns.Host) string {
 	switch h {
 	case n.svc:
@@ -450,12 +504,30 @@ func ifname(n *Node, h *netns.Host) string {
 // StartPacemaker), which starts from its saved copy of the CIB.
 func (n *Node) Restart(t testing.TB) {
 	t.Helper()
-	for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
-		if h != nil {
-			_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", ifname(n, h), "up").Run()
+	// A fence of this node decided while it was down may run while it
+	// boots, as a power switch would turn a booting machine off: the boot
+	// starts again, a few times.
+	for attempt := 1; ; attempt++ {
+		for _, h := range []*netns.Host{n.hb, n.svc, n.mgmt} {
+			if h != nil {
+				_ = exec.Command("ip", "-n", h.Name, "link", "set", "dev", ifname(n, h), "up").Run()
+			}
 		}
+		err := n.tryHolder(t)
+		if err == nil && !n.linksUp() {
+			// The fence ran between the links coming up and the holder:
+			// nothing to kill yet, but the links went down with it.
+			err = fmt.Errorf("node %s: links %w", n.Name, errKilledAtBoot)
+		}
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errKilledAtBoot) || attempt == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("%v; booting it again", err)
+		n.Kill()
 	}
-	n.startHolder(t)
 	if n.c.pacemaker {
 		n.startPacemaker(t)
 		return
