@@ -378,7 +378,7 @@ func (w *ownerWatch) lastAll() map[string]owners {
 const probeLoop = `( i=0; while [ ! -e /tmp/stop ]; do i=$((i+1));
   if echo "$i" | dd of=/mnt/probe oflag=append conv=notrunc,fsync status=none; then echo "$i $(date +%s.%N)" >> /tmp/probe-acks; fi
   sleep 0.05
-done ) >/tmp/probe.log 2>&1 &`
+done; touch /tmp/probe-done ) >/tmp/probe.log 2>&1 &`
 
 // startWitness runs `baton witness` on the host side of the heartbeat
 // bridge, inside the VMs' namespace.
