@@ -267,6 +267,9 @@ func (c *Controller) view() (View, string) {
 			v.Suspect = append(v.Suspect, p.Name)
 		}
 	}
+	c.mu.Lock()
+	v.Idle = len(c.active) == 0
+	c.mu.Unlock()
 	dc := ""
 	for _, m := range v.Members {
 		if dc == "" || ids[m] < ids[dc] {
@@ -603,6 +606,15 @@ func (c *Controller) Register(s *wire.Server) {
 			return nil, err
 		}
 		return c.FenceNode(ctx, target, "")
+	})
+	s.Handle("leaving", func(_ context.Context, from string, _ json.RawMessage) (any, error) {
+		// A peer shuts down cleanly: it runs nothing and its daemon exits.
+		if c.peerAddrs(from) == nil {
+			return nil, fmt.Errorf("leaving: %q is not a peer of %s", from, c.cfg.Node)
+		}
+		c.log.Info("peer shuts down cleanly; it will not be fenced when it leaves", "peer", from)
+		c.fence.markLeaving(from, time.Now())
+		return nil, nil
 	})
 	s.Handle("forget", func(_ context.Context, _ string, body json.RawMessage) (any, error) {
 		var rsc string

@@ -164,3 +164,62 @@ func TestEnsureNodes(t *testing.T) {
 		t.Errorf("nodes %v", got)
 	}
 }
+
+// TestQuorumWitnessIdleAsksLater: in a split the idle node asks the
+// witness IdleAskDelay after the trouble began, so the node running the
+// resources wins even when the idle one notices first; once the delay has
+// passed, an idle node whose peer is really gone gets the vote.
+func TestQuorumWitnessIdleAsksLater(t *testing.T) {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go (&witness.Witness{Key: key, Lease: 2 * time.Second}).Serve(ctx, conn)
+	addr := conn.LocalAddr().String()
+	const delay = 300 * time.Millisecond
+	qa := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c", IdleAskDelay: delay}
+	qb := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c", IdleAskDelay: delay}
+	va := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a", "b"}, Suspect: []string{"b"}}
+	vb := View{Self: "b", SelfID: 2, All: []string{"a", "b"}, Members: []string{"a", "b"}, Suspect: []string{"a"}, Idle: true}
+	// b (idle) notices first, but does not ask yet.
+	if ok, why := qb.Decide(ctx, vb); !ok || strings.Contains(why, "witness") {
+		t.Fatalf("b, idle, within the delay: %v %s", ok, why)
+	}
+	if ok, why := qa.Decide(ctx, va); !ok {
+		t.Fatalf("a, running the resources, asks and holds the vote: %v %s", ok, why)
+	}
+	// Past the delay b asks and learns that a holds the vote.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ok, why := qb.Decide(ctx, vb)
+		if !ok && strings.Contains(why, "witness backs a") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("b past the delay: %v %s", ok, why)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Another cluster: the idle node alone (its peer really gone) gets the
+	// vote once the delay has passed.
+	qc := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c2", IdleAskDelay: delay}
+	vc := View{Self: "c", SelfID: 2, All: []string{"c", "d"}, Members: []string{"c"}, Idle: true}
+	began := time.Now()
+	for {
+		ok, why := qc.Decide(ctx, vc)
+		if ok {
+			if waited := time.Since(began); waited < delay {
+				t.Errorf("the idle node got the vote after %v, before its delay", waited)
+			}
+			break
+		}
+		if time.Now().After(began.Add(5 * time.Second)) {
+			t.Fatalf("the idle survivor never got the vote: %s", why)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -56,6 +56,7 @@ func (c *Controller) fenceFailed(ctx context.Context, targets map[string]string)
 			continue
 		}
 		c.log.Warn("fencing node after a failure", "target", n, "why", why)
+		requested := time.Now()
 		go func() {
 			var res fencer.Result
 			if n == c.cfg.Node {
@@ -63,7 +64,7 @@ func (c *Controller) fenceFailed(ctx context.Context, targets map[string]string)
 			} else {
 				res = c.cfg.Fencer.Fence(ctx, fencer.Request{Target: n, Origin: c.cfg.Node})
 			}
-			c.fenceDone(n, res)
+			c.fenceDone(n, requested, res)
 		}()
 	}
 }

@@ -27,7 +27,14 @@ type fencing struct {
 	mu       sync.Mutex
 	member   map[string]bool      // membership at the last step
 	lastSeen map[string]time.Time // last step at which the node was a member
+	joined   map[string]time.Time // last step at which the node became a member
 	fenced   map[string]time.Time // confirmed fenced since it was last a member
+	// left holds when a member announced its clean shutdown (it runs
+	// nothing and its daemon is exiting). A node that then leaves the
+	// membership within leftValid is offline and clean, as Pacemaker
+	// counts a node whose controller left with expected="down": it is not
+	// fenced, and nothing waits for its fencing.
+	left     map[string]time.Time
 	running  map[string]bool
 	retryAt  map[string]time.Time
 	lastErr  map[string]string
@@ -36,7 +43,7 @@ type fencing struct {
 }
 
 func newFencing() *fencing {
-	return &fencing{member: map[string]bool{}, lastSeen: map[string]time.Time{}, fenced: map[string]time.Time{},
+	return &fencing{member: map[string]bool{}, lastSeen: map[string]time.Time{}, fenced: map[string]time.Time{}, left: map[string]time.Time{}, joined: map[string]time.Time{},
 		running: map[string]bool{}, retryAt: map[string]time.Time{}, lastErr: map[string]string{}, priority: map[string]int{}}
 }
 
@@ -51,18 +58,48 @@ func (f *fencing) observe(v View, now time.Time) {
 		if !f.member[m] {
 			delete(f.fenced, m)
 			delete(f.lastErr, m)
+			delete(f.left, m) // a new boot: its next loss is judged afresh
+			f.joined[m] = now
 		}
 		f.lastSeen[m] = now
 	}
 	f.member = cur
 }
 
-// markFenced records a confirmed fence.
-func (f *fencing) markFenced(node string, at time.Time) {
+// leftValid bounds the time between a node's announced clean shutdown and
+// its leaving the membership: a node still heard long after it said it was
+// going counts as lost, not as left, when it goes.
+const leftValid = time.Minute
+
+// markLeaving records a member's announcement that it shuts down cleanly.
+func (f *fencing) markLeaving(node string, at time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.left[node] = at
+}
+
+// leftCleanly reports whether a node outside the partition announced its
+// clean shutdown shortly before it was last a member. Callers hold f.mu.
+func (f *fencing) leftCleanly(n string) bool {
+	at, ok := f.left[n]
+	return ok && f.lastSeen[n].Sub(at) <= leftValid
+}
+
+// markFenced records a confirmed fence requested at requested. A node
+// that joined after the request has booted again since the fence (a fence
+// of a node down at the time can finish after the node came back): the
+// confirmation speaks of a boot that is gone, and would otherwise make the
+// running one count as fenced at its next loss. It is dropped; the node is
+// fenced again when it is lost. It reports whether it was recorded.
+func (f *fencing) markFenced(node string, requested, at time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.joined[node].After(requested) {
+		return false
+	}
 	f.fenced[node] = at
 	delete(f.lastErr, node)
+	return true
 }
 
 // unclean returns the configured nodes outside the partition that were not
@@ -72,7 +109,7 @@ func (f *fencing) unclean(v View) []string {
 	defer f.mu.Unlock()
 	var out []string
 	for _, n := range missing(v.All, v.Members) {
-		if _, ok := f.fenced[n]; !ok {
+		if _, ok := f.fenced[n]; !ok && !f.leftCleanly(n) {
 			out = append(out, n)
 		}
 	}
@@ -85,7 +122,7 @@ func (f *fencing) fencedNodes(v View) []string {
 	defer f.mu.Unlock()
 	var out []string
 	for _, n := range missing(v.All, v.Members) {
-		if _, ok := f.fenced[n]; ok {
+		if _, ok := f.fenced[n]; ok || f.leftCleanly(n) {
 			out = append(out, n)
 		}
 	}
@@ -156,21 +193,21 @@ func (c *Controller) fenceLost(ctx context.Context, s *fencer.Setup, nodes []str
 		req := fencer.Request{Target: n, Origin: c.cfg.Node, LastSeen: since, Delay: delay}
 		c.log.Warn("fencing lost node", "target", n, "priority_delay", delay)
 		go func() {
-			c.fenceDone(n, c.cfg.Fencer.Fence(ctx, req))
+			c.fenceDone(n, now, c.cfg.Fencer.Fence(ctx, req))
 		}()
 	}
 }
 
 // fenceDone records the end of a fence the controller started: confirmed,
 // or failed and to be retried after fenceRetry.
-func (c *Controller) fenceDone(n string, res fencer.Result) {
+func (c *Controller) fenceDone(n string, requested time.Time, res fencer.Result) {
 	f := c.fence
+	if res.OK && !f.markFenced(n, requested, res.Completed) {
+		c.log.Warn("fence confirmed after the node joined again; its new boot is not counted as fenced", "target", n)
+	}
 	f.mu.Lock()
 	delete(f.running, n)
-	if res.OK {
-		f.fenced[n] = res.Completed
-		delete(f.lastErr, n)
-	} else {
+	if !res.OK {
 		f.lastErr[n] = res.Error
 		f.retryAt[n] = time.Now().Add(fenceRetry)
 		time.AfterFunc(fenceRetry, c.Kick)
@@ -201,9 +238,10 @@ func (c *Controller) FenceNode(ctx context.Context, target, action string) (fenc
 	if _, errs := c.fencingSetup(); len(errs) > 0 {
 		c.log.Warn("fencing setup has errors", "errs", errs)
 	}
+	requested := time.Now()
 	res := c.cfg.Fencer.Fence(ctx, fencer.Request{Target: target, Action: action, Origin: c.cfg.Node + " (baton fence)"})
 	if res.OK && action != "on" {
-		c.fence.markFenced(target, res.Completed)
+		c.fence.markFenced(target, requested, res.Completed)
 		c.Kick()
 	}
 	return res, nil

@@ -181,3 +181,91 @@ func TestPriorityFencingDelaySparesTheImportantNode(t *testing.T) {
 		t.Errorf("b ran the priority-10 resource: its fencing must wait priority-fencing-delay; requests %+v", calls)
 	}
 }
+
+// TestCleanLeaveIsNotUnclean: a node that announced its clean shutdown and
+// then left is offline and clean (not fenced, counted as safe for quorum);
+// one that announced it long before it went, or came back in between, is
+// lost as any other.
+func TestCleanLeaveIsNotUnclean(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	both := View{Self: "a", All: []string{"a", "b"}, Members: []string{"a", "b"}}
+	alone := View{Self: "a", All: []string{"a", "b"}, Members: []string{"a"}}
+	for _, tc := range []struct {
+		name    string
+		steps   func(f *fencing)
+		unclean []string
+	}{
+		{"crash", func(f *fencing) {
+			f.observe(both, t0)
+			f.observe(alone, t0.Add(2*time.Second))
+		}, []string{"b"}},
+		{"clean leave", func(f *fencing) {
+			f.observe(both, t0)
+			f.markLeaving("b", t0.Add(time.Second))
+			f.observe(both, t0.Add(1500*time.Millisecond))
+			f.observe(alone, t0.Add(4*time.Second))
+		}, nil},
+		{"announced, then heard for too long", func(f *fencing) {
+			f.observe(both, t0)
+			f.markLeaving("b", t0)
+			f.observe(both, t0.Add(2*leftValid))
+			f.observe(alone, t0.Add(2*leftValid+time.Second))
+		}, []string{"b"}},
+		{"left cleanly, came back, crashed", func(f *fencing) {
+			f.observe(both, t0)
+			f.markLeaving("b", t0)
+			f.observe(alone, t0.Add(time.Second))
+			f.observe(both, t0.Add(time.Minute))
+			f.observe(alone, t0.Add(2*time.Minute))
+		}, []string{"b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFencing()
+			tc.steps(f)
+			got := f.unclean(alone)
+			if strings.Join(got, ",") != strings.Join(tc.unclean, ",") {
+				t.Errorf("unclean = %v, want %v", got, tc.unclean)
+			}
+			safe := len(f.fencedNodes(alone)) == 1
+			if safe == (len(tc.unclean) > 0) {
+				t.Errorf("fencedNodes = %v with unclean %v", f.fencedNodes(alone), got)
+			}
+		})
+	}
+}
+
+// TestFenceConfirmedAfterRejoinIsDropped: a fence of a node that was down
+// can finish after the node booted again and joined. That confirmation
+// must not make the new boot count as fenced: when it is lost next, it is
+// unclean (and fenced again), or the survivor would start its resources
+// while it still runs them.
+func TestFenceConfirmedAfterRejoinIsDropped(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	both := View{Self: "a", All: []string{"a", "b"}, Members: []string{"a", "b"}}
+	alone := View{Self: "a", All: []string{"a", "b"}, Members: []string{"a"}}
+
+	f := newFencing()
+	f.observe(both, t0)
+	f.observe(alone, t0.Add(2*time.Second)) // b lost
+	requested := t0.Add(3 * time.Second)    // fence of b asked
+	f.observe(both, t0.Add(4*time.Second))  // b booted again and joined
+	if f.markFenced("b", requested, t0.Add(5*time.Second)) {
+		t.Fatal("a confirmation that ended after b joined again was recorded")
+	}
+	f.observe(alone, t0.Add(60*time.Second)) // b lost again
+	if got := f.unclean(alone); len(got) != 1 || got[0] != "b" {
+		t.Errorf("unclean = %v, want [b]: its new boot was never fenced", got)
+	}
+
+	// A fence of a member (baton fence of a live node) still counts once
+	// the node leaves.
+	g := newFencing()
+	g.observe(both, t0)
+	if !g.markFenced("b", t0.Add(time.Second), t0.Add(2*time.Second)) {
+		t.Fatal("the fence of a live member was dropped")
+	}
+	g.observe(alone, t0.Add(3*time.Second))
+	if got := g.unclean(alone); len(got) != 0 {
+		t.Errorf("unclean = %v after b was fenced and left", got)
+	}
+}

@@ -26,7 +26,19 @@ type View struct {
 	// Fenced are the lost nodes whose fencing was confirmed since they
 	// were last members.
 	Fenced []string
+	// Idle says this node runs no resource. In a split the witness backs
+	// the first node that asks; an idle node asks IdleAskDelay after the
+	// trouble began, so that the node serving the clients keeps the
+	// service (as priority-fencing-delay lets the node running the
+	// resources win the fence race) instead of an idle node that may be
+	// the one cut off from the clients winning and leaving nothing running.
+	Idle bool
 }
+
+// idleAskDelay is the default of Quorum.IdleAskDelay: under deadtime - warntime
+// with the default heartbeat timing, so that a survivor whose peer is
+// really gone has waited it out by the time it declares the peer dead.
+const idleAskDelay = 800 * time.Millisecond
 
 // Quorum decides whether this node's partition may run resources. The rule
 // (docs/membership.md):
@@ -41,17 +53,28 @@ type Quorum struct {
 	Key        membership.Key
 	Cluster    string
 	AskTimeout time.Duration
-	Log        *slog.Logger
+	// IdleAskDelay is how long an idle node (View.Idle) waits, from the
+	// first sign of a split, before it asks the witness; zero means 800 ms.
+	IdleAskDelay time.Duration
+	Log          *slog.Logger
 
 	mu      sync.Mutex
 	granted time.Time     // when the witness last granted us the vote
 	lease   time.Duration // how long that grant lasts
 	holder  string        // who the witness said holds the vote
 	asked   time.Time     // when we last asked the witness
+	trouble time.Time     // since when a peer is suspect or lost (zero: none)
 }
 
 // Decide returns whether the partition is quorate and why.
 func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
+	q.mu.Lock()
+	if len(v.Suspect) == 0 && len(v.Members) == len(v.All) {
+		q.trouble = time.Time{}
+	} else if q.trouble.IsZero() {
+		q.trouble = time.Now()
+	}
+	q.mu.Unlock()
 	if len(v.Suspect) > 0 && q.Policy == config.QuorumWitness {
 		// Every link to a peer is late: a partition may be forming. Ask the
 		// witness now; if it already backs the other side, this side stops
@@ -95,9 +118,20 @@ func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
 }
 
 // askWitness renews our claim on the witness's vote, at most every 200 ms.
+// An idle node that holds no grant waits IdleAskDelay from the start of the
+// trouble before its first ask.
 func (q *Quorum) askWitness(ctx context.Context, v View) {
 	q.mu.Lock()
 	if time.Since(q.asked) < 200*time.Millisecond {
+		q.mu.Unlock()
+		return
+	}
+	delay := q.IdleAskDelay
+	if delay <= 0 {
+		delay = idleAskDelay
+	}
+	holding := !q.granted.IsZero() && time.Since(q.granted) < q.lease
+	if v.Idle && !holding && !q.trouble.IsZero() && time.Since(q.trouble) < delay {
 		q.mu.Unlock()
 		return
 	}

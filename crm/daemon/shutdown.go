@@ -27,5 +27,16 @@ func leave(ctx context.Context, ctl *controller.Controller, log *slog.Logger) {
 		}
 		running = ctl.Running()
 	}
+	// Say so to the peers before going silent, or they take the silence
+	// for a crash and fence this node.
+	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	missed, err := ctl.AnnounceLeave(actx)
+	switch {
+	case err != nil:
+		log.Warn("leaving without announcing a clean shutdown", "err", err)
+	case len(missed) > 0:
+		log.Warn("peers did not hear of this clean shutdown; they may fence this node", "peers", missed)
+	}
 	log.Info("no resource runs here any more; leaving the cluster")
 }

@@ -15,9 +15,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/willscott/go-nfs-client/nfs"
@@ -47,6 +49,33 @@ type Config struct {
 	Interval time.Duration // pause between writes; default 20ms
 }
 
+// mount dials the server's portmapper and mounts the export. The client
+// library binds each connection to a random local port of its own choosing
+// and gives up when that port is taken; another port is tried, a few times.
+func mount(c Config) (*nfs.Mount, *nfs.Target, error) {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var m *nfs.Mount
+		if m, err = nfs.DialMount(c.Server, time.Second); err != nil {
+			if errors.Is(err, syscall.EADDRINUSE) {
+				continue
+			}
+			return nil, nil, err
+		}
+		auth := rpc.NewAuthUnix("nfsclient", 0, 0)
+		var target *nfs.Target
+		if target, err = m.Mount(c.Export, auth.Auth()); err != nil {
+			m.Client.Close() // nothing mounted: no UMNT to send
+			if errors.Is(err, syscall.EADDRINUSE) {
+				continue
+			}
+			return nil, nil, err
+		}
+		return m, target, nil
+	}
+	return nil, nil, err
+}
+
 // Run writes until ctx ends, then verifies. Events go to out as JSON lines.
 func Run(ctx context.Context, c Config, out io.Writer) error {
 	if c.Chunk <= 0 {
@@ -64,16 +93,11 @@ func Run(ctx context.Context, c Config, out io.Writer) error {
 		emit(Event{Kind: what, Err: err.Error()})
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	m, err := nfs.DialMount(c.Server, time.Second)
+	m, target, err := mount(c)
 	if err != nil {
 		return fail("mount", err)
 	}
 	defer func() { _ = m.Unmount() }()
-	auth := rpc.NewAuthUnix("nfsclient", 0, 0)
-	target, err := m.Mount(c.Export, auth.Auth())
-	if err != nil {
-		return fail("mount", err)
-	}
 	_ = target.Remove(c.File)
 	f, err := target.OpenFile(c.File, 0o644)
 	if err != nil {
