@@ -34,6 +34,10 @@ type Config struct {
 	// LocalAddrs lists this node's addresses; nil lists the interfaces'.
 	// Ganesha is asked for its exports from one the clientspec admits.
 	LocalAddrs func() ([]netip.Addr, error)
+	// FreeBytes returns the space left on the filesystem holding a host
+	// path; nil asks the kernel (statfs). Start uses it to explain an
+	// export table that exportfs(8) could not write.
+	FreeBytes func(path string) (uint64, error)
 	// Wait waits d or until ctx ends (nil: a real timer); tests pass one
 	// that records the lease wait instead of taking it.
 	Wait func(ctx context.Context, d time.Duration) error
@@ -63,6 +67,9 @@ func NewWith(c Config) *ocf.Agent {
 		c.Wait = wait
 	}
 	e := &export{cfg: c, fs: nfsdfs.New(c.Root)}
+	if e.cfg.FreeBytes == nil {
+		e.cfg.FreeBytes = e.fs.FreeBytes
+	}
 	return &ocf.Agent{
 		Name:      "exportfs",
 		Version:   "1.0",

@@ -24,13 +24,14 @@ func (w *waits) wait(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func fixture(t *testing.T, lookPathOK bool) (*ocf.Agent, *fakehost.Host, string) {
-	a, h, root, _ := fixtureWaits(t, lookPathOK)
+func fixture(t *testing.T, lookPathOK bool, change ...func(*Config)) (*ocf.Agent, *fakehost.Host, string) {
+	a, h, root, _ := fixtureWaits(t, lookPathOK, change...)
 	return a, h, root
 }
 
-// fixtureWaits is fixture that also returns the waits the agent asked for.
-func fixtureWaits(t *testing.T, lookPathOK bool) (*ocf.Agent, *fakehost.Host, string, *waits) {
+// fixtureWaits is fixture that also returns the waits the agent asked for;
+// change adjusts the agent's dependencies.
+func fixtureWaits(t *testing.T, lookPathOK bool, change ...func(*Config)) (*ocf.Agent, *fakehost.Host, string, *waits) {
 	t.Helper()
 	root := t.TempDir()
 	if err := fakehost.CopyTree("testdata/root", root); err != nil {
@@ -38,14 +39,17 @@ func fixtureWaits(t *testing.T, lookPathOK bool) (*ocf.Agent, *fakehost.Host, st
 	}
 	h := fakehost.New(root)
 	w := &waits{}
-	a := NewWith(Config{Root: root, Sys: h, Poll: time.Millisecond, Wait: w.wait,
+	c := Config{Root: root, Sys: h, Poll: time.Millisecond, Wait: w.wait,
 		LookPath: func(p string) (string, error) {
 			if !lookPathOK {
 				return "", os.ErrNotExist
 			}
 			return "/usr/sbin/" + p, nil
-		}})
-	return a, h, root, w
+		}}
+	for _, f := range change {
+		f(&c)
+	}
+	return NewWith(c), h, root, w
 }
 
 func run(t *testing.T, a *ocf.Agent, action string, params map[string]string, extraEnv ...string) (ocf.ExitCode, string) {
@@ -105,6 +109,56 @@ func TestKernelExport(t *testing.T) {
 	}
 	if code, out := run(t, a, "monitor", base); code != ocf.NotRunning {
 		t.Fatalf("monitor after stop: %v\n%s", code, out)
+	}
+}
+
+// TestKernelStartFullFilesystem: with nfs_shared_infodir, etab lives on the
+// filesystem the clients write to. When they have filled it, exportfs(8)
+// leaves an empty table and exits 0 (seen in the VM tier after a failover);
+// start must fail and say why, not only that the export is missing.
+func TestKernelStartFullFilesystem(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		free     uint64
+		wantFull bool
+	}{
+		{"full", 4096, true},
+		{"room left", 1 << 30, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, h, _ := fixture(t, true, func(c *Config) {
+				c.FreeBytes = func(p string) (uint64, error) {
+					if p != "/var/lib/nfs" {
+						t.Errorf("free space asked of %s, want /var/lib/nfs", p)
+					}
+					return tc.free, nil
+				}
+			})
+			h.EtabFull = true
+			code, out := run(t, a, "start", base)
+			if code != ocf.ErrGeneric {
+				t.Fatalf("start with exportfs unable to write etab: %v, want 1\n%s", code, out)
+			}
+			if got := strings.Contains(out, "bytes left, so exportfs(8) could not write the table"); got != tc.wantFull {
+				t.Fatalf("reason names the full filesystem: %v, want %v\n%s", got, tc.wantFull, out)
+			}
+		})
+	}
+}
+
+// TestKernelStartOverStaleEtab: after a power cut, the shared etab still
+// lists the dead node's exports; start on the survivor takes them over.
+func TestKernelStartOverStaleEtab(t *testing.T) {
+	a, _, root := fixture(t, true)
+	stale := "/data/export\t10.0.0.0/24(rw,no_root_squash,fsid=7)\n/data/export\t<world>(rw,no_root_squash,fsid=7)\n"
+	if err := os.WriteFile(filepath.Join(root, "var/lib/nfs/etab"), []byte(stale), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run(t, a, "start", base); code != ocf.Success {
+		t.Fatalf("start over a stale etab: %v\n%s", code, out)
+	}
+	if code, out := run(t, a, "monitor", base); code != ocf.Success {
+		t.Fatalf("monitor: %v\n%s", code, out)
 	}
 }
 

@@ -3,6 +3,7 @@ package exportfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,10 +72,31 @@ func (e *export) startKernel(ctx context.Context, r *ocf.Request, st settings) e
 		got, err := e.exported(st)
 		return len(got) == len(st.clients), err
 	}); err != nil {
+		if full := e.etabFull(); full != "" {
+			return ocf.Errorf(ocf.ErrGeneric, "exportfs succeeded but %s does not list %s for %s: %s", nfsdfs.EtabFile, st.dir, rawList(st.clients), full)
+		}
 		return ocf.Errorf(ocf.ErrGeneric, "exportfs succeeded but %s does not list %s for %s: %v", nfsdfs.EtabFile, st.dir, rawList(st.clients), err)
 	}
 	r.Log.Info("exported", "dir", st.dir, "clients", rawList(st.clients), "options", opts)
 	return nil
+}
+
+// etabFullBelow is the free space under which the export table's
+// filesystem counts as full: exportfs(8) rewrites the whole table (a few
+// blocks) through a temporary file.
+const etabFullBelow = 64 << 10
+
+// etabFull explains a missing export when the filesystem holding the export
+// table is full (with nfs_shared_infodir, the shared filesystem the clients
+// write to): exportfs(8) then renames an empty or cut temporary file over
+// etab and still exits 0. It returns "" when there is room, or it cannot tell.
+func (e *export) etabFull() string {
+	free, err := e.cfg.FreeBytes(nfsdfs.VarLibNFS)
+	if err != nil || free >= etabFullBelow {
+		return ""
+	}
+	return fmt.Sprintf("the filesystem holding %s has %d bytes left, so exportfs(8) could not write the table (it does not report that); "+
+		"free space there (with nfs_shared_infodir, on the shared filesystem the clients write to) and clean up the resource", nfsdfs.VarLibNFS, free)
 }
 
 func (e *export) stopKernel(ctx context.Context, r *ocf.Request, st settings) (int, error) {

@@ -70,11 +70,16 @@ still runs; a restarted rpc.statd fails the monitor, so that the cluster
 restarts this resource and the clients are notified again.
 
 sm-notify runs in the foreground (-d) detached from the agent, retrying
-unreachable clients for nfs_smnotify_retry_time minutes; stop ends it.
+unreachable clients for nfs_smnotify_retry_time minutes; stop ends it. In
+the foreground it logs to its standard error, not to the system log: that
+goes to HA_RSCTMP/nfsnotify-<instance>.log (whom it notified, who could not
+be reached). Start watches each sm-notify for a second: one that fails its
+own checks (most often: no host name for a source_host address) fails the
+start with its message.
 This only matters for the kernel server: Ganesha here serves no NLM.`,
 		Params: []ocf.Param{
 			{Name: "source_host", Check: checkHosts, Shortdesc: "Floating addresses or names",
-				Longdesc: "Comma-separated floating IP addresses or host names clients use to reach the NFS service. Each is used as sm-notify's source address and mon_name (sm-notify -v); an address must be up on this node at start. Empty: one notification from the default address with the node's name."},
+				Longdesc: "Comma-separated floating IP addresses or host names clients use to reach the NFS service. Each is used as sm-notify's source address and mon_name (sm-notify -v); an address must be up on this node at start, and must have a host name (sm-notify looks one up and exits without notifying anyone when there is none: put the floating address in /etc/hosts on every node, or give it a PTR record). Empty: one notification from the default address with the node's name."},
 			{Name: "notify_args", Shortdesc: "Extra sm-notify arguments",
 				Longdesc: "Extra sm-notify arguments, split at white space (no shell), added to -f -d and -v. -P, -d and -v are set by the agent and refused here."},
 			{Name: "statd_dir", Default: "/var/lib/nfs", Shortdesc: "rpc.statd's state directory",
@@ -129,6 +134,12 @@ type state struct {
 
 func stateFile(r *ocf.Request) string {
 	return filepath.Join(r.Env.RscTmp, "nfsnotify-"+safe(r.Env.Instance)+".json")
+}
+
+// logFile receives sm-notify's messages: with -d it writes them to its
+// standard error instead of the system log.
+func logFile(r *ocf.Request) string {
+	return filepath.Join(r.Env.RscTmp, "nfsnotify-"+safe(r.Env.Instance)+".log")
 }
 
 // copyDir is where the notification lists for the second and further
@@ -234,22 +245,74 @@ func (n *notifier) Start(ctx context.Context, r *ocf.Request) error {
 			runs = append(runs, append(append([]string{}, base...), "-v", h, "-P", d))
 		}
 	}
-	for _, args := range runs {
-		pid, err := n.cfg.Sys.Start(hostsys.Cmd{Path: "sm-notify", Args: args})
-		if err != nil {
-			return ocf.Errorf(ocf.ErrGeneric, "start sm-notify %s: %v", strings.Join(args, " "), err)
-		}
-		st.Notifies = append(st.Notifies, pid)
-		r.Log.Info("notifying NFSv3 clients", "args", strings.Join(args, " "), "pid", pid)
-	}
-	b, _ := json.Marshal(st)
 	if err := os.MkdirAll(r.Env.RscTmp, 0o755); err != nil {
 		return ocf.Errorf(ocf.ErrGeneric, "create %s: %v", r.Env.RscTmp, err)
 	}
+	var failed error
+	for _, args := range runs {
+		if failed = n.notify(r, args, &st); failed != nil {
+			break
+		}
+	}
+	// Recorded even after a failure: the stop that follows ends the
+	// sm-notify processes already started.
+	b, _ := json.Marshal(st)
 	if err := os.WriteFile(stateFile(r), b, 0o644); err != nil {
 		return ocf.Errorf(ocf.ErrGeneric, "write %s: %v", stateFile(r), err)
 	}
+	return failed
+}
+
+// notifySettle is how long start watches each sm-notify it started. The
+// checks sm-notify makes before it sends anything (its -v address must
+// have a host name, its state directory must be readable) end it within
+// this time when they fail; detached, it would otherwise fail unseen.
+const notifySettle = time.Second
+
+// notify starts one sm-notify and records its pid in st. One that ends at
+// once with an error is a failed start, with its last words.
+func (n *notifier) notify(r *ocf.Request, args []string, st *state) error {
+	pid, err := n.cfg.Sys.Start(hostsys.Cmd{Path: "sm-notify", Args: args, Log: logFile(r)})
+	if err != nil {
+		return ocf.Errorf(ocf.ErrGeneric, "start sm-notify %s: %v", strings.Join(args, " "), err)
+	}
+	if exited, err := n.cfg.Sys.Settle(pid, notifySettle); exited && err != nil {
+		return ocf.Errorf(ocf.ErrGeneric, "sm-notify %s failed at once (%v): %s%s", strings.Join(args, " "), err,
+			lastLines(logFile(r), 3), hintFor(args))
+	} else if exited {
+		r.Log.Info("sm-notify finished at once: no NFSv3 client to notify", "args", strings.Join(args, " "))
+		return nil
+	}
+	st.Notifies = append(st.Notifies, pid)
+	r.Log.Info("notifying NFSv3 clients", "args", strings.Join(args, " "), "pid", pid, "log", logFile(r))
 	return nil
+}
+
+// hintFor names the usual cause when sm-notify sends from an address: it
+// needs a host name for it (a reverse lookup), which a floating address
+// often lacks.
+func hintFor(args []string) string {
+	for i, a := range args {
+		if a == "-v" && i+1 < len(args) {
+			if _, err := netip.ParseAddr(args[i+1]); err == nil {
+				return fmt.Sprintf(" (sm-notify looks up a host name for %s: add it to /etc/hosts on every node, or a PTR record to DNS)", args[i+1])
+			}
+		}
+	}
+	return ""
+}
+
+// lastLines returns the last n lines of a file, joined with "; ".
+func lastLines(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(no output)"
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "; ")
 }
 
 // checkLocal refuses to notify from an address this node does not have:

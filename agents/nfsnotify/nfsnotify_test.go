@@ -81,6 +81,10 @@ func TestNotifyAfterVIP(t *testing.T) {
 	if got := strings.Join(r.h.Events, "\n"); got != want {
 		t.Fatalf("start did\n%s\nwant\n%s", got, want)
 	}
+	// In the foreground sm-notify logs to stderr only: to a file, not lost.
+	if log := filepath.Join(r.rsctmp, "nfsnotify-notify.log"); len(r.h.Started) != 1 || r.h.Started[0].Log != log {
+		t.Errorf("sm-notify started with %+v, want its output in %s", r.h.Started, log)
+	}
 	if code, out := r.run(t, "monitor", p); code != ocf.Success {
 		t.Fatalf("monitor: %v\n%s", code, out)
 	}
@@ -135,6 +139,25 @@ func TestSeveralSourceHosts(t *testing.T) {
 	}
 	if _, err := os.Stat(copyDir); !os.IsNotExist(err) {
 		t.Errorf("stop left the copy: %v", err)
+	}
+}
+
+// TestNotifyFailsAtOnce: sm-notify ends at once when it cannot use the
+// source address (seen in the VM tier: the VIP had no host name, "my_name
+// '10.0.0.100' is unusable"); start must fail with its words, not report
+// clients notified while none were.
+func TestNotifyFailsAtOnce(t *testing.T) {
+	r := newRig(t)
+	r.h.Spawn("rpc.statd")
+	r.addrs = append(r.addrs, netip.MustParseAddr(vip))
+	r.h.ExitAtOnce = map[string]string{"sm-notify": "sm-notify: my_name '10.0.0.100' is unusable: Name or service not known\n"}
+	p := map[string]string{"source_host": vip}
+	code, out := r.run(t, "start", p)
+	if code != ocf.ErrGeneric || !strings.Contains(out, "is unusable") || !strings.Contains(out, "/etc/hosts") {
+		t.Fatalf("start with sm-notify failing at once: %v, want 1 with its message and the /etc/hosts hint\n%s", code, out)
+	}
+	if code, _ := r.run(t, "stop", p); code != ocf.Success {
+		t.Fatal("stop after the failed start failed")
 	}
 }
 

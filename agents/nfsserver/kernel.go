@@ -61,7 +61,7 @@ func (s *server) validateKernel(r *ocf.Request, st settings) error {
 	if st.grace > 3600 || st.lease > 3600 {
 		return ocf.Errorf(ocf.ErrConfigured, "the kernel accepts grace_time and lease_time from 10 to 3600 s")
 	}
-	progs := []string{"rpc.nfsd", "rpc.mountd"}
+	progs := []string{"rpc.nfsd", "rpc.mountd", "exportfs"}
 	if !st.v4only {
 		progs = append(progs, "rpcbind", "rpc.statd")
 		if !st.noNotify {
@@ -144,6 +144,7 @@ func (s *server) startKernel(ctx context.Context, r *ocf.Request, st settings) e
 	if s.underSystemd() {
 		return s.startKernelUnits(ctx, r, st)
 	}
+	s.resetExports(ctx, r)
 	if !st.v4only {
 		started, err := s.startRpcbind(ctx)
 		if err != nil {
@@ -221,6 +222,19 @@ func (s *server) startKernel(ctx context.Context, r *ocf.Request, st settings) e
 	}
 	r.Log.Info("nfsd started", "threads", st.threads, "grace", st.grace, "lease", st.lease, "scope", st.scope)
 	return nil
+}
+
+// resetExports rewrites the export table from /etc/exports (exportfs -r)
+// before rpc.mountd reads it, as nfs-server.service and Debian's init script
+// do. With nfs_shared_infodir, etab is the one the last node left on the
+// shared filesystem: after a power cut it still lists that node's exports,
+// which mountd would serve here before (or without) the exportfs resources
+// that own them, with the clients and options they had then. A failure is
+// logged, not fatal: the exportfs resources still add their own.
+func (s *server) resetExports(ctx context.Context, r *ocf.Request) {
+	if _, err := s.cfg.Sys.Run(ctx, Cmd{Path: "exportfs", Args: []string{"-r"}}); err != nil {
+		r.Log.Warn("exportfs -r failed: the export table may still list exports of the node that ran the server before", "err", err)
+	}
 }
 
 // systemdUnits are the nfs-utils units Baton starts and stops where systemd

@@ -189,6 +189,37 @@ func TestKernelMonitorDeadDaemon(t *testing.T) {
 	}
 }
 
+// TestKernelStartDropsStaleExports: after a power cut, the shared etab
+// still lists the dead node's exports (here one to everyone that its
+// exportfs resource no longer has); start rewrites the table from
+// /etc/exports (none in the fixture) before rpc.mountd reads it, so that only
+// the exportfs resources started here export anything.
+func TestKernelStartDropsStaleExports(t *testing.T) {
+	a, h, root := fixture(t)
+	etab := filepath.Join(root, nfsdfs.EtabFile)
+	if err := os.WriteFile(etab, []byte("/data/export\t<world>(rw,no_root_squash,fsid=1)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run(t, a, "start", t.TempDir(), kernelParams); code != ocf.Success {
+		t.Fatalf("start: %v\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(etab); len(b) != 0 {
+		t.Errorf("etab after start = %q, want the stale export gone", b)
+	}
+	reset, mountd := -1, -1
+	for i, e := range h.Events {
+		switch e {
+		case "run exportfs -r":
+			reset = i
+		case "run rpc.mountd":
+			mountd = i
+		}
+	}
+	if reset < 0 || reset > mountd {
+		t.Errorf("exportfs -r at event %d, rpc.mountd at %d: want the table reset before mountd reads it\n%s", reset, mountd, strings.Join(h.Events, "\n"))
+	}
+}
+
 // TestKernelRpcbindLeftAlone: an rpcbind the agent did not start keeps
 // running after stop.
 func TestKernelRpcbindLeftAlone(t *testing.T) {

@@ -85,6 +85,10 @@ database, v4recovery) and statd's monitor lists move with the data. The NFSv4
 grace period and lease are written to /proc/fs/nfsd before nfsd starts, and
 nfsd is started in a UTS namespace whose host name is nfs_server_scope, so
 that every node announces the same server scope and clients may reclaim.
+Before rpc.mountd starts, the export table is rewritten from /etc/exports
+(exportfs -r, as nfs-server.service does): after a crash the shared table
+still lists the dead node's exports, which only the exportfs resources may
+bring back.
 
 server=auto (the default) picks the kernel where it has nfsd, Ganesha
 elsewhere. Ganesha serves no NLM: NFSv3 clients must then mount with nolock.

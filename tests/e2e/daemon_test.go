@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,9 +78,12 @@ func seedCIB(watchdog bool) string {
 		cibxml.NFSServer("nfsd", "kernel", "/data/nfs", mon("10s")...).With(
 			cibxml.NV{Name: "grace_time", Value: "10"}, cibxml.NV{Name: "lease_time", Value: "10"},
 			cibxml.NV{Name: "nfs_ip", Value: vip}, cibxml.NV{Name: "nfs_server_scope", Value: "baton-nfs"},
-			cibxml.NV{Name: "rpcpipefs_dir", Value: "/run/rpc_pipefs"}),
+			cibxml.NV{Name: "rpcpipefs_dir", Value: "/run/rpc_pipefs"},
+			// NFSv3 clients are notified from the VIP, once it is up.
+			cibxml.NV{Name: "nfs_no_notify", Value: "true"}),
 		cibxml.Exportfs("export_data", "/data/export", "10.0.0.0/24", "rw,sync,no_root_squash", "1", mon("10s")...),
 		cibxml.IPaddr("vip", vip, "24", "eth0", mon("5s")...).With(cibxml.NV{Name: "tickle_dir", Value: "/data/tickle"}),
+		cibxml.Primitive{ID: "nfs_notify", Type: "nfsnotify", Params: []cibxml.NV{{Name: "source_host", Value: vip}}, Ops: mon("30s")},
 	)
 	drbd := `<clone id="ms_drbd_r0">
   <meta_attributes id="ms_drbd_r0-meta">
@@ -376,7 +378,7 @@ func (w *ownerWatch) lastAll() map[string]owners {
 const probeLoop = `( i=0; while [ ! -e /tmp/stop ]; do i=$((i+1));
   if echo "$i" | dd of=/mnt/probe oflag=append conv=notrunc,fsync status=none; then echo "$i $(date +%s.%N)" >> /tmp/probe-acks; fi
   sleep 0.05
-done ) >/tmp/probe.log 2>&1 &`
+done; touch /tmp/probe-done ) >/tmp/probe.log 2>&1 &`
 
 // startWitness runs `baton witness` on the host side of the heartbeat
 // bridge, inside the VMs' namespace.
@@ -424,15 +426,23 @@ func readProbe(t *testing.T, ctx context.Context, cl *vm.Machine) []ack {
 	return readAcks(t, must(t, ctx, cl, "cat /tmp/probe-acks 2>/dev/null; true")) // none yet: empty
 }
 
-// stallAround is the distance between the last acknowledgement at or before
-// at and the first after it: the client's stall across a fault at time at.
-func stallAround(acks []ack, at float64) (float64, bool) {
+// stallAround is the client's stall across a fault at time at: the longest
+// distance between two consecutive acknowledgements of which the later came
+// after at. Not only the pair around at: at is read on the client before the
+// fault is made, and writes still acknowledged by the old server in that
+// round trip would hide the stall that follows (a 0.5 s "stall" was logged
+// for a 14.7 s takeover that way). ok is false without an acknowledgement at
+// or before at.
+func stallAround(acks []ack, at float64) (stall float64, ok bool) {
 	for i := 1; i < len(acks); i++ {
-		if acks[i-1].t <= at && acks[i].t > at {
-			return acks[i].t - acks[i-1].t, true
+		if acks[i-1].t <= at {
+			ok = true
+		}
+		if acks[i].t > at && acks[i].t-acks[i-1].t > stall {
+			stall = acks[i].t - acks[i-1].t
 		}
 	}
-	return 0, false
+	return stall, ok
 }
 
 // waitAcksAfter waits until the probe has n acknowledgements after time at.
@@ -479,6 +489,9 @@ func configureSeedServer(t *testing.T, ctx context.Context, m *vm.Machine, id in
 	writeFile(t, ctx, m, "/etc/baton/baton.toml", seedConfig(id, watchdog))
 	writeFile(t, ctx, m, "/etc/baton/authkey", string(key)+"\n")
 	writeFile(t, ctx, m, "/etc/baton/cib.xml", seedCIB(watchdog))
+	// The VIP's host name: nfsnotify's sm-notify -v VIP looks one up and
+	// notifies nobody without it.
+	must(t, ctx, m, "echo '"+vip+" nfs-vip' >> /etc/hosts")
 	must(t, ctx, m, "chmod 0600 /etc/baton/authkey && modprobe drbd && mkdir -p /data /var/lib/baton && baton daemon --check")
 	if watchdog {
 		must(t, ctx, m, "modprobe softdog && test -c /dev/watchdog && echo 3 > /proc/sys/kernel/printk")
@@ -556,18 +569,14 @@ func TestDaemonSeedStack(t *testing.T) {
 	a, cl := c.M("nodea"), c.M("client")
 	// TCG on a loaded 2-core host: boots, syncs and takeovers are slow.
 	ctx := ctxFor(t, 15*time.Minute)
-	key := []byte("baton-vm-seed-stack-key-0123456789")
-	w := startSeedCluster(t, ctx, c, key, false)
-	t.Logf("baton status on nodea:\n%s", must(t, ctx, a, "baton status"))
-	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 2*time.Minute)
+	w := seedRunning(t, ctx, c, []byte("baton-vm-seed-stack-key-0123456789"))
 
 	// The client: default mount options (the kernel client negotiates
-	// NFSv4.2), the probe and the dd loop. The seed's NFSv3 pass is not here
-	// yet: an NFSv3 mount of this export was refused ("access denied by
-	// server"), not yet explained.
+	// NFSv4.2), the probe and the seed's dd loop. The seed's NFSv3 pass is
+	// TestDaemonSeedNFSv3.
 	must(t, ctx, cl, "modprobe nfsv4 && mkdir -p /mnt && mount -t nfs "+vip+":/data/export /mnt")
 	must(t, ctx, cl, probeLoop)
-	must(t, ctx, cl, clientLoop)
+	must(t, ctx, cl, seedClientLoop)
 	start := guestClock(t, ctx, cl)
 	waitAcksAfter(t, ctx, cl, start, 10, 2*time.Minute)
 
@@ -617,29 +626,5 @@ func TestDaemonSeedStack(t *testing.T) {
 		_ = os.WriteFile(f, []byte(fmt.Sprintf("%.1f\n", stall)), 0o644)
 	}
 
-	samples, maxGap, bad := w.Stop()
-	t.Logf("owner samples: %d, longest distance between samples %v", samples, maxGap.Round(time.Millisecond))
-	if len(bad) > 0 {
-		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))
-	}
-
-	// Every acknowledged write reads back.
-	must(t, ctx, cl, "touch /tmp/stop; wait; sync")
-	missing := must(t, ctx, cl, `awk 'NR==FNR{seen[$1]=1; next} !($1 in seen){print $1}' /mnt/probe /tmp/probe-acks`)
-	if strings.TrimSpace(missing) != "" {
-		t.Errorf("acknowledged probe writes missing after the failover: %s", strings.Join(strings.Fields(missing), " "))
-	}
-	files := readAcks(t, must(t, ctx, cl, "cat /tmp/acks"))
-	var ns []string
-	for _, k := range files {
-		ns = append(ns, strconv.Itoa(k.n))
-	}
-	sort.Strings(ns)
-	if len(ns) == 0 {
-		t.Fatal("the dd loop acknowledged no file")
-	}
-	if dmg := damagedFiles(t, ctx, cl, ns); dmg != "" {
-		t.Errorf("acknowledged 10 MB files damaged or missing:\n%s", dmg)
-	}
-	t.Logf("read back: %d probe writes and %d files of 10 MB, all acknowledged ones intact", len(acks), len(ns))
+	seedFinish(t, ctx, w, cl)
 }

@@ -153,6 +153,14 @@ func buildInitrd(ctx context.Context, t testing.TB, img *Image, dst string) erro
 		return err
 	}
 	defer os.RemoveAll(dir)
+	// The archive's "." becomes the guest's /, and MkdirTemp makes it 0700:
+	// daemons that drop root could then not reach /etc/netconfig. rpcbind
+	// (as _rpc) answered every address lookup "not registered", which the
+	// kernel client reports as "access denied by server" for NFSv3, and
+	// rpc.statd (as statd) could not create its listeners.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
 	sbin := filepath.Join(dir, "usr", "sbin")
 	ocf := filepath.Join(dir, "usr", "lib", "ocf", "resource.d", "baton")
 	for _, d := range []string{sbin, ocf} {

@@ -37,6 +37,11 @@ var Modules = []string{
 	// softdog: the guests' watchdog for baton daemon's self-fencing. Only
 	// ever loaded inside a guest, where its reset ends that qemu.
 	"softdog",
+	// inet_diag, tcp_diag: the sock_diag interface through which IPaddr's
+	// background process keeps the tickle record of the VIP's TCP
+	// connections; without them it cannot list them ("no such file or
+	// directory") and a failover sends no tickle ACKs.
+	"inet_diag", "tcp_diag",
 }
 
 // imageVersion changes whenever the build recipe below changes in a way the

@@ -13,7 +13,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,6 +51,12 @@ type System interface {
 	// Start starts a long-running program detached from the agent (its own
 	// session, surviving the agent's exit) and returns its pid.
 	Start(c Cmd) (int, error)
+	// Settle waits at most within for a program Start started to end:
+	// exited reports whether it did, err its failure (a non-zero exit).
+	// One still running after within (a daemon at work) gives false, nil,
+	// as does a pid Start did not return. It lets an agent report a
+	// program that fails at once instead of claiming it runs.
+	Settle(pid int, within time.Duration) (exited bool, err error)
 	// Signal sends sig to pid.
 	Signal(pid int, sig syscall.Signal) error
 	// WriteFile writes a file (creating parent directories).
@@ -99,15 +107,37 @@ func (h HostSystem) Start(c Cmd) (int, error) {
 			return err
 		}
 		pid = cmd.Process.Pid
-		// Reap it if it dies while the agent still runs; after the agent
-		// exits, init adopts it.
-		go func() { _ = cmd.Wait() }()
+		// Reap it if it dies while the agent still runs (Settle reads how it
+		// ended); after the agent exits, init adopts it.
+		done := make(chan error, 1)
+		started.Store(pid, done)
+		go func() { done <- cmd.Wait() }()
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("start %s: %w", c, err)
 	}
 	return pid, nil
+}
+
+// started maps the pid of each program Start started to the channel its
+// end is reported on.
+var started sync.Map
+
+func (h HostSystem) Settle(pid int, within time.Duration) (bool, error) {
+	v, ok := started.Load(pid)
+	if !ok {
+		return false, nil
+	}
+	t := time.NewTimer(within)
+	defer t.Stop()
+	select {
+	case err := <-v.(chan error):
+		started.Delete(pid)
+		return true, err
+	case <-t.C:
+		return false, nil
+	}
 }
 
 // withUTS runs fn on an OS thread that has moved into a new UTS namespace

@@ -54,3 +54,37 @@ func TestLocalAddrs(t *testing.T) {
 		t.Fatalf("LocalAddrs = %v, want the loopback address first", addrs)
 	}
 }
+
+// TestSettle: a started program that fails at once is reported with its
+// exit status and its output in the log; one that keeps running is not
+// waited for beyond the bound.
+func TestSettle(t *testing.T) {
+	h := HostSystem{Root: "/"}
+	log := t.TempDir() + "/out.log"
+	pid, err := h.Start(Cmd{Path: "sh", Args: []string{"-c", "echo boom >&2; exit 3"}, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited, err := h.Settle(pid, 10*time.Second)
+	if !exited || err == nil || !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("Settle of a program that exits 3: exited %v, err %v", exited, err)
+	}
+	if b, _ := os.ReadFile(log); strings.TrimSpace(string(b)) != "boom" {
+		t.Errorf("log = %q, want the program's stderr", b)
+	}
+	pid, err = h.Start(Cmd{Path: "sleep", Args: []string{"30"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = h.Signal(pid, 9) }()
+	began := time.Now()
+	if exited, err := h.Settle(pid, 100*time.Millisecond); exited || err != nil {
+		t.Fatalf("Settle of a running program: exited %v, err %v", exited, err)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Errorf("Settle of a running program took %v, bound 100ms", d)
+	}
+	if exited, err := h.Settle(12345678, time.Second); exited || err != nil {
+		t.Errorf("Settle of a pid Start did not return: %v, %v", exited, err)
+	}
+}

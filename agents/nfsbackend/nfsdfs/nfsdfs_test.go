@@ -104,3 +104,14 @@ func FuzzUnescape(f *testing.F) {
 	f.Add(`/a\040b\`)
 	f.Fuzz(func(t *testing.T, s string) { _ = Unescape(s) })
 }
+
+func TestFreeBytes(t *testing.T) {
+	fs := New(t.TempDir())
+	n, err := fs.FreeBytes("/")
+	if err != nil || n == 0 {
+		t.Fatalf("FreeBytes of a temporary directory: %d, %v", n, err)
+	}
+	if _, err := fs.FreeBytes("/no/such/dir"); err == nil {
+		t.Fatal("FreeBytes of a missing path: no error")
+	}
+}

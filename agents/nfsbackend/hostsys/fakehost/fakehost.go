@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/baton-ha/baton/agents/nfsbackend/hostsys"
 )
@@ -29,6 +30,16 @@ type Host struct {
 	nextPid int
 	// Fail makes Run of a program fail with that output.
 	Fail map[string]string
+	// Started holds every command Start was given, whole (Log included).
+	Started []hostsys.Cmd
+	// ExitAtOnce makes a program Start starts end at once, exit status 1,
+	// with that output in its Log; Settle reports it.
+	ExitAtOnce map[string]string
+	failed     map[int]string
+	// EtabFull plays a full filesystem under /var/lib/nfs: exportfs
+	// leaves an empty etab and exits 0, as nfs-utils does when it cannot
+	// write the table's temporary file (it renames it over etab unchecked).
+	EtabFull bool
 }
 
 // New returns a fake rooted at root (a fixture tree the test owns).
@@ -78,7 +89,28 @@ func (h *Host) Start(c hostsys.Cmd) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.log("start %s", c)
-	return h.spawn(filepath.Base(c.Path)), nil
+	h.Started = append(h.Started, c)
+	pid := h.spawn(filepath.Base(c.Path))
+	if out, ok := h.ExitAtOnce[c.Path]; ok {
+		_ = os.RemoveAll(h.p(fmt.Sprintf("/proc/%d", pid)))
+		if c.Log != "" {
+			_ = os.WriteFile(c.Log, []byte(out), 0o644)
+		}
+		if h.failed == nil {
+			h.failed = map[int]string{}
+		}
+		h.failed[pid] = out
+	}
+	return pid, nil
+}
+
+func (h *Host) Settle(pid int, _ time.Duration) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if out, ok := h.failed[pid]; ok {
+		return true, fmt.Errorf("exit status 1: %s", out)
+	}
+	return false, nil
 }
 
 func (h *Host) spawn(comm string) int {
@@ -213,7 +245,8 @@ func (h *Host) systemctl(args []string) {
 }
 
 // exportfs plays exportfs(8): -o OPTS CLIENT:DIR adds a line to etab (with
-// the defaults the real one adds), -u CLIENT:DIR removes it.
+// the defaults the real one adds), -u CLIENT:DIR removes it, -r rewrites it
+// from /etc/exports, which fixture trees do not have: it empties it.
 func (h *Host) exportfs(args []string) {
 	etab := h.p("/var/lib/nfs/etab")
 	b, _ := os.ReadFile(etab)
@@ -230,6 +263,8 @@ func (h *Host) exportfs(args []string) {
 			client = "<world>"
 		}
 		lines = append(lines, fmt.Sprintf("%s\t%s(%s,wdelay,hide,nocrossmnt,secure,no_all_squash,no_subtree_check,secure_locks,acl,no_pnfs,anonuid=65534,anongid=65534,sec=sys)", dir, client, args[1]))
+	case len(args) == 1 && args[0] == "-r":
+		lines = nil
 	case len(args) == 2 && args[0] == "-u":
 		client, dir, _ := strings.Cut(args[1], ":")
 		if client == "*" {
@@ -246,6 +281,9 @@ func (h *Host) exportfs(args []string) {
 	out := strings.Join(lines, "\n")
 	if out != "" {
 		out += "\n"
+	}
+	if h.EtabFull {
+		out = ""
 	}
 	_ = os.WriteFile(etab, []byte(out), 0o644)
 }
