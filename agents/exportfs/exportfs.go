@@ -41,6 +41,9 @@ type Config struct {
 	// Wait waits d or until ctx ends (nil: a real timer); tests pass one
 	// that records the lease wait instead of taking it.
 	Wait func(ctx context.Context, d time.Duration) error
+	// ExportWait bounds the wait for the export table (or Ganesha) to show
+	// a change; zero means exportWait.
+	ExportWait time.Duration
 }
 
 // New returns the agent with production dependencies.
@@ -65,6 +68,9 @@ func NewWith(c Config) *ocf.Agent {
 	}
 	if c.Wait == nil {
 		c.Wait = wait
+	}
+	if c.ExportWait == 0 {
+		c.ExportWait = exportWait
 	}
 	e := &export{cfg: c, fs: nfsdfs.New(c.Root)}
 	if e.cfg.FreeBytes == nil {
@@ -299,14 +305,10 @@ func (e *export) Stop(ctx context.Context, r *ocf.Request) error {
 
 // wait waits d, or returns ctx's error when it ends first.
 func wait(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if !ocf.Sleep(ctx, d) {
 		return ctx.Err()
 	}
+	return nil
 }
 
 func (e *export) Monitor(ctx context.Context, r *ocf.Request) error {

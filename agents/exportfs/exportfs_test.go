@@ -39,7 +39,7 @@ func fixtureWaits(t *testing.T, lookPathOK bool, change ...func(*Config)) (*ocf.
 	}
 	h := fakehost.New(root)
 	w := &waits{}
-	c := Config{Root: root, Sys: h, Poll: time.Millisecond, Wait: w.wait,
+	c := Config{Root: root, Sys: h, Poll: time.Millisecond, Wait: w.wait, ExportWait: 200 * time.Millisecond,
 		LookPath: func(p string) (string, error) {
 			if !lookPathOK {
 				return "", os.ErrNotExist

@@ -101,7 +101,7 @@ func (e *export) reload(ctx context.Context, r *ocf.Request, st settings, file s
 	var res ganesha.Reload
 	var size int64
 	var quietSince time.Time
-	err = e.waitFor(ctx, exportWait, func() (bool, error) {
+	err = e.waitFor(ctx, e.cfg.ExportWait, func() (bool, error) {
 		if st.gdir.Pid(e.cfg.Root) == 0 {
 			return false, fmt.Errorf("ganesha.nfsd exited while re-reading its exports")
 		}
@@ -159,7 +159,7 @@ func (e *export) startGanesha(ctx context.Context, r *ocf.Request, st settings) 
 		return nil
 	}
 	var lastErr error
-	if err := e.waitFor(ctx, exportWait, func() (bool, error) {
+	if err := e.waitFor(ctx, e.cfg.ExportWait, func() (bool, error) {
 		ex, err := p.listed(ctx, st.dir)
 		lastErr = err
 		return ex, nil
@@ -190,7 +190,7 @@ func (e *export) stopGanesha(ctx context.Context, r *ocf.Request, st settings) (
 		return lease, nil
 	}
 	if p, ok := e.prober(st); ok {
-		if err := e.waitFor(ctx, exportWait, func() (bool, error) {
+		if err := e.waitFor(ctx, e.cfg.ExportWait, func() (bool, error) {
 			ex, err := p.listed(ctx, st.dir)
 			return err == nil && !ex, nil
 		}); err != nil {

@@ -68,7 +68,7 @@ func (e *export) startKernel(ctx context.Context, r *ocf.Request, st settings) e
 			return ocf.Errorf(ocf.ErrGeneric, "export %s to %s: %v", st.dir, c.Raw, err)
 		}
 	}
-	if err := e.waitFor(ctx, exportWait, func() (bool, error) {
+	if err := e.waitFor(ctx, e.cfg.ExportWait, func() (bool, error) {
 		got, err := e.exported(st)
 		return len(got) == len(st.clients), err
 	}); err != nil {
@@ -112,7 +112,7 @@ func (e *export) stopKernel(ctx context.Context, r *ocf.Request, st settings) (i
 			return 0, ocf.Errorf(ocf.ErrGeneric, "unexport %s from %s: %v", st.dir, c.Raw, err)
 		}
 	}
-	if err := e.waitFor(ctx, exportWait, func() (bool, error) {
+	if err := e.waitFor(ctx, e.cfg.ExportWait, func() (bool, error) {
 		got, err := e.exported(st)
 		return len(got) == 0, err
 	}); err != nil {

@@ -114,15 +114,7 @@ func TestQuorumPolicies(t *testing.T) {
 }
 
 func TestQuorumWitness(t *testing.T) {
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go (&witness.Witness{Key: key, Lease: 2 * time.Second}).Serve(ctx, conn)
-	addr := conn.LocalAddr().String()
+	ctx, addr := startWitness(t)
 	qa := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c"}
 	qb := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c"}
 	// Links to the peer go quiet on both sides; a asks first and wins.
@@ -170,15 +162,7 @@ func TestEnsureNodes(t *testing.T) {
 // resources wins even when the idle one notices first; once the delay has
 // passed, an idle node whose peer is really gone gets the vote.
 func TestQuorumWitnessIdleAsksLater(t *testing.T) {
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go (&witness.Witness{Key: key, Lease: 2 * time.Second}).Serve(ctx, conn)
-	addr := conn.LocalAddr().String()
+	ctx, addr := startWitness(t)
 	const delay = 300 * time.Millisecond
 	qa := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c", IdleAskDelay: delay}
 	qb := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c", IdleAskDelay: delay}
@@ -222,4 +206,18 @@ func TestQuorumWitnessIdleAsksLater(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// startWitness serves a witness (lease 2 s) on loopback for the test and
+// returns a context that ends with it, and its address.
+func startWitness(t *testing.T) (context.Context, string) {
+	t.Helper()
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); conn.Close() })
+	go (&witness.Witness{Key: key, Lease: 2 * time.Second}).Serve(ctx, conn)
+	return ctx, conn.LocalAddr().String()
 }
