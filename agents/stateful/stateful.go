@@ -169,34 +169,28 @@ func (stateful) Monitor(ctx context.Context, r *ocf.Request) error {
 }
 
 func (stateful) Promote(ctx context.Context, r *ocf.Request) error {
-	envdump.Append(r, r.Params.String("envfile"))
-	cur, err := role(r)
-	if err != nil {
-		return err
-	}
-	if cur == "" {
-		return ocf.Errorf(ocf.NotRunning, "cannot promote: not running")
-	}
-	if err := setRole(r, rolePromoted); err != nil {
-		return err
-	}
-	score(ctx, r, ScorePromoted)
-	return nil
+	return changeRole(ctx, r, "promote", rolePromoted, ScorePromoted)
 }
 
 func (stateful) Demote(ctx context.Context, r *ocf.Request) error {
+	return changeRole(ctx, r, "demote", roleUnpromoted, ScoreUnpromoted)
+}
+
+// changeRole is promote and demote: a running instance takes role to and
+// publishes its promotion score.
+func changeRole(ctx context.Context, r *ocf.Request, verb, to string, sc int) error {
 	envdump.Append(r, r.Params.String("envfile"))
 	cur, err := role(r)
 	if err != nil {
 		return err
 	}
 	if cur == "" {
-		return ocf.Errorf(ocf.NotRunning, "cannot demote: not running")
+		return ocf.Errorf(ocf.NotRunning, "cannot %s: not running", verb)
 	}
-	if err := setRole(r, roleUnpromoted); err != nil {
+	if err := setRole(r, to); err != nil {
 		return err
 	}
-	score(ctx, r, ScoreUnpromoted)
+	score(ctx, r, sc)
 	return nil
 }
 
