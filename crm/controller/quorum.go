@@ -82,7 +82,7 @@ func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
 		// declares us dead and takes over.
 		q.askWitness(ctx, v)
 		q.mu.Lock()
-		lost := q.holder != "" && q.holder != v.Self && (q.granted.IsZero() || time.Since(q.granted) >= q.lease)
+		lost := q.holder != "" && q.holder != v.Self && !q.holdsGrant()
 		holder := q.holder
 		q.mu.Unlock()
 		if lost {
@@ -100,7 +100,7 @@ func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
 		q.askWitness(ctx, v)
 		q.mu.Lock()
 		defer q.mu.Unlock()
-		if !q.granted.IsZero() && time.Since(q.granted) < q.lease {
+		if q.holdsGrant() {
 			return true, "witness " + q.Witness + " granted its vote"
 		}
 		if q.holder != "" && q.holder != v.Self {
@@ -130,8 +130,7 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	if delay <= 0 {
 		delay = idleAskDelay
 	}
-	holding := !q.granted.IsZero() && time.Since(q.granted) < q.lease
-	if v.Idle && !holding && !q.trouble.IsZero() && time.Since(q.trouble) < delay {
+	if v.Idle && !q.holdsGrant() && !q.trouble.IsZero() && time.Since(q.trouble) < delay {
 		q.mu.Unlock()
 		return
 	}
@@ -154,13 +153,19 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	q.holder = rep.Holder
 	q.lease = time.Duration(rep.LeaseMS) * time.Millisecond
 	if rep.Granted {
-		if q.granted.IsZero() || time.Since(q.granted) >= q.lease {
+		if !q.holdsGrant() {
 			q.log().Info("witness granted its vote", "witness", q.Witness)
 		}
 		q.granted = time.Now()
 	} else {
 		q.granted = time.Time{}
 	}
+}
+
+// holdsGrant reports whether the witness's last grant to this node is
+// still within its lease. Callers hold q.mu.
+func (q *Quorum) holdsGrant() bool {
+	return !q.granted.IsZero() && time.Since(q.granted) < q.lease
 }
 
 func (q *Quorum) log() *slog.Logger {

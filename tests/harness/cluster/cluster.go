@@ -335,16 +335,17 @@ func (n *Node) tryHolder(t testing.TB) error {
 		} else if f := strings.Fields(string(st)); len(f) > 2 {
 			state = "state " + f[2]
 		}
-		msg, _ := os.ReadFile(logPath)
 		if state == "gone" || state == "state Z" {
 			ws, _ := n.holder.Process.Wait()
 			n.holder = nil
 			if st, ok := ws.Sys().(syscall.WaitStatus); ok && st.Signaled() && st.Signal() == syscall.SIGKILL {
 				return fmt.Errorf("node %s: namespace holder %w", n.Name, errKilledAtBoot)
 			}
+			msg, _ := os.ReadFile(logPath)
 			return fmt.Errorf("node %s: namespace holder ended (%v) before it was ready; its output:\n%s", n.Name, ws, msg)
 		}
 		if time.Now().After(deadline) {
+			msg, _ := os.ReadFile(logPath)
 			return fmt.Errorf("node %s: namespace holder (pid %d, %s) wrote no pidfile in 20 s; its output:\n%s", n.Name, n.holder.Process.Pid, state, msg)
 		}
 		time.Sleep(20 * time.Millisecond)
