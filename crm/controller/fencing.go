@@ -34,17 +34,23 @@ type fencing struct {
 	// membership within leftValid is offline and clean, as Pacemaker
 	// counts a node whose controller left with expected="down": it is not
 	// fenced, and nothing waits for its fencing.
-	left     map[string]time.Time
-	running  map[string]bool
-	retryAt  map[string]time.Time
-	lastErr  map[string]string
-	priority map[string]int // sum of resource priorities per node, last transition
-	quorate  time.Time      // since when this partition is quorate (zero: not)
+	left    map[string]time.Time
+	running map[string]bool
+	retryAt map[string]time.Time
+	lastErr map[string]string
+	// unfenced holds, per node, the unfencing setup (fencer.Setup's
+	// UnfenceDigest) it was unfenced with during its current boot; a node
+	// that joins again or is fenced must be unfenced again.
+	unfenced     map[string]string
+	unfenceRetry map[string]time.Time
+	priority     map[string]int // sum of resource priorities per node, last transition
+	quorate      time.Time      // since when this partition is quorate (zero: not)
 }
 
 func newFencing() *fencing {
 	return &fencing{member: map[string]bool{}, lastSeen: map[string]time.Time{}, fenced: map[string]time.Time{}, left: map[string]time.Time{}, joined: map[string]time.Time{},
-		running: map[string]bool{}, retryAt: map[string]time.Time{}, lastErr: map[string]string{}, priority: map[string]int{}}
+		running: map[string]bool{}, retryAt: map[string]time.Time{}, lastErr: map[string]string{}, priority: map[string]int{},
+		unfenced: map[string]string{}, unfenceRetry: map[string]time.Time{}}
 }
 
 // observe records the membership of this step. A node that comes back
@@ -59,6 +65,7 @@ func (f *fencing) observe(v View, now time.Time) {
 			delete(f.fenced, m)
 			delete(f.lastErr, m)
 			delete(f.left, m) // a new boot: its next loss is judged afresh
+			delete(f.unfenced, m)
 			f.joined[m] = now
 		}
 		f.lastSeen[m] = now
@@ -99,6 +106,7 @@ func (f *fencing) markFenced(node string, requested, at time.Time) bool {
 	}
 	f.fenced[node] = at
 	delete(f.lastErr, node)
+	delete(f.unfenced, node)
 	return true
 }
 
@@ -240,7 +248,12 @@ func (c *Controller) FenceNode(ctx context.Context, target, action string) (fenc
 	}
 	requested := time.Now()
 	res := c.cfg.Fencer.Fence(ctx, fencer.Request{Target: target, Action: action, Origin: c.cfg.Node + " (baton fence)"})
-	if res.OK && action != "on" {
+	switch {
+	case res.OK && action == "on":
+		if s, _ := c.fencingSetup(); s.UnfenceDigest() != "" {
+			c.fence.markUnfenced(target, s.UnfenceDigest())
+		}
+	case res.OK:
 		c.fence.markFenced(target, requested, res.Completed)
 		c.Kick()
 	}

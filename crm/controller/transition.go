@@ -102,6 +102,13 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 		return fmt.Errorf("the CIB does not parse: %w", err)
 	}
 	nodes := len(v.All)
+	// Unfencing first: a node cut off by a device that provides unfencing
+	// neither probes nor starts what requires unfencing until it is let in.
+	var notUnfenced map[string]bool
+	if quorate && c.cfg.Fencer != nil {
+		setup, _ := c.fencingSetup()
+		notUnfenced = c.unfenceMembers(ctx, setup, v.Members)
+	}
 	// Probes: learn what runs where before deciding anything, as Pacemaker
 	// does when a node joins.
 	probed := false
@@ -111,6 +118,9 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 				hid := historyID(p, p.ID)
 				if hid != p.ID || c.cluster.Known(m, hid) {
 					continue // unique clone instances are not probed
+				}
+				if notUnfenced[m] && requiresUnfencing(doc, p) {
+					continue
 				}
 				op, _ := buildOperation(raw, p, p.ID, ocf.ActionMonitor, 0, nodes)
 				key := status.TransitionKey(0, tn, int(ocf.NotRunning), daemonUUID())
@@ -142,26 +152,10 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 	for _, a := range cyclic {
 		c.log.Error("action blocked by an ordering loop", "action", a.String())
 	}
-	ran := false
 	pre, post := notifyPlan(res, ordered)
 	c.notePriorities(res)
-	held := false
-	for _, a := range ordered {
-		if a.Runnable && isFenceAction(a) {
-			// The scheduler's fence actions (Pacemaker's "stonith" task) go
-			// to the same fencer as the controller's own decisions.
-			c.fenceFailed(ctx, map[string]string{a.Node: "the scheduler: " + a.Fence.Reason})
-			continue
-		}
-		if !a.Runnable || a.Primitive == nil {
-			continue
-		}
-		if unclean && (held && a.Task != "stop" && a.Task != "demote" || heldByFencing(doc, a)) {
-			// Once one start waits for fencing, later starts wait too: they
-			// may be ordered after it.
-			held = true
-			continue
-		}
+	ran := false
+	run := func(a *scheduler.Action) error {
 		for _, g := range pre[a] {
 			c.sendNotify(ctx, raw, g, "pre", ordered, nodes)
 		}
@@ -185,6 +179,41 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 			for _, g := range post[a] {
 				c.sendNotify(ctx, raw, g, "post", ordered, nodes)
 			}
+		}
+		return nil
+	}
+	held := false
+	var monitors []*scheduler.Action
+	for _, a := range ordered {
+		if a.Runnable && isFenceAction(a) {
+			// The scheduler's fence actions (Pacemaker's "stonith" task) go
+			// to the same fencer as the controller's own decisions.
+			c.fenceFailed(ctx, map[string]string{a.Node: "the scheduler: " + a.Fence.Reason})
+			continue
+		}
+		if !a.Runnable || a.Primitive == nil {
+			continue
+		}
+		if held && a.Task != "stop" && a.Task != "demote" || unclean && heldByFencing(doc, a) || heldByUnfencing(doc, a, notUnfenced) {
+			// Once one start waits for fencing (or unfencing), later starts
+			// wait too: they may be ordered after it.
+			held = true
+			continue
+		}
+		if a.Task == "monitor" && a.Interval > 0 {
+			// Nothing is ordered after a recurring monitor: it runs once
+			// everything else has, so that its first run does not delay the
+			// next start of a failover.
+			monitors = append(monitors, a)
+			continue
+		}
+		if err := run(a); err != nil {
+			return err
+		}
+	}
+	for _, a := range monitors {
+		if err := run(a); err != nil {
+			return err
 		}
 	}
 	if ran {

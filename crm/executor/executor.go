@@ -16,9 +16,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/baton-ha/baton/crm/procgroup"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -174,33 +174,13 @@ func (e *Executor) Run(ctx context.Context, op Operation) (res Result) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &capped{b: &out}, &capped{b: &out}
 	// Own process group: a timeout kills the agent and whatever it started
-	// in the foreground, and nothing else.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	// in the foreground, and nothing else; SIGTERM first, as execd does.
+	how, err := procgroup.Run(ctx, cmd, timeout, grace)
+	if err != nil && cmd.Process == nil {
 		res.RC, res.Reason = ocf.ErrGeneric, fmt.Sprintf("cannot run %s: %v", path, err)
 		return res
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	var err error
-	select {
-	case err = <-done:
-	case <-timer.C:
-		res.TimedOut = true
-	case <-ctx.Done():
-		res.TimedOut = true
-	}
-	if res.TimedOut {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case err = <-done:
-		case <-time.After(grace):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			err = <-done
-		}
-	}
+	res.TimedOut = how != procgroup.Exited
 	res.Output = out.String()
 	res.Reason = exitReason(res.Output)
 	var ee *exec.ExitError

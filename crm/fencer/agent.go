@@ -13,8 +13,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/baton-ha/baton/crm/procgroup"
 )
 
 // Agent exit statuses of the fence-agents API.
@@ -126,25 +127,17 @@ func (p *Programs) run(ctx context.Context, path string, argv []string, stdin *b
 	var all lockedBuffer
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(&all, &stdout), &all
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return -1, "", nil, fmt.Errorf("cannot run %s: %w", path, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	var err error
-	select {
-	case err = <-done:
-	case <-timer.C:
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+	// Killed at once on a timeout: a fence agent gets no grace, the
+	// fence's own deadline is running.
+	how, err := procgroup.Run(ctx, cmd, timeout, 0)
+	switch how {
+	case procgroup.TimedOut:
 		return -1, tail(all.String()), nil, fmt.Errorf("%s timed out after %v (stonith-timeout) and was killed", filepath.Base(path), timeout)
-	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+	case procgroup.Cancelled:
 		return -1, tail(all.String()), nil, fmt.Errorf("%s cancelled: %w", filepath.Base(path), ctx.Err())
+	}
+	if err != nil && cmd.Process == nil {
+		return -1, "", nil, fmt.Errorf("cannot run %s: %w", path, err)
 	}
 	var ee *exec.ExitError
 	switch {

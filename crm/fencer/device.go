@@ -2,6 +2,7 @@ package fencer
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -33,6 +34,14 @@ type Device struct {
 	DelayMax  time.Duration
 	// Disabled devices (target-role=Stopped) are not used.
 	Disabled bool
+	// Unfencing (meta attribute provides=unfencing) marks a device that
+	// cuts a node off in a way only the device's "on" action undoes (a
+	// SCSI reservation, a fabric port): every node must be unfenced with
+	// it before resources that require unfencing start there.
+	Unfencing bool
+	// Digest identifies the device's definition: a node unfenced by an
+	// older definition is unfenced again.
+	Digest string
 }
 
 func deviceFrom(el *etree.Element) (*Device, error) {
@@ -86,10 +95,15 @@ func deviceFrom(el *etree.Element) (*Device, error) {
 		}
 	}
 	for _, nv := range el.FindElements("meta_attributes/nvpair") {
-		if nv.SelectAttrValue("name", "") == "target-role" && strings.EqualFold(nv.SelectAttrValue("value", ""), "Stopped") {
+		name, value := nv.SelectAttrValue("name", ""), nv.SelectAttrValue("value", "")
+		switch {
+		case name == "target-role" && strings.EqualFold(value, "Stopped"):
 			d.Disabled = true
+		case name == "provides" && value == "unfencing":
+			d.Unfencing = true
 		}
 	}
+	d.Digest = digest(d)
 	if d.HostCheck == "" {
 		d.HostCheck = CheckDynamic
 		if len(d.HostList) > 0 || len(d.HostMap) > 0 {
@@ -100,6 +114,22 @@ func deviceFrom(el *etree.Element) (*Device, error) {
 		return d, fmt.Errorf("stonith primitive %q: %s", id, strings.Join(errs, "; "))
 	}
 	return d, nil
+}
+
+// digest renders what the device does to a node: its agent and the
+// parameters it is run with.
+func digest(d *Device) string {
+	names := make([]string, 0, len(d.Params))
+	for n := range d.Params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(d.Agent)
+	for _, n := range names {
+		fmt.Fprintf(&b, " %s=%q", n, d.Params[n])
+	}
+	return b.String()
 }
 
 // Plug is the target's name on the device: its pcmk_host_map entry, or

@@ -26,7 +26,7 @@ type Devices struct {
 	meta     map[string]map[string]bool // agent -> parameter names
 	lists    map[string]listCache       // device -> its dynamic list
 	history  history
-	inflight map[string]*call // target -> the running fence
+	inflight map[string]*call // target and action -> the running request
 }
 
 type listCache struct {
@@ -69,7 +69,10 @@ func (f *Devices) Fence(ctx context.Context, req Request) Result {
 	if f.inflight == nil {
 		f.inflight = map[string]*call{}
 	}
-	if c, ok := f.inflight[req.Target]; ok {
+	// One run per target and action at a time: a second request joins it
+	// (an unfencing never answers a fence, nor the other way round).
+	key := req.Target + "\x00" + req.Action
+	if c, ok := f.inflight[key]; ok {
 		f.mu.Unlock()
 		select {
 		case <-c.done:
@@ -79,13 +82,13 @@ func (f *Devices) Fence(ctx context.Context, req Request) Result {
 		}
 	}
 	c := &call{done: make(chan struct{})}
-	f.inflight[req.Target] = c
+	f.inflight[key] = c
 	f.mu.Unlock()
 
 	c.res = f.fence(ctx, req)
 	f.history.add(c.res)
 	f.mu.Lock()
-	delete(f.inflight, req.Target)
+	delete(f.inflight, key)
 	f.mu.Unlock()
 	close(c.done)
 	return c.res
@@ -109,6 +112,12 @@ func (f *Devices) fence(ctx context.Context, req Request) Result {
 		res.Completed = time.Now()
 		f.log().Error("fencing failed", "target", req.Target, "action", req.Action, "err", err)
 		return res
+	}
+	if req.Action == "on" {
+		// Unfencing (or powering on) undoes a fence: no node can be hurt by
+		// it, a node may do it for itself (as devices that must unfence on
+		// the target require), and no fence race needs breaking by delays.
+		return f.unfence(ctx, s, req, res)
 	}
 	if req.Target == f.Self {
 		return fail(errors.New("a node never fences itself with a device: another node's fencer must do it"))
@@ -153,6 +162,40 @@ func (f *Devices) fence(ctx context.Context, req Request) Result {
 	return fail(errors.New(strings.Join(problems, "; ")))
 }
 
+// unfence runs the "on" action for req.Target: with every device that
+// provides unfencing, all of which must succeed (each one cut the node off
+// its own way), or, when none does, level by level as a fence would (a
+// power switch turning the node back on).
+func (f *Devices) unfence(ctx context.Context, s *Setup, req Request, res Result) Result {
+	levels := s.Levels(req.Target, nil)
+	if us := s.Unfencers(); len(us) > 0 {
+		l := Level{Index: 1}
+		for _, d := range us {
+			l.Devices = append(l.Devices, d.ID)
+		}
+		levels = []Level{l}
+	}
+	var problems []string
+	for _, l := range levels {
+		err := f.runLevel(ctx, s, l, req)
+		if err == nil {
+			res.OK, res.Devices, res.Completed = true, l.Devices, time.Now()
+			f.log().Info("node unfenced", "target", req.Target, "devices", l.Devices, "took", res.Completed.Sub(res.Started).Round(time.Millisecond))
+			return res
+		}
+		problems = append(problems, fmt.Sprintf("level %d: %v", l.Index, err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(problems) == 0 {
+		problems = append(problems, "no fence device is configured for "+req.Target)
+	}
+	res.Error, res.Completed = strings.Join(problems, "; "), time.Now()
+	f.log().Error("unfencing failed", "target", req.Target, "err", res.Error)
+	return res
+}
+
 // runLevel runs every device of a level; the level succeeds only when all
 // of them do.
 func (f *Devices) runLevel(ctx context.Context, s *Setup, l Level, req Request) error {
@@ -179,7 +222,8 @@ func (f *Devices) runDevice(ctx context.Context, s *Setup, d *Device, req Reques
 	if !ok {
 		return fmt.Errorf("cannot fence %s (pcmk_host_check=%s)", req.Target, d.HostCheck)
 	}
-	if !sleep(ctx, d.delay()) {
+	// pcmk_delay breaks fence races; unfencing races nothing.
+	if req.Action != "on" && !sleep(ctx, d.delay()) {
 		return fmt.Errorf("cancelled during pcmk_delay: %w", ctx.Err())
 	}
 	f.log().Warn("running fence device", "device", d.ID, "agent", d.Agent, "target", req.Target, "action", req.Action)

@@ -245,3 +245,47 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestUnfencingUsesTheDevicesThatProvideIt: "on" for a node runs every
+// device that provides unfencing, without delays, also for the fencer's
+// own node; the others are left alone.
+func TestUnfencingUsesTheDevicesThatProvideIt(t *testing.T) {
+	d, err := cibdoc.Parse([]byte(`<cib><configuration><crm_config/><nodes/><resources>
+<primitive id="ipmi" class="stonith" type="fence_ipmilan"><instance_attributes id="i"><nvpair id="i1" name="ip" value="10.0.0.11"/><nvpair id="i2" name="pcmk_host_list" value="node1 node2"/></instance_attributes></primitive>
+<primitive id="scsi" class="stonith" type="fence_scsi"><instance_attributes id="s"><nvpair id="s1" name="devices" value="/dev/sdb"/><nvpair id="s2" name="pcmk_host_list" value="node1 node2"/><nvpair id="s3" name="pcmk_delay_base" value="10s"/></instance_attributes>
+<meta_attributes id="sm"><nvpair id="sm1" name="provides" value="unfencing"/></meta_attributes></primitive>
+</resources><constraints/></configuration><status/></cib>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, errs := Load(d)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if us := s.Unfencers(); len(us) != 1 || us[0].ID != "scsi" || s.UnfenceDigest() == "" {
+		t.Fatalf("unfencers %v, digest %q: want scsi only", us, s.UnfenceDigest())
+	}
+	r := &memRunner{params: map[string]bool{"plug": true, "devices": true, "ip": true}}
+	f := &Devices{Self: "node1", Runner: r}
+	f.SetSetup(s)
+	start := time.Now()
+	res := f.Fence(context.Background(), Request{Target: "node1", Action: "on", Origin: "node1"})
+	if !res.OK || !cmp.Equal(res.Devices, []string{"scsi"}) {
+		t.Fatalf("unfencing of the fencer's own node: %+v", res)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("unfencing waited pcmk_delay_base (%v)", took)
+	}
+	want := []map[string]string{{"action": "on", "nodename": "node1", "plug": "node1", "devices": "/dev/sdb"}}
+	if diff := cmp.Diff(want, r.calls); diff != "" {
+		t.Errorf("agent stdin (-want +got):\n%s", diff)
+	}
+	// A device's definition changing changes the digest: nodes are
+	// unfenced again.
+	before := s.UnfenceDigest()
+	s.Devices[1].Params["devices"] = "/dev/sdc"
+	s.Devices[1].Digest = digest(s.Devices[1])
+	if s.UnfenceDigest() == before {
+		t.Error("the unfencing digest did not change with the device's parameters")
+	}
+}

@@ -213,6 +213,27 @@ func (s *Setup) Levels(target string, attrs map[string]string) []Level {
 	return levels
 }
 
+// Unfencers returns the enabled devices that provide unfencing.
+func (s *Setup) Unfencers() []*Device {
+	var out []*Device
+	for _, d := range s.Devices {
+		if d.Unfencing && !d.Disabled {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// UnfenceDigest identifies the unfencing setup: a node is unfenced again
+// when it changes. Empty when no device provides unfencing.
+func (s *Setup) UnfenceDigest() string {
+	var parts []string
+	for _, d := range s.Unfencers() {
+		parts = append(parts, d.ID+": "+d.Digest)
+	}
+	return strings.Join(parts, "; ")
+}
+
 // Device returns the device with this id, or nil.
 func (s *Setup) Device(id string) *Device {
 	for _, d := range s.Devices {

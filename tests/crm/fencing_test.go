@@ -222,3 +222,67 @@ func waitFence(t *testing.T, n *cluster.Node, limit time.Duration, what string, 
 	t.Fatalf("timed out waiting for %s; last fencing state %+v", what, last)
 	return last
 }
+
+// TestUnfencingBeforeResourcesAndAfterFence: with a fence device that
+// provides unfencing, each node is unfenced ("on" with the device) before
+// it runs the group; a node fenced and booted again is unfenced again
+// before anything starts there.
+func TestUnfencingBeforeResourcesAndAfterFence(t *testing.T) {
+	c := fencedCluster(t, cluster.Options{FenceMeta: `<nvpair id="fence-netns-provides" name="provides" value="unfencing"/>`})
+	n1, n2 := c.Nodes[0], c.Nodes[1]
+	unfenced := func(st cluster.FenceStatus, target string, after time.Time) bool {
+		for _, h := range st.Fencing.History {
+			if h.Target == target && h.Action == "on" && h.OK && h.Completed.After(after) {
+				return true
+			}
+		}
+		return false
+	}
+	// The DC's history holds both nodes' unfencing.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st1, _ := n1.FenceStatus()
+		st2, _ := n2.FenceStatus()
+		if (unfenced(st1, "node1", time.Time{}) || unfenced(st2, "node1", time.Time{})) &&
+			(unfenced(st1, "node2", time.Time{}) || unfenced(st2, "node2", time.Time{})) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("both nodes run the cluster, yet not both were unfenced: node1's history %+v, node2's %+v", st1.Fencing.History, st2.Fencing.History)
+		}
+		time.Sleep(200 * time.Millisecond) // polling the status, bounded above
+	}
+
+	// node1's daemon dies: node2 fences it and takes the group.
+	if err := n1.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, n2, 40*time.Second, "the group on node2", func(st clusterState) bool {
+		w := where(st)
+		return w["d1"] == "node2" && w["d2"] == "node2"
+	})
+	st, _ := n2.FenceStatus()
+	var fencedAt time.Time
+	for _, h := range st.Fencing.History {
+		if h.Target == "node1" && h.OK && h.Action != "on" {
+			fencedAt = h.Completed
+		}
+	}
+	if fencedAt.IsZero() {
+		t.Fatalf("node2 has no fence of node1 in its history: %+v", st.Fencing.History)
+	}
+	// node1 boots again and joins: it is unfenced again before it runs
+	// anything (the group is moved back by its location preference).
+	n1.Kill()
+	n1.Restart(t)
+	waitFor(t, n2, 60*time.Second, "the group back on node1", func(st clusterState) bool {
+		w := where(st)
+		return w["d1"] == "node1" && w["d2"] == "node1"
+	})
+	st1, _ := n1.FenceStatus()
+	st2, _ := n2.FenceStatus()
+	if !unfenced(st1, "node1", fencedAt) && !unfenced(st2, "node1", fencedAt) {
+		t.Errorf("node1 runs the group again without an unfencing after its fence at %v: node1's history %+v, node2's %+v",
+			fencedAt, st1.Fencing.History, st2.Fencing.History)
+	}
+}

@@ -58,6 +58,9 @@ type Options struct {
 	// missing, failing or hanging one, for the error tests); it must be
 	// in FenceDir or absent.
 	FenceAgent string
+	// FenceMeta holds nvpairs for the device's meta_attributes (e.g.
+	// provides=unfencing).
+	FenceMeta string
 	// Metrics serves Prometheus metrics on every node at MetricsPort,
 	// configured without a host (so on the node's 127.0.0.1).
 	Metrics bool
@@ -182,9 +185,13 @@ func New(t testing.TB, o Options) *Cluster {
 		if agent == "" {
 			agent = "fence_baton_netns"
 		}
+		meta := ""
+		if o.FenceMeta != "" {
+			meta = `<meta_attributes id="fence-netns-meta">` + o.FenceMeta + `</meta_attributes>`
+		}
 		o.Resources = fmt.Sprintf(`<primitive id="fence-netns" class="stonith" type="%s">
-  <instance_attributes id="fence-netns-ia"><nvpair id="fence-netns-dir" name="devices_dir" value="%s"/></instance_attributes>
-</primitive>`, agent, c.FenceDevices) + o.Resources
+  <instance_attributes id="fence-netns-ia"><nvpair id="fence-netns-dir" name="devices_dir" value="%s"/></instance_attributes>%s
+</primitive>`, agent, c.FenceDevices, meta) + o.Resources
 	}
 	cibXML := c.cib(o)
 	for _, n := range c.Nodes {
@@ -199,8 +206,28 @@ func New(t testing.TB, o Options) *Cluster {
 		if t.Failed() {
 			c.dumpLogs()
 		}
+		c.keepLogs(os.Getenv("BATON_TEST_LOGDIR"))
 	})
 	return c
+}
+
+// keepLogs copies each node's daemon log into dir (BATON_TEST_LOGDIR), named
+// after the test and the node, so that a run that passed can still be
+// traced; nothing when dir is empty.
+func (c *Cluster) keepLogs(dir string) {
+	if dir == "" {
+		return
+	}
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(c.t.Name())
+	for _, n := range c.Nodes {
+		b, err := os.ReadFile(filepath.Join(n.Dir, "daemon.log"))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name+"-"+n.Name+".log"), b, 0o644)
+		}
+		if err != nil {
+			c.t.Logf("BATON_TEST_LOGDIR: %v", err)
+		}
+	}
 }
 
 // StartWitness starts `baton witness` on the witness host (Options.Witness),
