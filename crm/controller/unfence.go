@@ -49,7 +49,14 @@ func (c *Controller) unfenceMembers(ctx context.Context, s *fencer.Setup, member
 			continue
 		}
 		c.log.Info("unfencing node before it runs resources that require it", "target", m)
-		res := c.cfg.Fencer.Fence(ctx, fencer.Request{Target: m, Action: "on", Origin: c.cfg.Node})
+		// The main loop waits for it: bound it, and tell the watchdog's
+		// health check that a long step is an operation, not a hang.
+		budget := time.Duration(len(s.Devices))*s.Options.Timeout + 5*time.Second
+		c.progress(time.Now().Add(budget))
+		uctx, cancel := context.WithTimeout(ctx, budget)
+		res := c.cfg.Fencer.Fence(uctx, fencer.Request{Target: m, Action: "on", Origin: c.cfg.Node})
+		cancel()
+		c.progress(time.Time{})
 		if res.OK {
 			f.markUnfenced(m, digest)
 			continue
