@@ -221,3 +221,51 @@ func startWitness(t *testing.T) (context.Context, string) {
 	go (&witness.Witness{Key: key, Lease: 2 * time.Second}).Serve(ctx, conn)
 	return ctx, conn.LocalAddr().String()
 }
+
+// TestQuorumWitnessReleasedWhenWhole: the node that won the vote in a
+// split gives it back once the cluster has been whole for releaseAfter,
+// so that when it is lost later its peer gets the vote at once instead of
+// waiting out the lease.
+func TestQuorumWitnessReleasedWhenWhole(t *testing.T) {
+	ctx, addr := startWitness(t)
+	qa := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c"}
+	qb := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c"}
+	split := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a"}}
+	if ok, why := qa.Decide(ctx, split); !ok {
+		t.Fatalf("a alone: %v %s", ok, why)
+	}
+	whole := View{Self: "a", SelfID: 1, All: []string{"a", "b"}, Members: []string{"a", "b"}}
+	healed := time.Now()
+	qa.Decide(ctx, whole)
+	qa.mu.Lock()
+	kept := qa.holdsGrant()
+	qa.mu.Unlock()
+	if !kept {
+		t.Fatal("a gave the vote back at once: a flapping link would move it at every flap")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		qa.Decide(ctx, whole)
+		qa.mu.Lock()
+		held := qa.holdsGrant()
+		qa.mu.Unlock()
+		if !held {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a never gave the vote back")
+		}
+		time.Sleep(50 * time.Millisecond) // polling Decide, bounded above
+	}
+	if since := time.Since(healed); since < releaseAfter {
+		t.Errorf("vote given back %v after the cluster was whole, before releaseAfter", since)
+	}
+	// a is lost now: b gets the vote at once, well within a's lease.
+	asked := time.Now()
+	if ok, why := qb.Decide(ctx, View{Self: "b", SelfID: 2, All: []string{"a", "b"}, Members: []string{"b"}}); !ok {
+		t.Errorf("b alone after a gave the vote back: %v %s", ok, why)
+	}
+	if took := time.Since(asked); took > time.Second {
+		t.Errorf("b waited %v for the vote", took)
+	}
+}

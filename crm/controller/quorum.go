@@ -64,17 +64,41 @@ type Quorum struct {
 	holder  string        // who the witness said holds the vote
 	asked   time.Time     // when we last asked the witness
 	trouble time.Time     // since when a peer is suspect or lost (zero: none)
+	healed  time.Time     // when the last trouble ended
+	// wmu orders the exchanges with the witness: a release must never
+	// arrive after an ask that followed it, or the witness would forget a
+	// grant this node counts on.
+	wmu sync.Mutex
 }
+
+// releaseAfter is how long the cluster must have been whole before a node
+// gives the witness's vote back. Keeping it after a split only makes the
+// next loss wait out the lease (3 s) if it strikes the holder, which is
+// then gone; a second long enough that a flapping link does not make the
+// vote change hands at every flap.
+const releaseAfter = time.Second
 
 // Decide returns whether the partition is quorate and why.
 func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
 	q.mu.Lock()
+	release := false
 	if len(v.Suspect) == 0 && len(v.Members) == len(v.All) {
+		if !q.trouble.IsZero() {
+			q.healed = time.Now()
+		}
 		q.trouble = time.Time{}
+		if q.Policy == config.QuorumWitness && !q.granted.IsZero() && time.Since(q.healed) >= releaseAfter {
+			// Forget the grant before the witness does: from here on this
+			// node must ask again, like any other, to count it.
+			q.granted, q.holder, release = time.Time{}, "", true
+		}
 	} else if q.trouble.IsZero() {
 		q.trouble = time.Now()
 	}
 	q.mu.Unlock()
+	if release {
+		q.releaseWitness(ctx, v)
+	}
 	if len(v.Suspect) > 0 && q.Policy == config.QuorumWitness {
 		// Every link to a peer is late: a partition may be forming. Ask the
 		// witness now; if it already backs the other side, this side stops
@@ -142,6 +166,8 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	q.wmu.Lock()
+	defer q.wmu.Unlock()
 	rep, err := witness.Ask(actx, q.Key, q.Witness, witness.Request{Cluster: q.Cluster, Node: v.Self, NodeID: v.SelfID})
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -160,6 +186,31 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	} else {
 		q.granted = time.Time{}
 	}
+}
+
+// releaseWitness gives the witness's vote back. A release that does not
+// arrive costs nothing but the wait for the lease to run out.
+func (q *Quorum) releaseWitness(ctx context.Context, v View) {
+	timeout := q.AskTimeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	q.wmu.Lock()
+	defer q.wmu.Unlock()
+	q.mu.Lock()
+	asked := !q.granted.IsZero()
+	q.mu.Unlock()
+	if asked {
+		return // granted again since the decision: the vote is in use
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err := witness.Ask(rctx, q.Key, q.Witness, witness.Request{Cluster: q.Cluster, Node: v.Self, NodeID: v.SelfID, Release: true})
+	if err != nil {
+		q.log().Info("could not give the witness's vote back; it lapses with its lease", "witness", q.Witness, "err", err)
+		return
+	}
+	q.log().Info("gave the witness's vote back: the cluster is whole", "witness", q.Witness)
 }
 
 // holdsGrant reports whether the witness's last grant to this node is

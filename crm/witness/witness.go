@@ -64,6 +64,11 @@ type Request struct {
 	Nonce uint64 `json:"nonce"`
 	// Challenge is the witness's answer to this ask's Hello.
 	Challenge []byte `json:"challenge"`
+	// Release gives the vote back instead of asking for it: the node's
+	// cluster is whole again, and the next split should find the vote
+	// free rather than wait out this node's lease. Ignored unless the
+	// node holds the vote.
+	Release bool `json:"release,omitempty"`
 }
 
 // Reply is the witness's answer.
@@ -119,6 +124,14 @@ func (w *Witness) Decide(r Request) Reply {
 		w.holders = map[string]grant{}
 	}
 	g := w.holders[r.Cluster]
+	if r.Release {
+		if g.node == r.Node {
+			w.log().Info("witness vote released", "cluster", r.Cluster, "node", r.Node)
+			delete(w.holders, r.Cluster)
+			g = grant{}
+		}
+		return Reply{Nonce: r.Nonce, Granted: false, Holder: g.node, LeaseMS: lease.Milliseconds()}
+	}
 	if g.node == "" || g.node == r.Node || now.After(g.expires) {
 		if g.node != r.Node {
 			w.log().Info("witness vote granted", "cluster", r.Cluster, "node", r.Node, "previous", g.node)

@@ -38,6 +38,18 @@ func TestDecide(t *testing.T) {
 	if !w.Decide(Request{Cluster: "other", Node: "x"}).Granted {
 		t.Error("another cluster's first request refused")
 	}
+	// b holds the vote: a's release changes nothing; b's frees it at once,
+	// and a may have it without waiting out b's lease.
+	release := func(node string) Reply { return w.Decide(Request{Cluster: "c", Node: node, Release: true}) }
+	if rep := release("a"); rep.Granted || rep.Holder != "b" || ask("a") {
+		t.Errorf("a released a vote it does not hold: %+v; the vote must stay with b", rep)
+	}
+	if rep := release("b"); rep.Granted || rep.Holder != "" {
+		t.Errorf("b's release: %+v, want the vote free", rep)
+	}
+	if !ask("a") {
+		t.Error("after b released the vote, a was refused it")
+	}
 }
 
 func serve(t *testing.T, k membership.Key) string {
