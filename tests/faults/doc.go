@@ -12,6 +12,16 @@
 // the client saw acknowledged reads back after the iteration; the cluster
 // is settled again within a bound.
 //
+// Two faults hit a resource agent rather than a node (faults.go):
+// agent-hang freezes (SIGSTOP) the exportfs agent's monitor and then its
+// stop as the executor runs them on the active node, so both time out;
+// stop-failure keeps /data busy (a loop device backed by a file on it) and
+// moves the stack with the manager's CLI, so the Filesystem stop fails.
+// Either failed stop calls for fencing (a stop's on-fail is fence when
+// fencing is enabled): the peer fences the node, then the stack moves.
+// Both are NeedsFencing; under Pacemaker without fencing the resource is
+// left blocked, which the runner clears as an operator would.
+//
 // `make test` runs a short campaign (TestFaultCampaign, about 20
 // iterations); `make faults N=300 SEED=7` runs a long one and prints a
 // table per fault.

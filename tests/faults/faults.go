@@ -3,9 +3,12 @@ package faults
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/harness/cluster"
 )
 
@@ -75,6 +78,12 @@ func Catalogue() []Fault {
 		{Name: "nfs-server-crash", Expect: Either, Inject: serverSignal(syscall.SIGKILL)},
 		{Name: "data-full", Expect: Stays, Lasts: 3 * deadtime, Inject: dataFull},
 		{Name: "both-daemons-restart", BatonOnly: true, Expect: Either, Inject: bothRestart},
+		// exp's monitor (20 s) then its stop (the default 20 s, as it sets
+		// none) time out before the failed stop calls for fencing: the
+		// outcome comes about 45 s after the fault, plus the fence.
+		{Name: "agent-hang", NeedsFencing: true, Expect: Moves, Within: 2 * outcomeLimit, Inject: agentHang("exportfs")},
+		// fs's stop gives up just before its 60 s timeout.
+		{Name: "stop-failure", NeedsFencing: true, Expect: Moves, Within: 2 * outcomeLimit, Inject: stopFailure},
 	}
 }
 
@@ -251,6 +260,160 @@ func bothRestart(r *Rig, a, p *cluster.Node) func() {
 		n.Start(r.t)
 	}
 	return func() {}
+}
+
+// agentHang freezes (SIGSTOP) the stack agent agent's monitor and stop
+// processes on the active node as they appear: the processes of the
+// node's namespaces whose comm is the agent's name and whose argv[0] is
+// the agent under an OCF root's resource.d/baton (the baton binary the
+// executor runs under that name), argv[1] the action. The recurring
+// monitor times out, so does the stop of the recovery, and the failed stop
+// calls for fencing (a stop's on-fail is fence with fencing enabled): the
+// peer must fence the node before the stack may move. Healing lets the
+// frozen processes go on if they still exist (the fence killed them).
+func agentHang(agent string) func(r *Rig, a, p *cluster.Node) func() {
+	return func(r *Rig, a, p *cluster.Node) func() {
+		stop, done := make(chan struct{}), make(chan struct{})
+		var frozen []string // what was frozen, for the log
+		var pids []int
+		go func() {
+			defer close(done)
+			seen := map[int]bool{}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for _, pid := range a.Pids(agent) {
+					if seen[pid] {
+						continue
+					}
+					seen[pid] = true
+					action, ok := agentAction(pid, agent)
+					if !ok || (action != "monitor" && action != "stop") {
+						continue
+					}
+					if syscall.Kill(pid, syscall.SIGSTOP) == nil {
+						pids = append(pids, pid)
+						frozen = append(frozen, fmt.Sprintf("%s %s (pid %d)", agent, action, pid))
+					}
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+		return func() {
+			close(stop)
+			<-done
+			r.t.Logf("agent-hang on %s froze: %s", a.Name, strings.Join(frozen, ", "))
+			// Only those still in the node (same pid, same name): a pid
+			// reused by another process is left alone.
+			still := map[int]bool{}
+			for _, pid := range a.Pids(agent) {
+				still[pid] = true
+			}
+			for _, pid := range pids {
+				if still[pid] {
+					_ = syscall.Kill(pid, syscall.SIGCONT)
+				}
+			}
+		}
+	}
+}
+
+// agentAction returns argv[1] of pid when its argv[0] is the OCF agent
+// agent of the baton provider.
+func agentAction(pid int, agent string) (string, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return "", false
+	}
+	return cmdlineAction(b, agent)
+}
+
+// cmdlineAction is agentAction on the contents of /proc/PID/cmdline.
+func cmdlineAction(cmdline []byte, agent string) (string, bool) {
+	argv := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	if len(argv) < 2 || !strings.HasSuffix(argv[0], "/resource.d/baton/"+agent) {
+		return "", false
+	}
+	return argv[1], true
+}
+
+// stopFailure makes the Filesystem stop fail for a real cause, then has
+// the administrator move the stack away with the manager's CLI. A loop
+// device backed by a file on /data (attached inside the active node) keeps
+// the filesystem busy with no process to signal: ocf:baton:Filesystem's
+// stop retries until its timeout nears, then fails rather than detach
+// lazily, and the failed stop calls for fencing. The loop device is the
+// host kernel's, so a fence does not detach it as a power cut would; the
+// peer's mount then shares the still-live superblock, which on one kernel
+// is safe. Healing detaches it and removes the move's constraint.
+func stopFailure(r *Rig, a, p *cluster.Node) func() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const img = "/data/stop-failure.img"
+	loop := ""
+	if out, code := a.Exec(ctx, "truncate", "-s", "1M", img); code != 0 {
+		r.t.Errorf("stop-failure: truncate %s on %s: %s", img, a.Name, out)
+	} else if out, code := a.Exec(ctx, "losetup", "--find", "--show", img); code != 0 {
+		r.t.Errorf("stop-failure: losetup %s on %s: %s", img, a.Name, out)
+	} else {
+		loop = strings.TrimSpace(out)
+	}
+	detach := func() {
+		if loop == "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if out, code := harness.Run(ctx, nil, "losetup", "-d", loop); code != 0 {
+			r.t.Logf("stop-failure: losetup -d %s: %s", loop, out)
+		}
+		loop = ""
+	}
+	r.t.Cleanup(detach) // when the test ends before the heal
+	if out, ok := r.moveStack(ctx, a, p.Name); !ok {
+		r.t.Errorf("stop-failure: moving the stack to %s: %s", p.Name, out)
+	}
+	return func() {
+		detach()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		for _, n := range r.S.C.Nodes {
+			if n.Alive() && n.PoweredOn() {
+				if out, ok := r.clearMove(ctx, n); ok {
+					break
+				} else {
+					r.t.Logf("stop-failure: clearing the move on %s: %s", n.Name, out)
+				}
+			}
+		}
+		if h := r.holders().mount; len(h) == 1 {
+			_, _ = r.node(h[0]).Exec(ctx, "rm", "-f", img)
+		}
+	}
+}
+
+// moveStack has the administrator move the stack to node with the
+// manager's CLI, run on n: baton resource --move, or crm_resource --move.
+func (r *Rig) moveStack(ctx context.Context, n *cluster.Node, node string) (string, bool) {
+	if r.Pacemaker {
+		out, code := n.Exec(ctx, "crm_resource", "--resource", "nfs", "--move", "--node", node)
+		return out, code == 0
+	}
+	out, code := n.Baton(ctx, "resource", "-r", "nfs", "--move", "--node", node)
+	return out, code == 0
+}
+
+// clearMove removes what moveStack placed, run on n.
+func (r *Rig) clearMove(ctx context.Context, n *cluster.Node) (string, bool) {
+	if r.Pacemaker {
+		out, code := n.Exec(ctx, "crm_resource", "--resource", "nfs", "--clear")
+		return out, code == 0
+	}
+	out, code := n.Baton(ctx, "resource", "-r", "nfs", "--clear")
+	return out, code == 0
 }
 
 func (f Fault) String() string { return fmt.Sprintf("%s (%s)", f.Name, f.Expect) }

@@ -76,3 +76,21 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("six samples: %q", got)
 	}
 }
+
+func TestCmdlineAction(t *testing.T) {
+	for _, tc := range []struct {
+		cmdline, action string
+		ok              bool
+	}{
+		{"/tmp/x/ocf/resource.d/baton/exportfs\x00monitor\x00", "monitor", true},
+		{"/usr/lib/ocf/resource.d/baton/exportfs\x00stop\x00", "stop", true},
+		{"/usr/sbin/exportfs\x00-v\x00", "", false},                      // nfs-utils' exportfs, not the agent
+		{"/tmp/x/ocf/resource.d/baton/exportfs\x00", "", false},          // no action
+		{"/tmp/x/ocf/resource.d/baton/nfsserver\x00stop\x00", "", false}, // another agent
+	} {
+		got, ok := cmdlineAction([]byte(tc.cmdline), "exportfs")
+		if got != tc.action || ok != tc.ok {
+			t.Errorf("cmdlineAction(%q) = %q, %v; want %q, %v", tc.cmdline, got, ok, tc.action, tc.ok)
+		}
+	}
+}
