@@ -39,7 +39,10 @@ func TestFaultCampaign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := NewRig(t, Options{Pacemaker: pcmk, Stack: nfsstack.Options{Fencing: fencing}})
+	// 10 s agent timeouts: agent-hang and stop-failure wait out a monitor
+	// and a stop, or a stop, before the fence; with the stack's usual 20 s
+	// and 60 s each such iteration would last minutes.
+	r := NewRig(t, Options{Pacemaker: pcmk, Stack: nfsstack.Options{Fencing: fencing, AgentTimeout: "10s"}})
 	faults, skipped := selectFaults(Catalogue(), os.Getenv("BATON_FAULTS_ONLY"), r.Fencing, r.Pacemaker)
 	if len(skipped) > 0 {
 		t.Logf("not injected here (Baton without a fence device, or Baton's own parts under Pacemaker): %s", strings.Join(skipped, ", "))

@@ -78,11 +78,11 @@ func Catalogue() []Fault {
 		{Name: "nfs-server-crash", Expect: Either, Inject: serverSignal(syscall.SIGKILL)},
 		{Name: "data-full", Expect: Stays, Lasts: 3 * deadtime, Inject: dataFull},
 		{Name: "both-daemons-restart", BatonOnly: true, Expect: Either, Inject: bothRestart},
-		// exp's monitor (20 s) then its stop (the default 20 s, as it sets
-		// none) time out before the failed stop calls for fencing: the
-		// outcome comes about 45 s after the fault, plus the fence.
+		// exp's monitor then its stop time out (the campaign's agent
+		// timeout, 10 s each, plus the executor's 2 s kill grace) before
+		// the failed stop calls for fencing.
 		{Name: "agent-hang", NeedsFencing: true, Expect: Moves, Within: 2 * outcomeLimit, Inject: agentHang("exportfs")},
-		// fs's stop gives up just before its 60 s timeout.
+		// fs's stop gives up just before its timeout (10 s in the campaign).
 		{Name: "stop-failure", NeedsFencing: true, Expect: Moves, Within: 2 * outcomeLimit, Inject: stopFailure},
 	}
 }

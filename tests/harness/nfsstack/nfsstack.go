@@ -48,6 +48,10 @@ type Options struct {
 	NoResources bool
 	// ExtraAgents are installed besides the stack's (Agents).
 	ExtraAgents []string
+	// AgentTimeout, when set, is the timeout of exp's monitor and stop and
+	// of fs's stop (else 20 s, 20 s and 60 s): the fault campaign's hung
+	// and failing agents then settle in seconds, not minutes.
+	AgentTimeout string
 }
 
 // Stack is the running stack's handles.
@@ -140,10 +144,16 @@ func (s *Stack) resources(o Options) string {
 	if o.GraceTime != "" {
 		nfsd = nfsd.With(cibxml.NV{Name: "grace_time", Value: o.GraceTime})
 	}
+	fsOps := append(cibxml.StartStop("60s"), cibxml.Monitor("5s", "20s"))
+	expOps := []cibxml.Op{cibxml.Monitor("5s", "20s")}
+	if t := o.AgentTimeout; t != "" {
+		fsOps[1].Timeout = t
+		expOps = []cibxml.Op{cibxml.Monitor("5s", t), {Name: "stop", Interval: "0", Timeout: t}}
+	}
 	return cibxml.Group("nfs",
-		cibxml.Filesystem("fs", s.Disk.Path, "/data", "ext4", append(cibxml.StartStop("60s"), cibxml.Monitor("5s", "20s"))...),
+		cibxml.Filesystem("fs", s.Disk.Path, "/data", "ext4", fsOps...),
 		nfsd,
-		cibxml.Exportfs("exp", s.Export, s.ServiceNet, "rw,no_root_squash,sync", "1", cibxml.Monitor("5s", "20s")).
+		cibxml.Exportfs("exp", s.Export, s.ServiceNet, "rw,no_root_squash,sync", "1", expOps...).
 			With(cibxml.NV{Name: "server", Value: "ganesha"}),
 		cibxml.IPaddr("vip", s.VIP, "24", "eth1", cibxml.Monitor("2s", "20s")).
 			With(cibxml.NV{Name: "tickle_dir", Value: "/data/.tickle"}),
