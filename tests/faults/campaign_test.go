@@ -28,7 +28,7 @@ import (
 // then there is no row to compare.
 func TestFaultCampaign(t *testing.T) {
 	harness.NeedRoot(t)
-	n := envInt(t, "BATON_FAULTS_N", 16)
+	n := envInt(t, "BATON_FAULTS_N", 20)
 	seed := int64(envInt(t, "BATON_FAULTS_SEED", 1))
 	manager := os.Getenv("BATON_FAULTS_MANAGER")
 	if manager != "" && manager != "baton" && manager != "pacemaker" {
