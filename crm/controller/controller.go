@@ -541,7 +541,7 @@ func (c *Controller) execOn(ctx context.Context, node string, req ExecRequest) (
 	var rep ExecReply
 	// The agent's timeout plus the kill grace and some slack for the wire.
 	c.progress(time.Now().Add(req.Op.Timeout + 5*time.Second))
-	cctx, cancel := context.WithTimeout(ctx, req.Op.Timeout+5*time.Second)
+	cctx, cancel := c.whileMember(ctx, node, req.Op.Timeout+5*time.Second)
 	defer cancel()
 	err := c.client.Call(cctx, c.peerAddrs(node), "exec", req, &rep)
 	return rep, err

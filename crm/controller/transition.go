@@ -55,7 +55,7 @@ func (c *Controller) gather(ctx context.Context, v View) error {
 		if m == c.cfg.Node {
 			d = c.local.Dump(m)
 		} else {
-			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			cctx, cancel := c.whileMember(ctx, m, 3*time.Second)
 			err := c.client.Call(cctx, c.peerAddrs(m), "state", nil, &d)
 			cancel()
 			if err != nil {
