@@ -203,6 +203,11 @@ func (m *Membership) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(m.cfg.Keepalive)
 	defer t.Stop()
+	// Silence is judged more often than heartbeats go out: checked only
+	// with each heartbeat, a peer's death would be seen up to a keepalive
+	// after its deadtime, half a second of every failover.
+	c := time.NewTicker(checkEvery(m.cfg.Keepalive))
+	defer c.Stop()
 	m.send()
 	for {
 		select {
@@ -216,10 +221,18 @@ func (m *Membership) Run(ctx context.Context) error {
 		case <-t.C:
 			m.send()
 			m.check()
+		case <-c.C:
+			m.check()
 		case <-m.greet:
 			m.send()
 		}
 	}
+}
+
+// checkEvery is how often silence is checked: 50 ms, or the keepalive
+// when that is shorter.
+func checkEvery(keepalive time.Duration) time.Duration {
+	return min(keepalive, 50*time.Millisecond)
 }
 
 func (m *Membership) send() {

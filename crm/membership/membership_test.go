@@ -44,6 +44,11 @@ type node struct {
 // pair builds two nodes with two links each, on loopback UDP.
 func pair(t *testing.T, keyB Key) (a, b *node) {
 	t.Helper()
+	return pairTimed(t, keyB, 20*time.Millisecond, 60*time.Millisecond, 150*time.Millisecond)
+}
+
+func pairTimed(t *testing.T, keyB Key, keepalive, warntime, deadtime time.Duration) (a, b *node) {
+	t.Helper()
 	listen := func() *cuttable {
 		c, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
@@ -56,7 +61,7 @@ func pair(t *testing.T, keyB Key) (a, b *node) {
 	mk := func(self, other *node, name, peer string, key Key) *Membership {
 		links := []Link{{Name: "hb", Conn: self.conns[0]}, {Name: "svc", Conn: self.conns[1]}}
 		m, err := New(Config{Cluster: "c1", Node: name, Key: key, Links: links,
-			Keepalive: 20 * time.Millisecond, Warntime: 60 * time.Millisecond, Deadtime: 150 * time.Millisecond,
+			Keepalive: keepalive, Warntime: warntime, Deadtime: deadtime,
 			Peers:   []Peer{{Name: peer, Addrs: []net.Addr{other.conns[0].LocalAddr(), other.conns[1].LocalAddr()}}},
 			Payload: func() []byte { return []byte("from " + name) }})
 		if err != nil {
@@ -137,6 +142,29 @@ func TestAllLinksCutKillsPeer(t *testing.T) {
 		c.cut.Store(false)
 	}
 	waitFor(t, "b alive again", func() bool { return state(a.m).Alive })
+}
+
+// TestDeathSeenAtDeadtime: a peer is declared dead within a few check
+// periods of deadtime after it was last heard, not up to a keepalive
+// later (the check runs more often than heartbeats are sent).
+func TestDeathSeenAtDeadtime(t *testing.T) {
+	const keepalive, deadtime = 400 * time.Millisecond, time.Second
+	a, b := pairTimed(t, testKey, keepalive, 600*time.Millisecond, deadtime)
+	waitFor(t, "alive", func() bool { return state(a.m).Alive })
+	for _, c := range b.conns {
+		c.cut.Store(true)
+	}
+	waitFor(t, "b dead on a", func() bool { return !state(a.m).Alive })
+	seen := time.Now()
+	var last time.Time
+	for _, h := range state(a.m).LastHeard {
+		if h.After(last) {
+			last = h
+		}
+	}
+	if late := seen.Sub(last) - deadtime; late > keepalive/2 {
+		t.Errorf("b declared dead %v after its deadtime (keepalive %v)", late, keepalive)
+	}
 }
 
 func TestWrongKeyNeverAlive(t *testing.T) {
