@@ -6,6 +6,7 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -558,6 +559,14 @@ func (n *Node) Restart(t testing.TB) {
 				}
 			}
 		}
+		if err == nil && !n.c.pacemaker {
+			// A fence that ran after the holder came up, but before the
+			// daemon bound its heartbeat sockets, leaves a daemon that
+			// cannot bind (the links are down) and exits at once.
+			if !n.startDaemonAtBoot(t) && !n.linksUp() {
+				err = fmt.Errorf("node %s: daemon %w", n.Name, errKilledAtBoot)
+			}
+		}
 		if err == nil {
 			break
 		}
@@ -567,9 +576,31 @@ func (n *Node) Restart(t testing.TB) {
 		t.Logf("%v; booting it again", err)
 		n.Kill()
 	}
-	if !n.c.pacemaker {
-		n.Start(t)
+}
+
+// startDaemonAtBoot starts the daemon and reports whether it got as far as
+// running (its "baton daemon running" line, written once its sockets are
+// bound); false when it exited first. It waits at most 10 s.
+func (n *Node) startDaemonAtBoot(t testing.TB) bool {
+	t.Helper()
+	logPath := filepath.Join(n.Dir, "daemon.log")
+	var from int64
+	if fi, err := os.Stat(logPath); err == nil {
+		from = fi.Size()
 	}
+	n.Start(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(logPath); err == nil && int64(len(b)) > from && bytes.Contains(b[from:], []byte("baton daemon running")) {
+			return true
+		}
+		select {
+		case <-n.daemonDone:
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return true // slow, not dead: the caller's checks go on from here
 }
 
 // MountedFrom reports whether the node has a filesystem from device mounted.
