@@ -279,10 +279,19 @@ func TestUnfencingBeforeResourcesAndAfterFence(t *testing.T) {
 		w := where(st)
 		return w["d1"] == "node1" && w["d2"] == "node1"
 	})
-	st1, _ := n1.FenceStatus()
-	st2, _ := n2.FenceStatus()
-	if !unfenced(st1, "node1", fencedAt) && !unfenced(st2, "node1", fencedAt) {
-		t.Errorf("node1 runs the group again without an unfencing after its fence at %v: node1's history %+v, node2's %+v",
-			fencedAt, st1.Fencing.History, st2.Fencing.History)
+	// The DC's history (node1's new daemon, or node2's) shows node1's
+	// unfencing since its fence; the status may take a moment to answer.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		st1, ok1 := n1.FenceStatus()
+		st2, ok2 := n2.FenceStatus()
+		if unfenced(st1, "node1", fencedAt) || unfenced(st2, "node1", fencedAt) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node1 runs the group again without an unfencing after its fence at %v: node1's history (answered %v) %+v, node2's (answered %v) %+v",
+				fencedAt, ok1, st1.Fencing.History, ok2, st2.Fencing.History)
+		}
+		time.Sleep(200 * time.Millisecond) // polling the status, bounded above
 	}
 }
