@@ -74,9 +74,10 @@ type Quorum struct {
 // releaseAfter is how long the cluster must have been whole before a node
 // gives the witness's vote back. Keeping it after a split only makes the
 // next loss wait out the lease (3 s) if it strikes the holder, which is
-// then gone; a second long enough that a flapping link does not make the
-// vote change hands at every flap.
-const releaseAfter = time.Second
+// then gone; the fault campaign loses a node half a second after the
+// cluster re-formed. A short hysteresis still keeps a link that drops
+// for one check from moving the vote.
+const releaseAfter = 200 * time.Millisecond
 
 // Decide returns whether the partition is quorate and why.
 func (q *Quorum) Decide(ctx context.Context, v View) (bool, string) {
