@@ -562,20 +562,29 @@ func (n *Node) Restart(t testing.TB) {
 		if err == nil && !n.c.pacemaker {
 			// A fence that ran after the holder came up, but before the
 			// daemon bound its heartbeat sockets, leaves a daemon that
-			// cannot bind (the links are down) and exits at once.
-			if !n.startDaemonAtBoot(t) && !n.linksUp() {
-				err = fmt.Errorf("node %s: daemon %w", n.Name, errKilledAtBoot)
+			// cannot bind (its links went down, or an address was being
+			// reset by the fence's power-off) and exits at once. A daemon
+			// that cannot start for another reason fails all the attempts.
+			if !n.startDaemonAtBoot(t) {
+				err = fmt.Errorf("node %s: daemon exited before it ran (%s): %w", n.Name, n.lastDaemonLine(), errKilledAtBoot)
 			}
 		}
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, errKilledAtBoot) || attempt == 3 {
+		if !errors.Is(err, errKilledAtBoot) || attempt == 5 {
 			t.Fatal(err)
 		}
 		t.Logf("%v; booting it again", err)
 		n.Kill()
 	}
+}
+
+// lastDaemonLine is the last line of the node's daemon log.
+func (n *Node) lastDaemonLine() string {
+	b, _ := os.ReadFile(filepath.Join(n.Dir, "daemon.log"))
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
 }
 
 // startDaemonAtBoot starts the daemon and reports whether it got as far as
