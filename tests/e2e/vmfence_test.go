@@ -118,7 +118,12 @@ func TestDaemonVMFencing(t *testing.T) {
 	}
 
 	// The fault: SIGKILL of the daemon on the active server. Its resources
-	// keep running; only a fence makes it safe to take them over.
+	// keep running; only a fence makes it safe to take them over. First
+	// the probes must see nodea hold the whole stack and nodeb nothing.
+	w.waitHolds(t, "nodea", time.Now(), 2*time.Minute)
+	if o := w.Last("nodeb"); o.any() {
+		t.Fatalf("nodeb holds %+v before the fault", o)
+	}
 	must(t, ctx, a, `test "$(cat /proc/$(cat /run/baton-daemon.pid)/comm)" = baton`)
 	t0 := time.Now()
 	must(t, ctx, a, "kill -KILL $(cat /run/baton-daemon.pid)")
