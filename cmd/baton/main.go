@@ -12,6 +12,7 @@ import (
 
 	"github.com/baton-ha/baton/agents"
 	fencenetns "github.com/baton-ha/baton/agents/fence_baton_netns"
+	fencevm "github.com/baton-ha/baton/agents/fence_baton_vm"
 	"github.com/baton-ha/baton/ocf"
 )
 
@@ -28,6 +29,9 @@ func main() {
 	if name := filepath.Base(os.Args[0]); name != "baton" {
 		if name == fencenetns.Name {
 			os.Exit(fencenetns.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		}
+		if name == fencevm.Name {
+			os.Exit(fencevm.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		}
 		if a := agentConfig.Lookup(name); a != nil {
 			os.Exit(int(runAgent(a, os.Args[1:])))

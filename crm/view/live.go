@@ -61,7 +61,7 @@ func addFencing(v *View, st controller.State) {
 	for i := len(f.History) - 1; i >= 0; i-- {
 		r := f.History[i]
 		ev := FenceEvent{Target: r.Target, Action: r.Action, Status: "success", Origin: r.Origin, Client: "baton",
-			Delegate: r.Executor, Completed: r.Completed}
+			Delegate: r.Executor, Devices: r.Devices, Completed: r.Completed}
 		if !r.OK {
 			ev.Status, ev.Reason = "failed", r.Error
 		}

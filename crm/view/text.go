@@ -133,7 +133,11 @@ func (v *View) WriteText(w io.Writer) error {
 			if !ev.Completed.IsZero() {
 				when = " at " + ev.Completed.Local().Format(ctimeLayout)
 			}
-			p.printf("  * %s of %s %s: origin=%s, client=%s%s\n", ev.Action, ev.Target, ev.Status, ev.Origin, ev.Client, when)
+			dev := ""
+			if len(ev.Devices) > 0 {
+				dev = ", device=" + strings.Join(ev.Devices, "+")
+			}
+			p.printf("  * %s of %s %s: origin=%s, client=%s%s%s\n", ev.Action, ev.Target, ev.Status, ev.Origin, ev.Client, dev, when)
 		}
 	}
 	return p.err

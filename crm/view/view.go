@@ -216,10 +216,13 @@ type FenceEvent struct {
 	Target string `json:"target"`
 	Action string `json:"action"`
 	// Status is "success", "failed" or "pending".
-	Status    string    `json:"status"`
-	Origin    string    `json:"origin"`
-	Client    string    `json:"client"`
-	Delegate  string    `json:"delegate,omitempty"`
+	Status   string `json:"status"`
+	Origin   string `json:"origin"`
+	Client   string `json:"client"`
+	Delegate string `json:"delegate,omitempty"`
+	// Devices are the fence devices whose level fenced the target (not
+	// in crm_mon's XML, whose schema has no place for them).
+	Devices   []string  `json:"devices,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 	Completed time.Time `json:"completed,omitzero"`
 }

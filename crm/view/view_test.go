@@ -254,3 +254,20 @@ func TestXMLStructure(t *testing.T) {
 		t.Errorf("failures: %+v", doc.Failures)
 	}
 }
+
+// TestFenceHistoryNamesTheDevice: the text's fence history says which
+// devices fenced the node (crm_mon's XML has no place for it).
+func TestFenceHistoryNamesTheDevice(t *testing.T) {
+	v, err := view.FromCIB(batonCIB(t), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Fencing = []view.FenceEvent{{Target: "node1", Action: "reboot", Status: "success", Origin: "node2", Client: "baton", Devices: []string{"vm-power"}}}
+	var b bytes.Buffer
+	if err := v.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "reboot of node1 success: origin=node2, client=baton, device=vm-power\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("fence history lacks %q:\n%s", want, b.String())
+	}
+}

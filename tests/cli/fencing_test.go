@@ -1,11 +1,15 @@
 package cli_test
 
 import (
+	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	fencevm "github.com/baton-ha/baton/agents/fence_baton_vm"
 	"github.com/baton-ha/baton/tests/harness"
 )
 
@@ -117,5 +121,68 @@ func TestFenceAgentSymlink(t *testing.T) {
 	}
 	if out, code := run(t, nil, agent, "-o", "off", "--devices-dir", devs); code != 1 || !strings.Contains(out, "needs plug") {
 		t.Errorf("off without plug: exit %d %q", code, out)
+	}
+}
+
+// switchPower is a power switch's guests as booleans.
+type switchPower struct {
+	mu sync.Mutex
+	on map[string]bool
+}
+
+func (p *switchPower) Plugs() []string { return []string{"nodea", "nodeb"} }
+func (p *switchPower) On(plug string) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.on[plug], nil
+}
+func (p *switchPower) PowerOff(_ context.Context, plug string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.on[plug] = false
+	return nil
+}
+func (p *switchPower) PowerOn(_ context.Context, plug string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.on[plug] = true
+	return nil
+}
+
+// TestVMFenceAgentSymlink: the binary invoked as fence_baton_vm is that
+// agent: its metadata, and off and status against a power switch on
+// loopback, as the fencer runs it.
+func TestVMFenceAgentSymlink(t *testing.T) {
+	bin := harness.Baton(t)
+	dir := t.TempDir()
+	agent := filepath.Join(dir, "fence_baton_vm")
+	if err := os.Symlink(bin, agent); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run(t, nil, agent, "-o", "metadata"); code != 0 || !strings.Contains(out, `<parameter name="key_file"`) {
+		t.Errorf("metadata: exit %d\n%s", code, out)
+	}
+	key := []byte("cli-test-power-switch-key-0123456789")
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &switchPower{on: map[string]bool{"nodea": true, "nodeb": true}}
+	sw := &fencevm.Switch{Key: fencevm.Key(key), Power: p}
+	go sw.Serve(l)
+	t.Cleanup(func() { sw.Close() })
+	args := []string{"-a", l.Addr().String(), "-k", keyFile, "-n", "nodea"}
+	if out, code := run(t, nil, agent, append([]string{"-o", "off"}, args...)...); code != 0 || !strings.Contains(out, "Powered OFF") {
+		t.Errorf("off: exit %d %q", code, out)
+	}
+	if out, code := run(t, nil, agent, append([]string{"-o", "status"}, args...)...); code != 2 || !strings.Contains(out, "Status: OFF") {
+		t.Errorf("status after off: exit %d %q", code, out)
+	}
+	if on, _ := p.On("nodeb"); !on {
+		t.Error("nodeb was powered off")
 	}
 }

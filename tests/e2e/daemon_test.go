@@ -485,10 +485,16 @@ func guestClock(t *testing.T, ctx context.Context, m *vm.Machine) float64 {
 // words before it resets the guest among them.
 func configureSeedServer(t *testing.T, ctx context.Context, m *vm.Machine, id int, key []byte, watchdog bool) {
 	t.Helper()
+	configureSeedServerCIB(t, ctx, m, id, key, watchdog, seedCIB(watchdog))
+}
+
+// configureSeedServerCIB is configureSeedServer with the CIB given.
+func configureSeedServerCIB(t *testing.T, ctx context.Context, m *vm.Machine, id int, key []byte, watchdog bool, cib string) {
+	t.Helper()
 	writeFile(t, ctx, m, "/etc/drbd.d/r0.res", seedDRBD)
 	writeFile(t, ctx, m, "/etc/baton/baton.toml", seedConfig(id, watchdog))
 	writeFile(t, ctx, m, "/etc/baton/authkey", string(key)+"\n")
-	writeFile(t, ctx, m, "/etc/baton/cib.xml", seedCIB(watchdog))
+	writeFile(t, ctx, m, "/etc/baton/cib.xml", cib)
 	// The VIP's host name: nfsnotify's sm-notify -v VIP looks one up and
 	// notifies nobody without it.
 	must(t, ctx, m, "echo '"+vip+" nfs-vip' >> /etc/hosts")
@@ -516,10 +522,16 @@ func startSeedDaemon(t *testing.T, ctx context.Context, m *vm.Machine) {
 // happen. On failure the servers' status and daemon logs are printed.
 func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool) *ownerWatch {
 	t.Helper()
+	return startSeedClusterCIB(t, ctx, c, key, watchdog, seedCIB(watchdog))
+}
+
+// startSeedClusterCIB is startSeedCluster with the CIB given.
+func startSeedClusterCIB(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool, cib string) *ownerWatch {
+	t.Helper()
 	startWitness(t, ctx, c, key)
 	a, b := c.M("nodea"), c.M("nodeb")
 	for i, m := range []*vm.Machine{a, b} {
-		configureSeedServer(t, ctx, m, i+1, key, watchdog)
+		configureSeedServerCIB(t, ctx, m, i+1, key, watchdog, cib)
 		must(t, ctx, m, "drbdadm create-md --force r0 && drbdadm up r0")
 	}
 	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:Inconsistent", 60*time.Second)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	fencevm "github.com/baton-ha/baton/agents/fence_baton_vm"
 	"github.com/baton-ha/baton/tests/harness"
 )
 
@@ -144,7 +145,8 @@ func tail(s string, n int) string {
 
 // buildInitrd writes the base image followed by a small uncompressed archive
 // with this build of Baton (static) as /usr/sbin/baton, one symlink per
-// agent under /usr/lib/ocf/resource.d/baton, and the current /init. The
+// agent under /usr/lib/ocf/resource.d/baton, /usr/sbin/fence_baton_vm (the
+// fence agent of PowerSwitch) and the current /init. The
 // kernel unpacks both in turn, so Baton changes never rebuild the base.
 func buildInitrd(ctx context.Context, t testing.TB, img *Image, dst string) error {
 	bin := harness.Baton(t)
@@ -185,6 +187,11 @@ func buildInitrd(ctx context.Context, t testing.TB, img *Image, dst string) erro
 				return err
 			}
 		}
+	}
+	// The fence agents the binary is, where the fencer looks for them
+	// ([fencing] agent_dirs' default).
+	if err := os.Symlink("baton", filepath.Join(sbin, fencevm.Name)); err != nil {
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "init"), []byte(guestInit), 0o755); err != nil {
 		return err
