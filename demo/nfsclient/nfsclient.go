@@ -175,6 +175,14 @@ func fill(b []byte, off int64) {
 // later of which came after t: the client-visible outage of a failover
 // that began at t.
 func Stall(events []Event, t time.Time) time.Duration {
+	return StallUntil(events, t, time.Time{})
+}
+
+// StallUntil is Stall for a client watched until end: a client whose
+// writes stopped and never came back (a hung call) stalls from its last
+// acknowledgement to end, which Stall alone, counting only gaps between
+// acknowledgements, would not see. A zero end counts no trailing gap.
+func StallUntil(events []Event, t, end time.Time) time.Duration {
 	var prev time.Time
 	longest := time.Duration(0)
 	for _, e := range events {
@@ -187,6 +195,15 @@ func Stall(events []Event, t time.Time) time.Duration {
 			}
 		}
 		prev = e.Time()
+	}
+	if !end.IsZero() && end.After(t) {
+		from := prev
+		if from.IsZero() || from.Before(t) {
+			from = t
+		}
+		if gap := end.Sub(from); gap > longest {
+			longest = gap
+		}
 	}
 	return longest
 }

@@ -29,3 +29,29 @@ func TestStall(t *testing.T) {
 		})
 	}
 }
+
+// TestStallUntil: a client whose writes never came back stalls until the
+// end of the watch.
+func TestStallUntil(t *testing.T) {
+	base := time.Unix(1000, 0)
+	at := func(ms int) Event {
+		return Event{T: base.Add(time.Duration(ms) * time.Millisecond).UnixNano(), Kind: "write", OK: true}
+	}
+	ms := func(n int) time.Time { return base.Add(time.Duration(n) * time.Millisecond) }
+	for _, tc := range []struct {
+		name   string
+		events []Event
+		end    int
+		want   time.Duration
+	}{
+		{"resumed", []Event{at(0), at(20), at(2500), at(2520)}, 2530, 2480 * time.Millisecond},
+		{"hung after the kill", []Event{at(0), at(20), at(40)}, 60000, 59960 * time.Millisecond},
+		{"no write since before the kill", []Event{at(0)}, 5000, 4970 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := StallUntil(tc.events, ms(30), ms(tc.end)); got != tc.want {
+				t.Errorf("StallUntil = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

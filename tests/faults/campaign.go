@@ -156,7 +156,9 @@ func (r *Rig) iterate(i int, f Fault) Iteration {
 	it.Cleanups = append(it.Cleanups, r.takeCleanups()...)
 	// Once settled, the client writes again before it reads everything back.
 	w.WaitWrites(time.Now(), 5, 30*time.Second)
-	it.Stall = nfswriter.Stall(w.Events(), t0)
+	// Until now: a client whose writes never came back has stalled all
+	// this time, not for its last gap between two acknowledgements.
+	it.Stall = nfswriter.StallUntil(w.Events(), t0, time.Now())
 	v, err := w.Stop(60 * time.Second)
 	switch {
 	case err != nil:

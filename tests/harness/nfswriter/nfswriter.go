@@ -79,3 +79,8 @@ func Start(t testing.TB, host *netns.Host, server, export, file string) *Writer 
 // Stall is the longest gap between two consecutive successful writes, the
 // later of which came after t (nfsclient.Stall).
 func Stall(events []Event, t time.Time) time.Duration { return nfsclient.Stall(events, t) }
+
+// StallUntil is Stall counting a client hung until end (nfsclient.StallUntil).
+func StallUntil(events []Event, t, end time.Time) time.Duration {
+	return nfsclient.StallUntil(events, t, end)
+}
