@@ -104,6 +104,8 @@ type Controller struct {
 	opDeadline   time.Time
 	active       map[string]bool
 	activeOrder  []string
+	promoted     map[string]bool // clone instances promoted here
+	cloned       map[string]bool // resources run here as clone instances
 	watchdog     func() watchdog.State
 	// live is the watchdog's own quorum decision, made beside the main
 	// loop (watchQuorum); zero until that runs.
@@ -268,7 +270,7 @@ func (c *Controller) view() (View, string) {
 		}
 	}
 	c.mu.Lock()
-	v.Idle = len(c.active) == 0
+	v.Idle = c.idle()
 	c.mu.Unlock()
 	dc := ""
 	for _, m := range v.Members {

@@ -53,6 +53,20 @@ func (c *Controller) noteActive(op executor.Operation, rc ocf.ExitCode) {
 		// have left something behind: a stop is owed.
 		on = true
 	}
+	if c.promoted == nil {
+		c.promoted, c.cloned = map[string]bool{}, map[string]bool{}
+	}
+	if _, ok := op.Meta["clone"]; ok {
+		c.cloned[op.Resource] = true
+	}
+	switch {
+	case op.Action == ocf.ActionPromote && rc == ocf.Success,
+		op.Action == ocf.ActionMonitor && rc == ocf.RunningPromoted:
+		c.promoted[op.Resource] = true
+	case op.Action == ocf.ActionDemote && rc == ocf.Success, !on,
+		op.Action == ocf.ActionMonitor && rc == ocf.Success:
+		delete(c.promoted, op.Resource)
+	}
 	if on && !c.active[op.Resource] {
 		c.activeOrder = append(c.activeOrder, op.Resource)
 	}
@@ -66,6 +80,18 @@ func (c *Controller) noteActive(op executor.Operation, rc ocf.ExitCode) {
 			}
 		}
 	}
+}
+
+// idle reports whether this node serves nothing its peer does not (see
+// View.Idle): every resource it runs is a clone instance (its operations
+// carry CRM_meta_clone) that is not promoted. Callers hold c.mu.
+func (c *Controller) idle() bool {
+	for r := range c.active {
+		if !c.cloned[r] || c.promoted[r] {
+			return false
+		}
+	}
+	return true
 }
 
 // Healthy tells the watchdog whether to pet: the main loop or the executor

@@ -195,3 +195,40 @@ func (c *Controller) liveAt() time.Time {
 	defer c.mu.Unlock()
 	return c.live.at
 }
+
+// TestIdleCountsOnlyWhatDistinguishesTheNode: clone instances that run on
+// every node (ping, an unpromoted DRBD instance) leave a node idle for the
+// witness's ask; a group member or a promoted instance does not.
+func TestIdleCountsOnlyWhatDistinguishesTheNode(t *testing.T) {
+	c := &Controller{}
+	clone := func(rsc, action string, rc ocf.ExitCode) {
+		c.noteActive(executor.Operation{Resource: rsc, Action: action, Meta: map[string]string{"clone": "0"}}, rc)
+	}
+	plain := func(rsc, action string, rc ocf.ExitCode) {
+		c.noteActive(executor.Operation{Resource: rsc, Action: action, Meta: map[string]string{}}, rc)
+	}
+	steps := []struct {
+		do   func()
+		idle bool
+		what string
+	}{
+		{func() {}, true, "nothing runs"},
+		{func() { clone("ping", ocf.ActionStart, ocf.Success) }, true, "a ping clone instance"},
+		{func() { clone("drbd", ocf.ActionStart, ocf.Success) }, true, "an unpromoted DRBD instance"},
+		{func() { clone("drbd", ocf.ActionPromote, ocf.Success) }, false, "DRBD promoted"},
+		{func() { clone("drbd", ocf.ActionDemote, ocf.Success) }, true, "DRBD demoted"},
+		{func() { clone("drbd", ocf.ActionMonitor, ocf.RunningPromoted) }, false, "a monitor finds DRBD promoted"},
+		{func() { clone("drbd", ocf.ActionStop, ocf.Success) }, true, "DRBD stopped"},
+		{func() { plain("fs", ocf.ActionStart, ocf.Success) }, false, "a group member"},
+		{func() { plain("fs", ocf.ActionStop, ocf.Success) }, true, "the group member stopped"},
+	}
+	for _, s := range steps {
+		s.do()
+		c.mu.Lock()
+		got := c.idle()
+		c.mu.Unlock()
+		if got != s.idle {
+			t.Errorf("%s: idle = %v, want %v", s.what, got, s.idle)
+		}
+	}
+}

@@ -26,7 +26,10 @@ type View struct {
 	// Fenced are the lost nodes whose fencing was confirmed since they
 	// were last members.
 	Fenced []string
-	// Idle says this node runs no resource. In a split the witness backs
+	// Idle says this node serves nothing the other node does not: it runs
+	// no resource, or only clone instances that are not promoted (a ping
+	// or fence-device clone, an unpromoted DRBD instance run on both
+	// nodes alike). In a split the witness backs
 	// the first node that asks; an idle node asks IdleAskDelay after the
 	// trouble began, so that the node serving the clients keeps the
 	// service (as priority-fencing-delay lets the node running the
