@@ -101,6 +101,13 @@ func (r *Rig) iterate(i int, f Fault) Iteration {
 	if !w.WaitWrites(time.Now(), 10, 30*time.Second) {
 		it.Problems = append(it.Problems, "the client could not write before the fault")
 	}
+	// The client is new at each iteration, where a real one keeps its
+	// mount: let it be connected for a second before the fault, so that
+	// IPaddr's connection watcher (one look every 500 ms) has it in the
+	// tickle record, as it has every client but those that connected in
+	// the last half second (those wait for their own TCP retransmission:
+	// BenchmarkFailoverStallRecentClient measures that case apart).
+	w.WaitWrites(time.Now().Add(time.Second), 5, 30*time.Second)
 	s := r.startSampler()
 	t0 := time.Now()
 	heal := f.Inject(r, active, passive)
