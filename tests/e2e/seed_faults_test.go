@@ -37,7 +37,8 @@ const fenceConstraint = "drbd-fence-by-handler-r0-ms_drbd_r0"
 // pingCloneXML is the seed's connectivity check as a Pacemaker user writes
 // it (pcs resource create ping ocf:pacemaker:ping dampen=5s multiplier=1000
 // host_list=GW clone), with Baton's drop-in agent, two attempts of one
-// second and a 5 s monitor.
+// second and a 5 s monitor. Under baton daemon dampen has no effect: the
+// daemon's attribute socket writes at once (docs/compat/ping.md).
 const pingCloneXML = `<clone id="ping-clone">
   <meta_attributes id="ping-clone-meta"><nvpair id="ping-clone-interleave" name="interleave" value="true"/></meta_attributes>
   <primitive id="ping" class="ocf" provider="baton" type="ping">
@@ -65,6 +66,12 @@ const pingRuleXML = `<rsc_location id="nfs-on-connected-node" rsc="nfs">
     <expression id="nfs-connected-zero" attribute="pingd" operation="lte" value="0" type="number"/>
   </rule>
 </rsc_location>`
+
+// fenceProbe prints the fencing constraint's id when the cluster's CIB
+// holds it. The CIB is read and searched inside the guest: printed whole
+// (tens of kB with its status section) over the serial line, it held the
+// guest's console for seconds per poll, and the owner samples waited.
+const fenceProbe = "baton cib show | grep -o " + fenceConstraint + " | head -1"
 
 // pingdProbe prints "PINGD NODE VALUE" for each node's pingd attribute, as
 // the daemon reports it (crm_mon's XML node_attributes).
@@ -124,9 +131,14 @@ type seedFaults struct {
 //     nodeb takes over, nodea comes back and the stack moves back to it
 //     with one bounded stall.
 //
-// -short runs 4 and 2 only; BATON_VM_FAULTS (e.g. "4,6") picks others.
+// By default it runs 4, 6 and 2 (about 9 minutes under TCG on two cores);
+// 6b costs another power cut and reboot (3-4 minutes) and runs when named:
+// BATON_VM_FAULTS=4,6,2,6b (any of them, in that order or another that
+// leaves the stack on nodea before 6b). -short runs 4 and 2 only.
+// BATON_VM_LOGDIR=DIR saves each server's daemon and kernel logs after
+// every fault (for diagnosis: the copies hold the serial line for seconds).
 func TestDaemonSeedFaults(t *testing.T) {
-	faults := []string{"4", "6", "2", "6b"}
+	faults := []string{"4", "6", "2"}
 	if testing.Short() {
 		faults = []string{"4", "2"}
 	}
@@ -233,7 +245,7 @@ func (s *seedFaults) settle() string {
 			active = "nodeb"
 		}
 		if active != "" {
-			r, err := s.c.M(active).Run(s.ctx, "baton status; drbdsetup status r0; baton cib show | grep -c "+fenceConstraint+"; "+pingdProbe)
+			r, err := s.c.M(active).Run(s.ctx, "baton status; drbdsetup status r0; "+fenceProbe+"; "+pingdProbe)
 			if err == nil {
 				last = r.Out
 				if strings.Contains(r.Out, "Online: [ nodea nodeb ]") && strings.Contains(r.Out, "peer-disk:UpToDate") &&
@@ -304,10 +316,10 @@ func (s *seedFaults) replicationCable(p string) faultRow {
 	cut := time.Now()
 	// The Primary's fence-peer handler places the constraint through its
 	// daemon; DRBD then counts the peer Outdated.
-	waitFor(t, ctx, mp, "baton cib show", fenceConstraint, 2*time.Minute)
+	waitFor(t, ctx, mp, fenceProbe, fenceConstraint, 2*time.Minute)
 	placed := time.Since(cut)
 	waitFor(t, ctx, mp, "cat /proc/drbd", "ds:UpToDate/Outdated", time.Minute)
-	waitFor(t, ctx, mq, "baton cib show", fenceConstraint, time.Minute) // replicated
+	waitFor(t, ctx, mq, fenceProbe, fenceConstraint, time.Minute) // replicated
 	t.Logf("fault 4: constraint placed %.1f s after the cut; %s: %s", placed.Seconds(), p,
 		must(t, ctx, mp, "grep ' cs:' /proc/drbd; dmesg | grep -e 'fence-peer' | tail -3"))
 	// The Primary keeps serving.
@@ -327,7 +339,7 @@ func (s *seedFaults) replicationCable(p string) faultRow {
 	joined := time.Now()
 	waitFor(t, ctx, mp, "drbdsetup status r0", "peer-disk:UpToDate", 3*time.Minute)
 	synced := time.Since(joined)
-	waitGone(t, ctx, mp, "baton cib show", fenceConstraint, time.Minute)
+	waitGone(t, ctx, mp, fenceProbe, fenceConstraint, time.Minute)
 	gone := time.Since(joined)
 	log := must(t, ctx, mq, "dmesg | grep -e SyncTarget -e after-resync-target | tail -4")
 	if !strings.Contains(log, "SyncTarget") {
@@ -382,7 +394,7 @@ func (s *seedFaults) oldPrimaryReturns(p string, back bool) faultRow {
 		t.Errorf("fault %s: %s did not resync as SyncTarget:\n%s", r.Fault[:2], p, log)
 	}
 	// The constraint the survivor's promotion placed goes with the resync.
-	waitGone(t, ctx, mq, "baton cib show", fenceConstraint, 2*time.Minute)
+	waitGone(t, ctx, mq, fenceProbe, fenceConstraint, 2*time.Minute)
 	if !back {
 		s.holdStill("fault 6, the old primary back", q, 20*time.Second)
 		if _, _, ok := s.w.acquired(p, rejoin, owners.any); ok {
@@ -423,7 +435,7 @@ func (s *seedFaults) serviceCable(p string) faultRow {
 	t.Helper()
 	q := peerOf(p)
 	mp := s.c.M(p)
-	r := faultRow{Fault: "2 service cable pulled (ping node, dampen 5 s)", Victim: p}
+	r := faultRow{Fault: "2 service cable pulled (ping node)", Victim: p}
 	must(t, ctx, mp, "sync")
 	at := guestClock(t, ctx, s.cl)
 	if err := s.c.Net.Cut(ctx, mp.Taps[tapSvc]); err != nil {
