@@ -407,7 +407,9 @@ func (s *seedFaults) oldPrimaryReturns(p string, back bool) faultRow {
 	}
 	// 6b: the stack moves back to p, with one stall.
 	moved := s.w.waitHolds(t, p, rejoin, 5*time.Minute)
-	acks = waitAcksAfter(t, ctx, s.cl, rejoinAt, 5, 3*time.Minute)
+	// The client's writes resume after the move, not merely after the
+	// rejoin (they went on during the resync).
+	acks = waitAcksAfter(t, ctx, s.cl, guestClock(t, ctx, s.cl), 5, 3*time.Minute)
 	backStall := stallBetween(acks, rejoinAt, guestClock(t, ctx, s.cl))
 	r.Note = fmt.Sprintf("%s took over (stall %.1f s); %s back: in sync %.1f s after its daemon started, the stack moved back %.1f s after that start, "+
 		"stall of the move back %.1f s", q, cutStall, p, synced.Seconds(), moved.Sub(rejoin).Seconds(), backStall)
