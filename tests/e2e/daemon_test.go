@@ -69,7 +69,14 @@ const (
 // without fencing (stonith-enabled=false: the witness alone decides), or
 // with watchdog fencing (stonith-enabled=true and stonith-watchdog-timeout,
 // as sbd users set it, no fence device).
-func seedCIB(watchdog bool) string {
+func seedCIB(watchdog bool) string { return seedCIBWith(watchdog, false) }
+
+// seedCIBWith is seedCIB, with ping true also the seed's connectivity
+// check as Pacemaker users write it: a clone of ocf:baton:ping (the
+// drop-in for ocf:pacemaker:ping) pinging the service network's gateway
+// (pingNode) and publishing pingd, and a location rule keeping the group
+// off a node where pingd is undefined or 0.
+func seedCIBWith(watchdog, ping bool) string {
 	mon := func(interval string) []cibxml.Op {
 		return append(cibxml.StartStop("60s"), cibxml.Monitor(interval, "20s"))
 	}
@@ -108,6 +115,10 @@ func seedCIB(watchdog bool) string {
 <rsc_order id="nfs-after-drbd" first="ms_drbd_r0" first-action="promote" then="nfs" then-action="start" kind="Mandatory"/>
 <rsc_location id="nfs-prefers-nodea" rsc="nfs" node="nodea" score="100"/>
 <rsc_location id="drbd-prefers-nodea" rsc="ms_drbd_r0" rsc-role="Promoted" node="nodea" score="100"/>`
+	if ping {
+		drbd += "\n" + pingCloneXML
+		cons += "\n" + pingRuleXML
+	}
 	fencing := `<nvpair id="opt-stonith" name="stonith-enabled" value="false"/>`
 	if watchdog {
 		fencing = fmt.Sprintf(`<nvpair id="opt-stonith" name="stonith-enabled" value="true"/>
@@ -237,6 +248,8 @@ type ownerWatch struct {
 	twoOwners []string
 	last      map[string]owners
 	maxGap    time.Duration
+	maxGapEnd time.Time // when the sample that ended the longest gap was answered
+	maxGapWho string    // what that sample saw
 	stop      chan struct{}
 	done      chan struct{}
 }
@@ -297,7 +310,7 @@ func watchOwners(ctx context.Context, c *vm.Cluster, names ...string) *ownerWatc
 			}
 			w.samples = append(w.samples, smp)
 			if d := smp.end.Sub(prev); d > w.maxGap {
-				w.maxGap = d
+				w.maxGap, w.maxGapEnd, w.maxGapWho = d, smp.end, strings.Join(desc, " ")
 			}
 			prev = smp.end
 			if v > 1 || mn > 1 || p > 1 {
@@ -317,6 +330,14 @@ func (w *ownerWatch) Stop() (samples int, maxGap time.Duration, bad []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.samples), w.maxGap, w.twoOwners
+}
+
+// counts returns how many samples were taken and how many showed two
+// owners so far.
+func (w *ownerWatch) counts() (samples, two int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.samples), len(w.twoOwners)
 }
 
 // Last is the latest answer of a server.

@@ -25,10 +25,11 @@ func TestSeedConfigurationIsValid(t *testing.T) {
 	bin := harness.Baton(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, watchdog := range []bool{false, true} {
+	for _, v := range []struct{ watchdog, ping bool }{{false, false}, {true, false}, {false, true}} {
+		watchdog := v.watchdog
 		dir := t.TempDir()
 		cib := filepath.Join(dir, "cib.xml")
-		if err := os.WriteFile(cib, []byte(seedCIB(watchdog)), 0o644); err != nil {
+		if err := os.WriteFile(cib, []byte(seedCIBWith(watchdog, v.ping)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if out, err := exec.CommandContext(ctx, bin, "verify", "-x", cib).CombinedOutput(); err != nil {

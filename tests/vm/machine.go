@@ -37,6 +37,7 @@ type Machine struct {
 	args []string // qemu's command line (run through ip netns exec)
 	cmd  *exec.Cmd
 	sock string
+	mon  string // qemu's human monitor, a unix socket
 	conn net.Conn
 
 	mu   sync.Mutex // one command at a time
@@ -131,9 +132,10 @@ func (m *Machine) launch(ctx context.Context, runDir string, boot int) error {
 		base = fmt.Sprintf("%s.boot%d", m.Spec.Name, boot)
 	}
 	m.sock, m.Log = filepath.Join(runDir, base+".sock"), filepath.Join(runDir, base+".log")
+	m.mon = filepath.Join(runDir, base+".mon")
 	args := append([]string{}, m.args...)
 	args = append(args, "-chardev", "socket,id=ser0,path="+m.sock+",server=on,wait=off,logfile="+m.Log,
-		"-serial", "chardev:ser0")
+		"-serial", "chardev:ser0", "-monitor", "unix:"+m.mon+",server=on,wait=off")
 	m.cmd = exec.Command("ip", args...)
 	qlog, err := os.Create(filepath.Join(runDir, base+".qemu.log"))
 	if err != nil {
@@ -336,4 +338,71 @@ func (m *Machine) Serial() string {
 	m.bufM.Lock()
 	defer m.bufM.Unlock()
 	return m.buf.String()
+}
+
+// SetLink sets the link state of NIC nic (0 for eth0) as the guest sees it,
+// through qemu's monitor (set_link): down, the guest's driver reports the
+// carrier lost, as when a cable is pulled out of the server's own socket.
+// Net.Cut, by contrast, leaves the guest's link up. Both together are a
+// cable pulled between the server and its switch port seen from both ends.
+func (m *Machine) SetLink(ctx context.Context, nic int, up bool) error {
+	state := "off"
+	if up {
+		state = "on"
+	}
+	out, err := m.Monitor(ctx, fmt.Sprintf("set_link n%d %s", nic, state))
+	if err != nil {
+		return err
+	}
+	if o := strings.ToLower(out); strings.Contains(o, "error") || strings.Contains(o, "not found") || strings.Contains(o, "unknown") {
+		return fmt.Errorf("%s: set_link n%d %s: %s", m.Spec.Name, nic, state, strings.TrimSpace(out))
+	}
+	return nil
+}
+
+// Monitor runs one command of qemu's human monitor and returns what it
+// printed before the next prompt.
+func (m *Machine) Monitor(ctx context.Context, command string) (string, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", m.mon)
+	if err != nil {
+		return "", fmt.Errorf("%s: qemu monitor: %w", m.Spec.Name, err)
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	} else {
+		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	}
+	const prompt = "(qemu) "
+	var buf bytes.Buffer
+	readPrompt := func() error {
+		b := make([]byte, 1024)
+		for !bytes.HasSuffix(buf.Bytes(), []byte(prompt)) {
+			n, err := c.Read(b)
+			buf.Write(b[:n])
+			if err != nil {
+				return fmt.Errorf("%s: qemu monitor: %w (read %q)", m.Spec.Name, err, buf.String())
+			}
+		}
+		return nil
+	}
+	if err := readPrompt(); err != nil { // the banner
+		return "", err
+	}
+	buf.Reset()
+	if _, err := c.Write([]byte(command + "\n")); err != nil {
+		return "", fmt.Errorf("%s: qemu monitor: %w", m.Spec.Name, err)
+	}
+	if err := readPrompt(); err != nil {
+		return "", err
+	}
+	// The monitor echoes the command line (with terminal escapes) first.
+	out := strings.TrimSuffix(buf.String(), prompt)
+	if i := strings.Index(out, "\n"); i >= 0 {
+		out = out[i+1:]
+	} else {
+		out = ""
+	}
+	return strings.ReplaceAll(out, "\r", ""), nil
 }
