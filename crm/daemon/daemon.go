@@ -196,11 +196,22 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		clock := &metrics.FailoverClock{Source: msrc, Recorder: exporter, Interval: 250 * time.Millisecond}
 		run(func() error { return clock.Run(ctx) })
 	}
-	run(func() error { return mem.Run(ctx) })
 	if len(cfg.Ping.Hosts) > 0 {
-		p := &pinger{cfg: cfg.Ping, set: ctl.SetLocalAttr, log: log.With("part", "ping")}
+		// The node joins once its ping attribute has a value: a DC that
+		// saw it without one would place resources as if this node could
+		// not reach the ping hosts (a rule on the attribute bans it), and
+		// stickiness would keep them where they went.
+		p := &pinger{cfg: cfg.Ping, set: ctl.SetLocalAttr, log: log.With("part", "ping"), first: make(chan struct{})}
+		first := p.first
 		run(func() error { return p.run(ctx) })
+		select {
+		case <-first:
+		case <-ctx.Done():
+		case <-time.After(cfg.Ping.Timeout.Duration + time.Second):
+			log.Warn("no first ping result in time; joining without the ping attribute", "attribute", cfg.Ping.Attribute)
+		}
 	}
+	run(func() error { return mem.Run(ctx) })
 	run(func() error { return ctl.Run(ctx) })
 	log.Info("baton daemon running", "node", cfg.Node, "links", len(links), "peers", len(peers))
 	var sm Notifier = systemdNotifier{}

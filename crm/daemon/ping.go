@@ -23,6 +23,8 @@ type pinger struct {
 	cfg config.Ping
 	set func(name, value string)
 	log *slog.Logger
+	// first, when set, is closed once the attribute has its first value.
+	first chan struct{}
 }
 
 func (p *pinger) run(ctx context.Context) error {
@@ -98,6 +100,10 @@ func (p *pinger) run(ctx context.Context) error {
 			last = v
 		}
 		p.set(p.cfg.Attribute, v)
+		if p.first != nil {
+			close(p.first)
+			p.first = nil
+		}
 		select {
 		case <-ctx.Done():
 			return nil
