@@ -243,15 +243,16 @@ func (c *Controller) FenceNode(ctx context.Context, target, action string) (fenc
 	default:
 		return fencer.Result{}, fmt.Errorf("action %q: use off, reboot or on", action)
 	}
-	if _, errs := c.fencingSetup(); len(errs) > 0 {
+	setup, errs := c.fencingSetup()
+	if len(errs) > 0 {
 		c.log.Warn("fencing setup has errors", "errs", errs)
 	}
 	requested := time.Now()
 	res := c.cfg.Fencer.Fence(ctx, fencer.Request{Target: target, Action: action, Origin: c.cfg.Node + " (baton fence)"})
 	switch {
 	case res.OK && action == "on":
-		if s, _ := c.fencingSetup(); s.UnfenceDigest() != "" {
-			c.fence.markUnfenced(target, s.UnfenceDigest())
+		if d := setup.UnfenceDigest(); d != "" {
+			c.fence.markUnfenced(target, d)
 		}
 	case res.OK:
 		c.fence.markFenced(target, requested, res.Completed)

@@ -164,10 +164,7 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	}
 	q.asked = time.Now()
 	q.mu.Unlock()
-	timeout := q.AskTimeout
-	if timeout <= 0 {
-		timeout = time.Second
-	}
+	timeout := q.askTimeout()
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	q.wmu.Lock()
@@ -195,10 +192,7 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 // releaseWitness gives the witness's vote back. A release that does not
 // arrive costs nothing but the wait for the lease to run out.
 func (q *Quorum) releaseWitness(ctx context.Context, v View) {
-	timeout := q.AskTimeout
-	if timeout <= 0 {
-		timeout = time.Second
-	}
+	timeout := q.askTimeout()
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
 	q.mu.Lock()
@@ -215,6 +209,14 @@ func (q *Quorum) releaseWitness(ctx context.Context, v View) {
 		return
 	}
 	q.log().Info("gave the witness's vote back: the cluster is whole", "witness", q.Witness)
+}
+
+// askTimeout bounds one exchange with the witness: AskTimeout, 1 s unset.
+func (q *Quorum) askTimeout() time.Duration {
+	if q.AskTimeout > 0 {
+		return q.AskTimeout
+	}
+	return time.Second
 }
 
 // holdsGrant reports whether the witness's last grant to this node is

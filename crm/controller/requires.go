@@ -9,12 +9,7 @@ import (
 // parents', then rsc_defaults), with Pacemaker's defaults: "quorum" for
 // stonith devices, "fencing" otherwise.
 func requires(doc *cib.CIB, prim *cib.Resource) string {
-	for r := prim; r != nil; r = r.Parent {
-		if v, ok := firstValues(r.Meta)["requires"]; ok {
-			return v
-		}
-	}
-	if v, ok := firstValues(doc.RscDefaults)["requires"]; ok {
+	if v, ok := requiresSet(doc, prim); ok {
 		return v
 	}
 	if prim.Class == "stonith" {
@@ -38,4 +33,16 @@ func heldByFencing(doc *cib.CIB, a *scheduler.Action) bool {
 		return false
 	}
 	return true
+}
+
+// requiresSet returns the requires meta attribute a primitive is given
+// (its own, its parents', then rsc_defaults), and whether one is.
+func requiresSet(doc *cib.CIB, prim *cib.Resource) (string, bool) {
+	for r := prim; r != nil; r = r.Parent {
+		if v, ok := firstValues(r.Meta)["requires"]; ok {
+			return v, true
+		}
+	}
+	v, ok := firstValues(doc.RscDefaults)["requires"]
+	return v, ok
 }

@@ -78,12 +78,7 @@ func requiresUnfencing(doc *cib.CIB, prim *cib.Resource) bool {
 	if prim == nil {
 		return false
 	}
-	for r := prim; r != nil; r = r.Parent {
-		if v, ok := firstValues(r.Meta)["requires"]; ok {
-			return v == "unfencing"
-		}
-	}
-	if v, ok := firstValues(doc.RscDefaults)["requires"]; ok {
+	if v, ok := requiresSet(doc, prim); ok {
 		return v == "unfencing"
 	}
 	return prim.Class != "stonith"
