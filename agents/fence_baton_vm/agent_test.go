@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/baton-ha/baton/agents/fenceapi"
 	"github.com/baton-ha/baton/crm/fencer"
 )
 
@@ -125,17 +126,17 @@ func TestAgentAgainstSwitch(t *testing.T) {
 		ops    []string
 		wantOn map[string]bool
 	}{
-		{"monitor", "action=monitor\n", exitOK, "", nil, nil},
-		{"validate-all", "action=validate-all\n", exitOK, "", nil, nil},
-		{"list", "action=list\n", exitOK, "nodea,nodea\nnodeb,nodeb\n", nil, nil},
-		{"list-status", "action=list-status\n", exitOK, "nodea,nodea,ON\nnodeb,nodeb,ON\n", nil, nil},
-		{"status on", "action=status\nplug=nodea\n", exitOK, "Status: ON\n", nil, nil},
-		{"off", "action=off\nplug=nodea\n", exitOK, "Success: Powered OFF\n", []string{"off nodea"}, map[string]bool{"nodea": false, "nodeb": true}},
-		{"status off", "action=status\nplug=nodea\n", exitOff, "Status: OFF\n", nil, nil},
-		{"off again", "action=off\nplug=nodea\n", exitOK, "Success: Powered OFF\n", []string{"off nodea"}, nil},
-		{"on, older port name", "action=on\nport=nodea\n", exitOK, "Success: Powered ON\n", []string{"on nodea"}, map[string]bool{"nodea": true, "nodeb": true}},
-		{"reboot is the default", "plug=nodeb\n", exitOK, "Success: Rebooted\n", []string{"off nodeb", "on nodeb"}, map[string]bool{"nodea": true, "nodeb": true}},
-		{"unknown stdin names are ignored", "action=status\nplug=nodeb\npcmk_whatever=1\n", exitOK, "Status: ON\n", nil, nil},
+		{"monitor", "action=monitor\n", fenceapi.ExitOK, "", nil, nil},
+		{"validate-all", "action=validate-all\n", fenceapi.ExitOK, "", nil, nil},
+		{"list", "action=list\n", fenceapi.ExitOK, "nodea,nodea\nnodeb,nodeb\n", nil, nil},
+		{"list-status", "action=list-status\n", fenceapi.ExitOK, "nodea,nodea,ON\nnodeb,nodeb,ON\n", nil, nil},
+		{"status on", "action=status\nplug=nodea\n", fenceapi.ExitOK, "Status: ON\n", nil, nil},
+		{"off", "action=off\nplug=nodea\n", fenceapi.ExitOK, "Success: Powered OFF\n", []string{"off nodea"}, map[string]bool{"nodea": false, "nodeb": true}},
+		{"status off", "action=status\nplug=nodea\n", fenceapi.ExitOff, "Status: OFF\n", nil, nil},
+		{"off again", "action=off\nplug=nodea\n", fenceapi.ExitOK, "Success: Powered OFF\n", []string{"off nodea"}, nil},
+		{"on, older port name", "action=on\nport=nodea\n", fenceapi.ExitOK, "Success: Powered ON\n", []string{"on nodea"}, map[string]bool{"nodea": true, "nodeb": true}},
+		{"reboot is the default", "plug=nodeb\n", fenceapi.ExitOK, "Success: Rebooted\n", []string{"off nodeb", "on nodeb"}, map[string]bool{"nodea": true, "nodeb": true}},
+		{"unknown stdin names are ignored", "action=status\nplug=nodeb\npcmk_whatever=1\n", fenceapi.ExitOK, "Status: ON\n", nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := run(common + tc.stdin)
@@ -156,12 +157,12 @@ func TestAgentAgainstSwitch(t *testing.T) {
 	// The command line, as an administrator types it.
 	var out, errb bytes.Buffer
 	code := Main([]string{"-o", "status", "-n", "nodea", "-a", host, "--ipport=" + port, "-k", keyFile(t, testKey)}, nil, &out, &errb)
-	if code != exitOK || out.String() != "Status: ON\n" {
+	if code != fenceapi.ExitOK || out.String() != "Status: ON\n" {
 		t.Errorf("command line: exit %d %q %q", code, out.String(), errb.String())
 	}
 	// ip as host:port.
 	code, outs, errs := run(fmt.Sprintf("action=status\nplug=nodeb\nip=%s\nkey_file=%s\n", addr, keyFile(t, testKey)))
-	if code != exitOK || outs != "Status: ON\n" {
+	if code != fenceapi.ExitOK || outs != "Status: ON\n" {
 		t.Errorf("ip=host:port: exit %d %q %q", code, outs, errs)
 	}
 }
@@ -202,7 +203,7 @@ func TestAgentRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := run(tc.stdin)
-			if code != exitError || !strings.Contains(errs, tc.want) {
+			if code != fenceapi.ExitError || !strings.Contains(errs, tc.want) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 with %q", code, out, errs, tc.want)
 			}
 		})
@@ -213,7 +214,7 @@ func TestAgentRefusals(t *testing.T) {
 	if !p.on["nodea"] {
 		t.Error("nodea was powered off by a refused request")
 	}
-	if _, err := parse([]string{"--ssh"}, nil, nil); err == nil || !strings.Contains(err.Error(), "unknown option") {
+	if _, err := agent.Parse([]string{"--ssh"}, nil, nil); err == nil || !strings.Contains(err.Error(), "unknown option") {
 		t.Errorf("unknown command-line option: %v", err)
 	}
 }
@@ -224,11 +225,11 @@ func TestRebootSucceedsOnceOff(t *testing.T) {
 	p := &fakePower{on: map[string]bool{"nodea": true}, failOn: true}
 	addr := startSwitch(t, testKey, p)
 	code, out, errs := run(fmt.Sprintf("ip=%s\nkey_file=%s\naction=reboot\nplug=nodea\n", addr, keyFile(t, testKey)))
-	if code != exitOK || !strings.Contains(out, "Rebooted") || !strings.Contains(errs, "powering on failed") {
+	if code != fenceapi.ExitOK || !strings.Contains(out, "Rebooted") || !strings.Contains(errs, "powering on failed") {
 		t.Errorf("exit %d %q %q", code, out, errs)
 	}
 	code, _, errs = run(fmt.Sprintf("ip=%s\nkey_file=%s\naction=on\nplug=nodea\n", addr, keyFile(t, testKey)))
-	if code != exitError || !strings.Contains(errs, "would not start") {
+	if code != fenceapi.ExitError || !strings.Contains(errs, "would not start") {
 		t.Errorf("on: exit %d %q", code, errs)
 	}
 }
@@ -347,7 +348,7 @@ func TestClientRefusesForgedAnswers(t *testing.T) {
 // declared parameter.
 func TestMetadata(t *testing.T) {
 	var out bytes.Buffer
-	if code := Main([]string{"-o", "metadata"}, nil, &out, &out); code != exitOK {
+	if code := Main([]string{"-o", "metadata"}, nil, &out, &out); code != fenceapi.ExitOK {
 		t.Fatalf("metadata exit %d: %s", code, out.String())
 	}
 	var m struct {
@@ -365,10 +366,10 @@ func TestMetadata(t *testing.T) {
 	if err := xml.Unmarshal(out.Bytes(), &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.Name != Name || len(m.Params) != len(params) || len(m.Actions) != len(actions) {
+	if m.Name != Name || len(m.Params) != len(agent.AllParams()) || len(m.Actions) != len(fenceapi.Actions) {
 		t.Fatalf("metadata: %+v", m)
 	}
-	flags := flagNames()
+	flags := agent.Flags()
 	for _, p := range m.Params {
 		for _, f := range strings.Split(p.Getopt.Mixed, ", ") {
 			f, _, _ = strings.Cut(f, "=")
@@ -381,15 +382,6 @@ func TestMetadata(t *testing.T) {
 	if err != nil || !names["plug"] || !names["ip"] || !names["key_file"] {
 		t.Errorf("the fencer reads %v, %v", names, err)
 	}
-}
-
-// FuzzParse: no stdin or argument list panics the option reader.
-func FuzzParse(f *testing.F) {
-	f.Add("action=off\nplug=node1\n", "")
-	f.Add("", "-o status -n node1 -a 10.0.0.1")
-	f.Fuzz(func(t *testing.T, stdin, args string) {
-		_, _ = parse(strings.Fields(args), strings.NewReader(stdin), &bytes.Buffer{})
-	})
 }
 
 // FuzzSwitch: whatever line reaches the switch, it never acts without a
