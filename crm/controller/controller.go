@@ -162,7 +162,7 @@ func (c *Controller) Kick() {
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.monitors.Stop()
 	c.progress(time.Time{})
-	if c.cfg.WatchdogTimeout != 0 && c.cfg.Quorum != nil {
+	if c.cfg.Quorum != nil {
 		go c.watchQuorum(ctx)
 	}
 	c.probeLocal(ctx)

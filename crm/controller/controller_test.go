@@ -3,14 +3,18 @@ package controller
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/membership"
 	"github.com/baton-ha/baton/crm/witness"
+	"github.com/baton-ha/baton/ocf"
 )
 
 const cibXML = `<cib epoch="3" num_updates="0" admin_epoch="0" validate-with="pacemaker-3.9">
@@ -267,5 +271,71 @@ func TestQuorumWitnessReleasedWhenWhole(t *testing.T) {
 	}
 	if took := time.Since(asked); took > time.Second {
 		t.Errorf("b waited %v for the vote", took)
+	}
+}
+
+// splitMembers is a membership in which peer b is still counted alive but
+// every link to it is late: a partition is forming.
+type splitMembers struct{}
+
+func (splitMembers) Alive() []string { return []string{"a", "b"} }
+func (splitMembers) Snapshot() []membership.PeerState {
+	return []membership.PeerState{{Name: "b", Alive: true, Links: []membership.LinkState{membership.LinkWarn, membership.LinkWarn}}}
+}
+func (splitMembers) Changes() <-chan struct{} { return nil }
+
+// TestWitnessAskedWhileTheMainLoopIsBusy: the node serving the clients must
+// ask the witness as soon as its links go quiet, even when its main loop is
+// inside a long operation (here a probe that takes seconds), and without a
+// watchdog. Otherwise the idle peer, which may be the side cut off from the
+// clients, asks after its IdleAskDelay, wins, and leaves nothing running
+// (the fault campaign's all-links-cut lost the service for a minute so).
+func TestWitnessAskedWhileTheMainLoopIsBusy(t *testing.T) {
+	ctx, addr := startWitness(t)
+	doc, err := cibdoc.Parse([]byte(fencingCIB(`<nvpair id="o1" name="stonith-enabled" value="false"/>`,
+		`<primitive id="slow" class="ocf" provider="test" type="slow"/>`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "resource.d", "test")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The probe holds the main loop for 4 s, past b's IdleAskDelay; it
+	// finds nothing running.
+	if err := os.WriteFile(filepath.Join(dir, "slow"), []byte("#!/bin/sh\nsleep 4\nexit 7\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const delay = 500 * time.Millisecond
+	qa := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c", IdleAskDelay: delay}
+	a := New(Config{Cluster: "c", Node: "a", NodeID: 1, Peers: []Peer{{Name: "b", ID: 2}}, Key: key,
+		Members: splitMembers{}, Exec: &executor.Executor{OCFRoot: root}, Quorum: qa}, doc)
+	// a serves the clients: a group member runs there.
+	a.noteActive(executor.Operation{Resource: "fs", Class: "ocf", Action: ocf.ActionStart}, ocf.Success)
+	actx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() { _ = a.Run(actx); close(done) }()
+
+	// b, idle, asks once its delay has passed, as its own loop would.
+	qb := &Quorum{Policy: "witness", Witness: addr, Key: key, Cluster: "c", IdleAskDelay: delay}
+	vb := View{Self: "b", SelfID: 2, All: []string{"a", "b"}, Members: []string{"a", "b"}, Suspect: []string{"a"}, Idle: true}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		ok, why := qb.Decide(ctx, vb)
+		if !ok && strings.Contains(why, "witness backs a") {
+			break
+		}
+		if held, _ := qb.HoldsWitnessVote(); held {
+			t.Fatal("the idle node won the witness: the busy node serving the clients did not ask in time")
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("b never learned that a holds the vote: %v %s", ok, why)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if held, _ := qa.HoldsWitnessVote(); !held {
+		t.Error("a does not count the witness's vote it holds")
 	}
 }

@@ -134,8 +134,10 @@ type liveQuorum struct {
 	at      time.Time
 }
 
-// liveRecheck is how often watchQuorum decides quorum.
-const liveRecheck = 250 * time.Millisecond
+// liveRecheck is how often watchQuorum decides quorum: as often as the
+// membership looks for silent links, so that the witness hears from a
+// node within one check of its peer turning suspect.
+const liveRecheck = 50 * time.Millisecond
 
 // liveLimit is the age after which the watcher's decision no longer counts:
 // it decides every liveRecheck, and one decision may wait for the witness.
@@ -147,15 +149,24 @@ func (c *Controller) liveLimit() time.Duration {
 	return 2*time.Second + ask
 }
 
-// watchQuorum decides quorum every liveRecheck beside the main loop, for
-// the watchdog only. The main loop runs a transition's operations itself,
-// for as long as their timeouts allow, and decides quorum only between
-// steps; a node whose partition is lost meanwhile must still stop petting
-// within the bound (docs/membership.md: deadtime plus one witness question
-// after the peer's last heartbeat), not when a long start or stop ends,
-// since the survivor counts it fenced by then and starts the same
-// resources. Healthy refuses to pet while this watcher says the partition
-// is not quorate, or when it has not decided for liveLimit.
+// watchQuorum decides quorum every liveRecheck beside the main loop. The
+// main loop runs a transition's operations itself, for as long as their
+// timeouts allow, and decides quorum only between steps. Two things must
+// not wait for that:
+//   - the witness's question. In a split the witness backs the first node
+//     that asks, and an idle node asks IdleAskDelay after the trouble
+//     began; a node serving the clients that is inside a long start or
+//     stop when the links go must still ask first, or the idle node, which
+//     may be the one cut off from the clients, wins and leaves nothing
+//     running (the fault campaign's all-links-cut lost the service for a
+//     minute that way);
+//   - the watchdog. A node whose partition is lost meanwhile must stop
+//     petting within the bound (docs/membership.md: deadtime plus one
+//     witness question after the peer's last heartbeat), not when a long
+//     start or stop ends, since the survivor counts it fenced by then and
+//     starts the same resources. Healthy refuses to pet while this watcher
+//     says the partition is not quorate, or when it has not decided for
+//     liveLimit.
 //
 // When ctx ends (the daemon shuts down: StopLocal may still run stops under
 // the watchdog) the watcher's decision is dropped, and Healthy goes by the

@@ -169,7 +169,9 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	defer cancel()
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
+	start := time.Now()
 	rep, err := witness.Ask(actx, q.Key, q.Witness, witness.Request{Cluster: q.Cluster, Node: v.Self, NodeID: v.SelfID})
+	q.log().Debug("asked the witness", "witness", q.Witness, "granted", rep.Granted, "holder", rep.Holder, "took", time.Since(start), "err", err)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if err != nil {

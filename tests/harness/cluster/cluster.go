@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,15 +221,22 @@ func (c *Cluster) keepLogs(dir string) {
 		return
 	}
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(c.t.Name())
-	for _, n := range c.Nodes {
-		b, err := os.ReadFile(filepath.Join(n.Dir, "daemon.log"))
+	keep := func(src, as string) {
+		b, err := os.ReadFile(src)
+		if errors.Is(err, fs.ErrNotExist) {
+			return
+		}
 		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, name+"-"+n.Name+".log"), b, 0o644)
+			err = os.WriteFile(filepath.Join(dir, name+"-"+as+".log"), b, 0o644)
 		}
 		if err != nil {
 			c.t.Logf("BATON_TEST_LOGDIR: %v", err)
 		}
 	}
+	for _, n := range c.Nodes {
+		keep(filepath.Join(n.Dir, "daemon.log"), n.Name)
+	}
+	keep(filepath.Join(c.Dir, "witness.log"), "witness")
 }
 
 // StartWitness starts `baton witness` on the witness host (Options.Witness),
