@@ -21,6 +21,9 @@ type AttrRequest struct {
 	Name     string   `json:"name"`
 	Value    string   `json:"value,omitempty"`
 	Lifetime Lifetime `json:"lifetime"`
+	// DelayMS dampens a set or delete (attrd_updater -d): the change is
+	// written once the attribute has not changed for this long.
+	DelayMS int64 `json:"delay_ms,omitempty"`
 }
 
 // AttrResponse answers an AttrRequest.
@@ -36,6 +39,18 @@ type AttrStore interface {
 	SetAttr(node, name, value string, l Lifetime) error
 	GetAttr(node, name string, l Lifetime) (string, bool, error)
 	DeleteAttr(node, name string, l Lifetime) error
+}
+
+// DampenedStore is implemented by an AttrStore that can hold a changed
+// attribute back for a dampening delay, as Pacemaker's attribute manager
+// does for attrd_updater -d. A store without it writes at once.
+type DampenedStore interface {
+	// SetAttrDampened sets the attribute once it has not changed for
+	// delay; a later change within the delay replaces the pending value
+	// and restarts the wait.
+	SetAttrDampened(node, name, value string, l Lifetime, delay time.Duration) error
+	// DeleteAttrDampened removes it on the same terms.
+	DeleteAttrDampened(node, name string, l Lifetime, delay time.Duration) error
 }
 
 // SocketAttributes is the client side, used by agents under Baton's CRM.
@@ -96,6 +111,20 @@ func (s *SocketAttributes) Delete(ctx context.Context, name string, l Lifetime) 
 	return err
 }
 
+// SetDampened implements Dampener: the daemon writes the value once it
+// has stayed the same for delay. The delay travels with every update, so
+// first needs nothing more.
+func (s *SocketAttributes) SetDampened(ctx context.Context, name, value string, delay time.Duration, first bool) error {
+	_, err := s.call(ctx, AttrRequest{Op: "set", Name: name, Value: value, Lifetime: Reboot, DelayMS: delay.Milliseconds()})
+	return err
+}
+
+// DeleteDampened implements Dampener.
+func (s *SocketAttributes) DeleteDampened(ctx context.Context, name string, delay time.Duration) error {
+	_, err := s.call(ctx, AttrRequest{Op: "delete", Name: name, Lifetime: Reboot, DelayMS: delay.Milliseconds()})
+	return err
+}
+
 // ServeAttributes answers attribute requests on l until ctx ends or l fails.
 // defaultNode is used for requests that name no node.
 func ServeAttributes(ctx context.Context, l net.Listener, store AttrStore, defaultNode string) error {
@@ -131,12 +160,21 @@ func serveAttrConn(conn net.Conn, store AttrStore, defaultNode string) {
 			req.Lifetime = Reboot
 		}
 		var err error
-		switch req.Op {
-		case "set":
+		damp, dampened := store.(DampenedStore)
+		delay := time.Duration(req.DelayMS) * time.Millisecond
+		dampened = dampened && delay > 0
+		switch {
+		case req.DelayMS < 0:
+			err = fmt.Errorf("negative dampening delay %d ms", req.DelayMS)
+		case req.Op == "set" && dampened:
+			err = damp.SetAttrDampened(node, req.Name, req.Value, req.Lifetime, delay)
+		case req.Op == "set":
 			err = store.SetAttr(node, req.Name, req.Value, req.Lifetime)
-		case "get":
+		case req.Op == "get":
 			resp.Value, resp.Found, err = store.GetAttr(node, req.Name, req.Lifetime)
-		case "delete":
+		case req.Op == "delete" && dampened:
+			err = damp.DeleteAttrDampened(node, req.Name, req.Lifetime, delay)
+		case req.Op == "delete":
 			err = store.DeleteAttr(node, req.Name, req.Lifetime)
 		default:
 			err = fmt.Errorf("unknown operation %q (want set, get or delete)", req.Op)

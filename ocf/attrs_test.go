@@ -160,3 +160,65 @@ func TestLogStderrWithoutConfig(t *testing.T) {
 		t.Errorf("stderr: %q", got)
 	}
 }
+
+// delayStore records the dampened calls it is given.
+type delayStore struct {
+	nodeStore
+	calls []string
+}
+
+func (s *delayStore) SetAttrDampened(node, name, value string, l Lifetime, delay time.Duration) error {
+	s.mu.Lock()
+	s.calls = append(s.calls, "set "+name+"="+value+" after "+delay.String())
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *delayStore) DeleteAttrDampened(node, name string, l Lifetime, delay time.Duration) error {
+	s.mu.Lock()
+	s.calls = append(s.calls, "delete "+name+" after "+delay.String())
+	s.mu.Unlock()
+	return nil
+}
+
+// TestSocketAttributesDampened: ping's dampen reaches a store that can
+// dampen (Baton's daemon, as attrd_updater -d reaches Pacemaker's attrd);
+// a store that cannot writes at once; a zero delay is a plain write.
+func TestSocketAttributesDampened(t *testing.T) {
+	serve := func(store AttrStore) *SocketAttributes {
+		sock := filepath.Join(t.TempDir(), "attrd.sock")
+		l, err := net.Listen("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		go ServeAttributes(ctx, l, store, "nodea")
+		return &SocketAttributes{Path: sock, Node: "nodea", Instance: "ping:0"}
+	}
+	ctx := context.Background()
+	ds := &delayStore{nodeStore: nodeStore{m: map[string]string{}}}
+	var c Dampener = serve(ds)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(c.SetDampened(ctx, "pingd", "1000", 5*time.Second, true))
+	must(c.SetDampened(ctx, "pingd", "0", 5*time.Second, false))
+	must(c.DeleteDampened(ctx, "pingd", 1500*time.Millisecond))
+	must(c.SetDampened(ctx, "pingd", "7", 0, false))
+	want := "set pingd=1000 after 5s|set pingd=0 after 5s|delete pingd after 1.5s"
+	if got := strings.Join(ds.calls, "|"); got != want {
+		t.Errorf("dampened calls %q, want %q", got, want)
+	}
+	if v, _, _ := ds.GetAttr("nodea", "pingd", Reboot); v != "7" {
+		t.Errorf("a zero delay writes at once: pingd=%q", v)
+	}
+	plain := &nodeStore{m: map[string]string{}}
+	must(serve(plain).SetDampened(ctx, "pingd", "1000", 5*time.Second, true))
+	if v, _, _ := plain.GetAttr("nodea", "pingd", Reboot); v != "1000" {
+		t.Errorf("a store that cannot dampen writes at once: pingd=%q", v)
+	}
+}

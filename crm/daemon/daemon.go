@@ -173,7 +173,9 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return fmt.Errorf("attribute socket %s: %w", attrSock, err)
 	}
 	_ = os.Chmod(attrSock, 0o600)
-	run(func() error { return ocf.ServeAttributes(ctx, attrL, &attrStore{ctl: ctl, node: cfg.Node}, cfg.Node) })
+	attrs := newAttrStore(ctl, cfg.Node)
+	defer attrs.damp.stop()
+	run(func() error { return ocf.ServeAttributes(ctx, attrL, attrs, cfg.Node) })
 	if cfg.StatusGroup != "" {
 		gid, err := GroupID(cfg.StatusGroup)
 		if err != nil {
@@ -271,21 +273,37 @@ func loadCIB(cfg *config.Config, log *slog.Logger) (*cibdoc.Doc, error) {
 	return doc, nil
 }
 
-// attrStore lets agents on this node set this node's attributes.
+// attrStore lets agents on this node set this node's attributes, at once
+// or dampened (ocf.DampenedStore).
 type attrStore struct {
 	ctl  *controller.Controller
 	node string
+	damp dampener
 }
 
-func (a *attrStore) SetAttr(node, name, value string, l ocf.Lifetime) error {
+func newAttrStore(ctl *controller.Controller, node string) *attrStore {
+	a := &attrStore{ctl: ctl, node: node}
+	a.damp.write = ctl.SetLocalAttr
+	a.damp.current = func(name string) string {
+		v, _, _ := ctl.LocalAttr(name)
+		return v
+	}
+	return a
+}
+
+// check refuses what agents may not set.
+func (a *attrStore) check(node string, l ocf.Lifetime) error {
 	if node != "" && node != a.node {
 		return fmt.Errorf("agents may set attributes of their own node only (asked for %s)", node)
 	}
 	if l == ocf.Forever {
 		return errors.New("permanent node attributes are set with `baton node attribute`, not by agents")
 	}
-	a.ctl.SetLocalAttr(name, value)
 	return nil
+}
+
+func (a *attrStore) SetAttr(node, name, value string, l ocf.Lifetime) error {
+	return a.SetAttrDampened(node, name, value, l, 0)
 }
 
 func (a *attrStore) GetAttr(node, name string, l ocf.Lifetime) (string, bool, error) {
@@ -293,8 +311,19 @@ func (a *attrStore) GetAttr(node, name string, l ocf.Lifetime) (string, bool, er
 }
 
 func (a *attrStore) DeleteAttr(node, name string, l ocf.Lifetime) error {
-	a.ctl.SetLocalAttr(name, "")
+	return a.SetAttrDampened(node, name, "", l, 0)
+}
+
+func (a *attrStore) SetAttrDampened(node, name, value string, l ocf.Lifetime, delay time.Duration) error {
+	if err := a.check(node, l); err != nil {
+		return err
+	}
+	a.damp.set(name, value, delay)
 	return nil
+}
+
+func (a *attrStore) DeleteAttrDampened(node, name string, l ocf.Lifetime, delay time.Duration) error {
+	return a.SetAttrDampened(node, name, "", l, delay)
 }
 
 // FenceRequest is the admin socket's "fence" call (`baton fence`).

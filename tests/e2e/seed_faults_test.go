@@ -37,8 +37,8 @@ const fenceConstraint = "drbd-fence-by-handler-r0-ms_drbd_r0"
 // pingCloneXML is the seed's connectivity check as a Pacemaker user writes
 // it (pcs resource create ping ocf:pacemaker:ping dampen=5s multiplier=1000
 // host_list=GW clone), with Baton's drop-in agent, two attempts of one
-// second and a 5 s monitor. Under baton daemon dampen has no effect: the
-// daemon's attribute socket writes at once (docs/compat/ping.md).
+// second and a 5 s monitor. baton daemon dampens pingd by 5 s as
+// Pacemaker's attrd does (docs/compat/ping.md).
 const pingCloneXML = `<clone id="ping-clone">
   <meta_attributes id="ping-clone-meta"><nvpair id="ping-clone-interleave" name="interleave" value="true"/></meta_attributes>
   <primitive id="ping" class="ocf" provider="baton" type="ping">
