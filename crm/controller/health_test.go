@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -230,5 +231,71 @@ func TestIdleCountsOnlyWhatDistinguishesTheNode(t *testing.T) {
 		if got != s.idle {
 			t.Errorf("%s: idle = %v, want %v", s.what, got, s.idle)
 		}
+	}
+}
+
+// TestStatusFollowsTheTransition: the DC's status shows each result as it
+// comes, not when the whole transition has ended. While the second member
+// of a group is still starting, the first already shows started.
+func TestStatusFollowsTheTransition(t *testing.T) {
+	c := newFencingController(t, fencingCIB(`<nvpair id="o1" name="stonith-enabled" value="false"/>`, `
+<group id="g"><primitive id="first" class="ocf" provider="test" type="svc"/><primitive id="second" class="ocf" provider="test" type="svc"/></group>`), "ignore", nil)
+	dir := filepath.Join(c.cfg.Exec.OCFRoot, "resource.d", "test")
+	state := t.TempDir()
+	release := filepath.Join(state, "release")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// svc: started while its state file exists; the start of "second"
+	// waits (at most 20 s) until the test lets it go.
+	script := `#!/bin/sh
+f="` + state + `/$OCF_RESOURCE_INSTANCE"
+case "$1" in
+start)
+	if [ "$OCF_RESOURCE_INSTANCE" = second ]; then
+		i=0; while [ ! -e "` + release + `" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done
+	fi
+	touch "$f"; exit 0;;
+stop) rm -f "$f"; exit 0;;
+monitor) [ -e "$f" ] && exit 0; exit 7;;
+*) exit 0;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(dir, "svc"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() { _ = c.Run(ctx); close(done) }()
+	t.Cleanup(func() { _ = os.WriteFile(release, nil, 0o644) })
+
+	startedIn := func(cib, rsc string) bool {
+		return strings.Contains(cib, `id="`+rsc+`_last_0" operation_key="`+rsc+`_start_0" operation="start"`) &&
+			regexp.MustCompile(`id="`+rsc+`_last_0"[^>]*rc-code="0"`).MatchString(cib)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := c.Snapshot()
+		if startedIn(st.CIB, "first") {
+			if startedIn(st.CIB, "second") {
+				t.Fatal("second shows started before its start was let go")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("while second is starting, the DC's status never showed first started:\n%s", st.CIB)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for !startedIn(c.Snapshot().CIB, "second") {
+		if time.Now().After(deadline) {
+			t.Fatalf("second never showed started:\n%s", c.Snapshot().CIB)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/baton-ha/baton/crm/cib"
 	"github.com/baton-ha/baton/crm/cibdoc"
+	"github.com/baton-ha/baton/crm/executor"
 	"github.com/baton-ha/baton/crm/scheduler"
 	"github.com/baton-ha/baton/crm/status"
 	"github.com/baton-ha/baton/ocf"
@@ -167,6 +168,7 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.String(), err)
 		}
+		c.noteResult(a.Node, op, rep, target, key)
 		if rep.RC != target {
 			c.publish(ctx, v)
 			return fmt.Errorf("%s returned %v, expected %v: %s", a.String(), ocf.ExitCode(rep.RC), ocf.ExitCode(target), rep.Reason)
@@ -224,6 +226,24 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 	}
 	c.publish(ctx, v)
 	return nil
+}
+
+// noteResult puts an action's result into the DC's view of the cluster at
+// once, as Pacemaker's controller writes each result to the CIB status, so
+// that `baton status` on the DC follows a long transition action by action
+// (a resource started early in it no longer shows Stopped until the whole
+// transition has ended). The next gather replaces the node's entry with its
+// own history, which is what the scheduler reads.
+func (c *Controller) noteResult(node string, op executor.Operation, rep ExecReply, target int, key string) {
+	if op.Action == ocf.ActionNotify {
+		return // not part of the history (execLocal)
+	}
+	o := status.Op{Operation: op.Action, Interval: op.Interval, RC: rep.RC, TargetRC: target,
+		Transition: key, Reason: rep.Reason}
+	if rep.TimedOut {
+		o.OpStatus = 2 // PCMK_EXEC_TIMEOUT
+	}
+	c.cluster.Record(node, status.Resource{ID: op.Resource, Class: op.Class, Provider: op.Provider, Type: op.Type}, o)
 }
 
 // publish stores and replicates the CIB when the status changed, when the
