@@ -126,19 +126,23 @@ func TestRejoin(t *testing.T) {
 	}
 }
 
+// groupNeedsPing prefers node1 for the group g and keeps it off a node
+// whose pingd is 0 or not defined, as the seed's connectivity rule does.
+const groupNeedsPing = `<rsc_location id="g-pref" rsc="g" node="node1" score="100"/>
+<rsc_location id="g-ping" rsc="g">
+  <rule id="g-ping-rule" score="-INFINITY" boolean-op="or">
+    <expression id="g-ping-undef" attribute="pingd" operation="not_defined"/>
+    <expression id="g-ping-zero" attribute="pingd" operation="lte" value="0"/>
+  </rule>
+</rsc_location>`
+
 // TestPingAttributeMovesResources: each node pings the client's address and
 // publishes pingd; a location rule keeps the group off a node that cannot
 // reach it. Cutting node1's service link (its heartbeat link stays up, so it
 // remains a member) moves the group to node2.
 func TestPingAttributeMovesResources(t *testing.T) {
 	c := cluster.New(t, cluster.Options{Agents: []string{"Dummy"}, Resources: dummyGroup, PingClient: true,
-		Constraints: `<rsc_location id="g-pref" rsc="g" node="node1" score="100"/>
-<rsc_location id="g-ping" rsc="g">
-  <rule id="g-ping-rule" score="-INFINITY" boolean-op="or">
-    <expression id="g-ping-undef" attribute="pingd" operation="not_defined"/>
-    <expression id="g-ping-zero" attribute="pingd" operation="lte" value="0"/>
-  </rule>
-</rsc_location>`})
+		Constraints: groupNeedsPing})
 	startAll(t, c)
 	started(t, c, "node1", 40*time.Second)
 	c.Nodes[0].CutLink("svc")

@@ -33,13 +33,7 @@ func TestPingDampenUnderDaemon(t *testing.T) {
 		ResourcesFunc: func(c *cluster.Cluster) string {
 			return dummyGroup + pingDampenClone(fmt.Sprintf("10.214.%d.100", c.Subnet), dampen.String())
 		},
-		Constraints: `<rsc_location id="g-pref" rsc="g" node="node1" score="100"/>
-<rsc_location id="g-ping" rsc="g">
-  <rule id="g-ping-rule" score="-INFINITY" boolean-op="or">
-    <expression id="g-ping-undef" attribute="pingd" operation="not_defined"/>
-    <expression id="g-ping-zero" attribute="pingd" operation="lte" value="0"/>
-  </rule>
-</rsc_location>`})
+		Constraints: groupNeedsPing})
 	startAll(t, c)
 	n1, n2 := c.Nodes[0], c.Nodes[1]
 	pingd := func() string {
