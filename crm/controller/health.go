@@ -202,7 +202,7 @@ func (c *Controller) recheckQuorum(ctx context.Context) {
 	if ctx.Err() != nil {
 		return // shutting down: watchQuorum clears the decision
 	}
-	if c.live.quorate && !q {
+	if c.live.quorate && !q && c.cfg.WatchdogTimeout != 0 {
 		c.log.Warn("watchdog: quorum lost", "reason", reason)
 	}
 	c.live = liveQuorum{quorate: q, reason: reason, at: time.Now()}
