@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/baton-ha/baton/tests/harness"
 	"github.com/baton-ha/baton/tests/vm"
 )
 
@@ -333,4 +335,31 @@ func (s *seedFaults) powerCutFenced(p string, ps *vm.PowerSwitch) faultRow {
 	r.Note = fmt.Sprintf("%s fenced through vm-power (the switch's power-on %.1f s after the cut), took the stack %.1f s after the cut (first part at %.1f s); client stall %.1f s",
 		p, fenced.Seconds(), took.Seconds(), first.Sub(crash).Seconds(), stall)
 	return r
+}
+
+// TestPacemakerSeedConfigurationIsValid: without guests, the CIB of
+// TestPacemakerSeedFaults passes Pacemaker's own schema and checks
+// (crm_verify on the host, where `make deps` installs Pacemaker) besides
+// `baton verify`. Pacemaker refused an earlier seed CIB that Baton had
+// accepted (rsc-role on rsc_location); this catches such a mistake before
+// minutes of TCG boots. Startup-fencing warnings (a CIB without a status
+// section has never seen its nodes) are expected.
+func TestPacemakerSeedConfigurationIsValid(t *testing.T) {
+	bin := harness.Baton(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cib := filepath.Join(t.TempDir(), "cib.xml")
+	if err := os.WriteFile(cib, []byte(pacemakerSeedCIB()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.CommandContext(ctx, bin, "verify", "-x", cib).CombinedOutput(); err != nil {
+		t.Fatalf("baton verify: %v\n%s", err, out)
+	}
+	if _, err := exec.LookPath("crm_verify"); err != nil {
+		t.Skip("crm_verify is not installed (make deps installs Pacemaker)")
+	}
+	out, _ := exec.CommandContext(ctx, "crm_verify", "-x", cib).CombinedOutput()
+	if strings.Contains(string(out), "error") || strings.Contains(string(out), "Errors found") {
+		t.Fatalf("crm_verify -x refuses the CIB:\n%s", out)
+	}
 }
