@@ -133,16 +133,17 @@ func startPacemaker(t *testing.T, ctx context.Context, m *vm.Machine) {
 //     takes over. Last, since the rebooted guest comes back without its
 //     configuration.
 //
-// BATON_VM_FAULTS picks a subset in another order (1 must come last);
+// BATON_VM_PCMK_FAULTS picks a subset in another order (1 must come last;
+// BATON_VM_FAULTS is TestDaemonSeedFaults', whose faults differ);
 // BATON_VM_LOGDIR saves corosync's and Pacemaker's logs after each fault.
 func TestPacemakerSeedFaults(t *testing.T) {
 	faults := []string{"3", "4", "2", "1"}
-	if f := os.Getenv("BATON_VM_FAULTS"); f != "" {
+	if f := os.Getenv("BATON_VM_PCMK_FAULTS"); f != "" {
 		faults = strings.Split(f, ",")
 	}
 	for i, f := range faults {
 		if f == "1" && i != len(faults)-1 {
-			t.Fatalf("BATON_VM_FAULTS=%s: fault 1 (power cut) must come last", strings.Join(faults, ","))
+			t.Fatalf("BATON_VM_PCMK_FAULTS=%s: fault 1 (power cut) must come last", strings.Join(faults, ","))
 		}
 	}
 	if pacemakerCLI.pingdProbe == pingdProbe {
@@ -231,7 +232,7 @@ func TestPacemakerSeedFaults(t *testing.T) {
 		case "1":
 			r = s.powerCutFenced(active, ps)
 		default:
-			t.Fatalf("unknown fault %q (BATON_VM_FAULTS: 3, 4, 2, 1)", f)
+			t.Fatalf("unknown fault %q (BATON_VM_PCMK_FAULTS: 3, 4, 2, 1)", f)
 		}
 		to := guestClock(t, ctx, s.cl)
 		r.Stall = stallBetween(readProbe(t, ctx, s.cl), from, to)
