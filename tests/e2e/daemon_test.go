@@ -114,7 +114,7 @@ func seedCIBWith(watchdog, ping bool) string {
 	cons := `<rsc_colocation id="nfs-with-drbd" rsc="nfs" with-rsc="ms_drbd_r0" with-rsc-role="Promoted" score="INFINITY"/>
 <rsc_order id="nfs-after-drbd" first="ms_drbd_r0" first-action="promote" then="nfs" then-action="start" kind="Mandatory"/>
 <rsc_location id="nfs-prefers-nodea" rsc="nfs" node="nodea" score="100"/>
-<rsc_location id="drbd-prefers-nodea" rsc="ms_drbd_r0" rsc-role="Promoted" node="nodea" score="100"/>`
+<rsc_location id="drbd-prefers-nodea" rsc="ms_drbd_r0" role="Promoted" node="nodea" score="100"/>`
 	if ping {
 		drbd += "\n" + pingCloneXML
 		cons += "\n" + pingRuleXML
@@ -525,6 +525,26 @@ func configureSeedServerCIB(t *testing.T, ctx context.Context, m *vm.Machine, id
 	}
 }
 
+// initSeedDRBD initialises r0 once by hand on the configured servers a and
+// b (r0.res written, drbd loaded): meta-data, connect, the initial sync
+// skipped since both disks are blank, the file system and its layout made
+// on a, then r0 taken down on both: from there on only the cluster manager
+// touches it.
+func initSeedDRBD(t *testing.T, ctx context.Context, a, b *vm.Machine) {
+	t.Helper()
+	for _, m := range []*vm.Machine{a, b} {
+		must(t, ctx, m, "drbdadm create-md --force r0 && drbdadm up r0")
+	}
+	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:Inconsistent", 60*time.Second)
+	must(t, ctx, a, "drbdadm new-current-uuid --clear-bitmap r0")
+	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 60*time.Second)
+	must(t, ctx, a, "drbdadm primary r0 && mkfs.ext4 -q -F /dev/drbd0 && mount /dev/drbd0 /data && "+
+		"mkdir -p /data/nfs /data/export /data/tickle && umount /data && drbdadm secondary r0")
+	for _, m := range []*vm.Machine{a, b} {
+		must(t, ctx, m, "drbdadm down r0")
+	}
+}
+
 // startSeedDaemon starts `baton daemon` in m, logging to
 // /var/log/baton-daemon.log, and keeps its pid in /run/baton-daemon.pid
 // for the faults that signal it.
@@ -553,16 +573,8 @@ func startSeedClusterCIB(t *testing.T, ctx context.Context, c *vm.Cluster, key [
 	a, b := c.M("nodea"), c.M("nodeb")
 	for i, m := range []*vm.Machine{a, b} {
 		configureSeedServerCIB(t, ctx, m, i+1, key, watchdog, cib)
-		must(t, ctx, m, "drbdadm create-md --force r0 && drbdadm up r0")
 	}
-	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:Inconsistent", 60*time.Second)
-	must(t, ctx, a, "drbdadm new-current-uuid --clear-bitmap r0")
-	waitFor(t, ctx, a, "drbdsetup status r0", "peer-disk:UpToDate", 60*time.Second)
-	must(t, ctx, a, "drbdadm primary r0 && mkfs.ext4 -q -F /dev/drbd0 && mount /dev/drbd0 /data && "+
-		"mkdir -p /data/nfs /data/export /data/tickle && umount /data && drbdadm secondary r0")
-	for _, m := range []*vm.Machine{a, b} {
-		must(t, ctx, m, "drbdadm down r0")
-	}
+	initSeedDRBD(t, ctx, a, b)
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

@@ -79,6 +79,27 @@ const pingdProbe = `baton status --output-as=xml | awk '/<node_attributes>/{on=1
 	`on && /<node name=/{n=$0; sub(/.*name="/,"",n); sub(/".*/,"",n)} ` +
 	`on && /name="pingd"/{v=$0; sub(/.*value="/,"",v); sub(/".*/,"",v); print "PINGD", n, v}'`
 
+// crmCLI is how the fault tests ask a cluster manager in a guest: Baton's
+// own commands under baton daemon (batonCLI), Pacemaker's command-line tools
+// under Pacemaker (pacemakerCLI). The status is crm_mon's text ("Online:
+// [ nodea nodeb ]"), the probes print what fenceProbe and pingdProbe do.
+type crmCLI struct {
+	status     string // one-shot cluster status, crm_mon -1's text
+	fenceProbe string // prints fenceConstraint when the CIB holds it
+	pingdProbe string // prints "PINGD NODE VALUE" per node
+	move       string // format: move the group nfs to node %s (crm_resource --move)
+	clear      string // clears that move
+	scores     string // prints the placement scores of promotion and the group
+	logs       string // prints the manager's logs (saveLogs)
+}
+
+var batonCLI = crmCLI{
+	status: "baton status", fenceProbe: fenceProbe, pingdProbe: pingdProbe,
+	move: "baton resource --move -r nfs -N %s", clear: "baton resource --clear -r nfs",
+	scores: "baton cib show >/tmp/cib-now.xml && baton simulate -x /tmp/cib-now.xml -s -Q 2>&1 | grep -e promotion -e 'nfs allocation'; true",
+	logs:   "cat /var/log/baton-daemon.log",
+}
+
 // faultRow is one line of the fault table (docs/benchmarks.md).
 type faultRow struct {
 	Fault    string
@@ -108,6 +129,7 @@ type seedFaults struct {
 	cl  *vm.Machine
 	key []byte
 	cib string
+	cli crmCLI
 }
 
 // TestDaemonSeedFaults runs the seed's faults that TestDaemonSeedStack and
@@ -149,7 +171,7 @@ func TestDaemonSeedFaults(t *testing.T) {
 		t.Fatalf("ping node address on br0: %v: %s", err, out)
 	}
 	s := &seedFaults{t: t, ctx: ctx, c: c, cl: c.M("client"), key: []byte("baton-vm-seed-faults-key-0123456789"),
-		cib: seedCIBWith(false, true)}
+		cib: seedCIBWith(false, true), cli: batonCLI}
 	s.w = startSeedClusterCIB(t, ctx, c, s.key, false, s.cib)
 	t.Logf("baton status on nodea:\n%s", must(t, ctx, c.M("nodea"), "baton status"))
 
@@ -243,7 +265,7 @@ func (s *seedFaults) settle() string {
 			active = "nodeb"
 		}
 		if active != "" {
-			r, err := s.c.M(active).Run(s.ctx, "baton status; drbdsetup status r0; "+fenceProbe+"; "+pingdProbe)
+			r, err := s.c.M(active).Run(s.ctx, s.cli.status+"; drbdsetup status r0; "+s.cli.fenceProbe+"; "+s.cli.pingdProbe)
 			if err == nil {
 				last = r.Out
 				if strings.Contains(r.Out, "Online: [ nodea nodeb ]") && strings.Contains(r.Out, "peer-disk:UpToDate") &&
@@ -270,10 +292,10 @@ func (s *seedFaults) holdStill(what, active string, d time.Duration) {
 	for time.Since(since) < d {
 		if o := s.w.Last(active); !o.all() {
 			t.Fatalf("%s: the stack left %s: %s %+v, %s %+v\n%s", what, active, active, o, other, s.w.Last(other),
-				must(t, s.ctx, s.c.M(active), "baton status"))
+				must(t, s.ctx, s.c.M(active), s.cli.status))
 		}
 		if o := s.w.Last(other); o.any() {
-			t.Fatalf("%s: %s took part of the stack: %+v\n%s", what, other, o, must(t, s.ctx, s.c.M(active), "baton status"))
+			t.Fatalf("%s: %s took part of the stack: %+v\n%s", what, other, o, must(t, s.ctx, s.c.M(active), s.cli.status))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -314,21 +336,20 @@ func (s *seedFaults) replicationCable(p string) faultRow {
 	cut := time.Now()
 	// The Primary's fence-peer handler places the constraint through its
 	// daemon; DRBD then counts the peer Outdated.
-	waitFor(t, ctx, mp, fenceProbe, fenceConstraint, 2*time.Minute)
+	waitFor(t, ctx, mp, s.cli.fenceProbe, fenceConstraint, 2*time.Minute)
 	placed := time.Since(cut)
 	waitFor(t, ctx, mp, "cat /proc/drbd", "ds:UpToDate/Outdated", time.Minute)
-	waitFor(t, ctx, mq, fenceProbe, fenceConstraint, time.Minute) // replicated
+	waitFor(t, ctx, mq, s.cli.fenceProbe, fenceConstraint, time.Minute) // replicated
 	t.Logf("fault 4: constraint placed %.1f s after the cut; %s: %s", placed.Seconds(), p,
 		must(t, ctx, mp, "grep ' cs:' /proc/drbd; dmesg | grep -e 'fence-peer' | tail -3"))
 	// The Primary keeps serving.
 	waitAcksAfter(t, ctx, s.cl, at, 10, 2*time.Minute)
 	// The peer cannot be promoted: asking the cluster to move the group
 	// there (crm_resource --move) moves nothing while the constraint is in.
-	must(t, ctx, mp, "baton resource --move -r nfs -N "+q)
-	t.Logf("fault 4: scores with the group asked onto %s:\n%s", q,
-		must(t, ctx, mp, "baton cib show >/tmp/cib-now.xml && baton simulate -x /tmp/cib-now.xml -s -Q 2>&1 | grep -e promotion -e 'nfs allocation'; true"))
+	must(t, ctx, mp, fmt.Sprintf(s.cli.move, q))
+	t.Logf("fault 4: scores with the group asked onto %s:\n%s", q, must(t, ctx, mp, s.cli.scores))
 	s.holdStill("fault 4, group asked onto the outdated peer", p, 20*time.Second)
-	must(t, ctx, mp, "baton resource --clear -r nfs")
+	must(t, ctx, mp, s.cli.clear)
 	// Plugged back: the peer resyncs (SyncTarget) and its
 	// after-resync-target handler removes the constraint.
 	if err := s.c.Net.Join(ctx, mp.Taps[tapRepl], "br2"); err != nil {
@@ -337,7 +358,7 @@ func (s *seedFaults) replicationCable(p string) faultRow {
 	joined := time.Now()
 	waitFor(t, ctx, mp, "drbdsetup status r0", "peer-disk:UpToDate", 3*time.Minute)
 	synced := time.Since(joined)
-	waitGone(t, ctx, mp, fenceProbe, fenceConstraint, time.Minute)
+	waitGone(t, ctx, mp, s.cli.fenceProbe, fenceConstraint, time.Minute)
 	gone := time.Since(joined)
 	log := must(t, ctx, mq, "dmesg | grep -e SyncTarget -e after-resync-target | tail -4")
 	if !strings.Contains(log, "SyncTarget") {
@@ -392,7 +413,7 @@ func (s *seedFaults) oldPrimaryReturns(p string, back bool) faultRow {
 		t.Errorf("fault %s: %s did not resync as SyncTarget:\n%s", r.Fault[:2], p, log)
 	}
 	// The constraint the survivor's promotion placed goes with the resync.
-	waitGone(t, ctx, mq, fenceProbe, fenceConstraint, 2*time.Minute)
+	waitGone(t, ctx, mq, s.cli.fenceProbe, fenceConstraint, 2*time.Minute)
 	if !back {
 		s.holdStill("fault 6, the old primary back", q, 20*time.Second)
 		if _, _, ok := s.w.acquired(p, rejoin, owners.any); ok {
@@ -449,7 +470,7 @@ func (s *seedFaults) serviceCable(p string) faultRow {
 	took := s.w.waitHolds(t, q, cut, 5*time.Minute).Sub(cut)
 	r.Takeover = took.Seconds()
 	waitAcksAfter(t, ctx, s.cl, at, 5, 3*time.Minute)
-	attrs := must(t, ctx, s.c.M(q), pingdProbe)
+	attrs := must(t, ctx, s.c.M(q), s.cli.pingdProbe)
 	t.Logf("fault 2: %s holds the stack %.1f s after the cut; pingd: %s", q, took.Seconds(), strings.TrimSpace(attrs))
 	if !strings.Contains(attrs, "PINGD "+p+" 0") {
 		t.Errorf("fault 2: pingd of %s is not 0 with its service cable out: %s", p, attrs)
@@ -460,7 +481,7 @@ func (s *seedFaults) serviceCable(p string) faultRow {
 	if err := s.c.Net.Join(ctx, mp.Taps[tapSvc], "br0"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, s.c.M(q), pingdProbe, "PINGD "+p+" 1000", 2*time.Minute)
+	waitFor(t, ctx, s.c.M(q), s.cli.pingdProbe, "PINGD "+p+" 1000", 2*time.Minute)
 	s.holdStill("fault 2, cable back", q, 15*time.Second)
 	r.Note = fmt.Sprintf("pingd of %s to 0, the stack moved to %s; cable back, pingd 1000 again, nothing moved back", p, q)
 	return r
@@ -482,7 +503,7 @@ func (s *seedFaults) saveLogs(name string) {
 			continue
 		default:
 		}
-		r, err := m.Run(s.ctx, "{ cat /var/log/baton-daemon.log; echo '=== dmesg'; dmesg; } | gzip -c | base64 -w0")
+		r, err := m.Run(s.ctx, "{ "+s.cli.logs+"; echo '=== dmesg'; dmesg; } 2>/dev/null | gzip -c | base64 -w0")
 		if err != nil || r.Code != 0 {
 			s.t.Logf("save logs of %s: %v", srv, err)
 			continue

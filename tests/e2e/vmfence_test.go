@@ -28,8 +28,11 @@ const (
 // stonith-action (reboot), and one class="stonith" primitive of
 // fence_baton_vm that can fence both servers (pcmk_host_map: node name to
 // the switch's plug).
-func fencedSeedCIB() string {
-	cib := seedCIB(false)
+func fencedSeedCIB() string { return withVMFencing(seedCIB(false)) }
+
+// withVMFencing turns stonith-enabled on in cib (a seedCIBWith CIB without
+// watchdog) and adds the fence_baton_vm device vm-power.
+func withVMFencing(cib string) string {
 	cib = strings.Replace(cib, `<nvpair id="opt-stonith" name="stonith-enabled" value="false"/>`,
 		`<nvpair id="opt-stonith" name="stonith-enabled" value="true"/>`, 1)
 	device := `

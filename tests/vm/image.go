@@ -27,6 +27,11 @@ import (
 var Packages = []string{
 	"kmod", "iproute2", "e2fsprogs", "procps", "util-linux", "psmisc",
 	"drbd-utils", "nfs-kernel-server", "nfs-common", "rpcbind",
+	// The Pacemaker row (TestPacemakerSeedFaults): Debian's Pacemaker 2.1.5
+	// and Corosync 3 run Baton's agents (ocf:baton:*, fence_baton_vm) in
+	// the guests. pacemaker-cli-utils brings crm_mon, cibadmin,
+	// crm_resource, crm_attribute and stonith_admin.
+	"pacemaker", "corosync", "pacemaker-cli-utils",
 }
 
 // Modules are the kernel modules the guest may load; the image keeps only

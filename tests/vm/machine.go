@@ -23,7 +23,7 @@ type Spec struct {
 	Addrs  []string // one CIDR per NIC, in NIC order (eth0, eth1, ...)
 	Nets   []string // the bridge of each NIC, same order as Addrs
 	DiskMB int      // size of a raw virtio disk (/dev/vda); 0 for none
-	MemMB  int      // guest RAM; 512 when 0
+	MemMB  int      // guest RAM; 1024 when 0
 }
 
 // Machine is a running guest.
@@ -60,7 +60,10 @@ const ReadyMarker = "BATON-VM-READY"
 // harness sees on Dead. Restart boots it again on the same disk and NICs.
 func Boot(ctx context.Context, n *Net, kernel, initrd, runDir string, spec Spec) (*Machine, error) {
 	if spec.MemMB == 0 {
-		spec.MemMB = 512
+		// The RAM root (about 235 MB unpacked since the image carries
+		// Pacemaker and Corosync, plus the 89 MB archive while the kernel
+		// unpacks it) left too little of 512 MB for the cluster stack.
+		spec.MemMB = 1024
 	}
 	m := &Machine{Spec: spec}
 	args := []string{"netns", "exec", n.NS, "qemu-system-x86_64",

@@ -28,9 +28,17 @@ func NewNet(ctx context.Context, ns string, bridges ...string) (*Net, error) {
 		return nil, err
 	}
 	steps := [][]string{{"-n", ns, "link", "set", "lo", "up"}}
-	for _, br := range bridges {
+	for i, br := range bridges {
+		// A fixed address: a bridge without one takes the lowest address
+		// of its ports, so taking a guest's tap off (a pulled cable)
+		// changed the MAC of the host addresses on the bridge (the ping
+		// node, the witness, the power switch), and the other guests
+		// could not reach them until their ARP entries went stale: the
+		// peer's pingd dropped to 0 for about 10 s after each cut and
+		// each plug-back of the service cable (TestPacemakerSeedFaults).
 		steps = append(steps,
 			[]string{"-n", ns, "link", "add", br, "type", "bridge", "forward_delay", "0"},
+			[]string{"-n", ns, "link", "set", br, "address", fmt.Sprintf("02:ba:70:00:00:%02x", i+1)},
 			[]string{"-n", ns, "link", "set", br, "up"})
 	}
 	for _, s := range steps {
