@@ -322,3 +322,57 @@ func TestSetsTemplatesTags(t *testing.T) {
 		t.Errorf("validate: %v", errs)
 	}
 }
+
+// TestConstraintAttributesAsPacemakerSchema: an attribute Pacemaker's
+// schema does not allow on a constraint is an error naming the element,
+// the attribute and what was meant, for the schemas whose attributes
+// Baton knows (pacemaker-3.x, pacemaker-next, none given); older ones and
+// validate-with="none" are not checked, as Pacemaker would not.
+func TestConstraintAttributesAsPacemakerSchema(t *testing.T) {
+	doc := func(validateWith, cons string) string {
+		v := ""
+		if validateWith != "-" {
+			v = ` validate-with="` + validateWith + `"`
+		}
+		return `<cib` + v + `><configuration><nodes><node id="1" uname="n1"/></nodes><resources>
+<primitive id="a" class="ocf" provider="p" type="t"/>
+<clone id="ms"><meta_attributes id="ms-m"><nvpair id="ms-p" name="promotable" value="true"/></meta_attributes><primitive id="b" class="ocf" provider="p" type="t"/></clone>
+</resources><constraints>
+` + cons + `</constraints></configuration></cib>`
+	}
+	tests := []struct {
+		name, validateWith, cons, want string
+	}{
+		{"location with rsc-role", "pacemaker-3.9", `<rsc_location id="l" rsc="ms" rsc-role="Promoted" node="n1" score="100"/>`,
+			`line 5: <rsc_location id="l">: attribute rsc-role is not allowed here: Pacemaker's schema (pacemaker-3.9) refuses the whole CIB; did you mean role?`},
+		{"colocation with role", "pacemaker-3.0", `<rsc_colocation id="c" rsc="a" with-rsc="ms" role="Promoted" score="INFINITY"/>`,
+			`<rsc_colocation id="c">: attribute role is not allowed here: Pacemaker's schema (pacemaker-3.0) refuses the whole CIB; did you mean rsc-role?`},
+		{"misspelt on a set", "pacemaker-3.7", `<rsc_order id="o"><resource_set id="s" sequentail="false"><resource_ref id="a"/></resource_set><resource_set id="s2"><resource_ref id="ms"/></resource_set></rsc_order>`,
+			`<resource_set id="s">: attribute sequentail is not allowed here: Pacemaker's schema (pacemaker-3.7) refuses the whole CIB; allowed: id, id-ref, sequential`},
+		{"no validate-with", "-", `<rsc_order id="o" first="a" then="ms" firstaction="start"/>`,
+			`attribute firstaction is not allowed here: Pacemaker's schema (the newest, as no validate-with is set)`},
+		{"instance on 3.9", "pacemaker-3.9", `<rsc_colocation id="c" rsc="a" with-rsc="ms" with-rsc-instance="1" score="INFINITY"/>`,
+			`attribute with-rsc-instance is not allowed here`},
+		{"instance on next", "pacemaker-next", `<rsc_colocation id="c" rsc="a" with-rsc="ms" with-rsc-instance="1" score="INFINITY"/>`, ""},
+		{"every allowed attribute", "pacemaker-3.9", `<rsc_location id="l" rsc="ms" role="Promoted" node="n1" score="100" resource-discovery="always"/>
+<rsc_colocation id="c" rsc="a" with-rsc="ms" rsc-role="Started" with-rsc-role="Promoted" node-attribute="site" influence="true" score="INFINITY"/>
+<rsc_order id="o" first="ms" then="a" first-action="promote" then-action="start" kind="Mandatory" symmetrical="true" require-all="true"/>`, ""},
+		{"older schema", "pacemaker-2.10", `<rsc_location id="l" rsc="ms" rsc-role="Promoted" node="n1" score="100"/>`, ""},
+		{"validation off", "none", `<rsc_location id="l" rsc="ms" rsc-role="Promoted" node="n1" score="100"/>`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(doc(tt.validateWith, tt.cons)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs, _ := c.Validate()
+			switch {
+			case tt.want == "" && len(errs) > 0:
+				t.Fatalf("valid for Pacemaker, refused: %v", errs)
+			case tt.want != "" && (len(errs) == 0 || !strings.Contains(errs.Error(), tt.want)):
+				t.Fatalf("got %v, want %q", errs, tt.want)
+			}
+		})
+	}
+}

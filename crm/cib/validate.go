@@ -17,6 +17,7 @@ func (c *CIB) Validate() (errs, warns Errors) {
 	at := func(el *etree.Element, format string, args ...any) *Error {
 		return c.doc.errorf(el, format, args...)
 	}
+	errs = append(errs, c.constraintAttributeErrors()...)
 	ids := map[string]*Resource{}
 	for _, r := range c.Resources {
 		r.Walk(func(x *Resource) {
