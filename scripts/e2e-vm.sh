@@ -36,4 +36,4 @@ fi
 GO=${GO:-go}
 "$GO" run ./tests/vm/mkimage
 # -p 1: the guests run under TCG and want the cores to themselves.
-exec "$GO" test -tags e2evm -count=1 -p 1 -timeout "${E2E_VM_TIMEOUT:-30m}" -v ./tests/e2e/... "$@"
+exec "$GO" test -tags e2evm -count=1 -p 1 -timeout "${E2E_VM_TIMEOUT:-60m}" -v ./tests/e2e/... "$@"
