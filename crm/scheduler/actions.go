@@ -10,7 +10,8 @@ type orderEdge struct {
 	first, then         *Resource
 	firstTask, thenTask string
 	mandatory           bool
-	// impliesFirst: "then" being required forces "first" (inverse orders).
+	// impliesFirst marks the inverse of a symmetric order (then's inverse
+	// action before first's): it orders and holds back, never requires.
 	impliesFirst bool
 	// interleave pairs the two clones' instances node by node.
 	interleave bool
@@ -495,24 +496,14 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 		}
 		return changed
 	}
-	if e.impliesFirst {
-		// inverse: then (e.g. first's stop) required -> first's leaves.
-		// A whole clone stopping somewhere does not restart what was
-		// ordered after it elsewhere; interleaved instances pair up.
-		if then.Kind == cib.Clone && !e.interleave {
-			// nothing
-		} else if e.thenTask == "stop" && moves(then) && allMigrating(then) {
-			// a migrating resource's stop comes after its migration:
-			// what it runs after keeps running
-		} else if required(then, e.thenTask) {
-			for _, l := range first.Leaves() {
-				if requireTask(l, e.firstTask) {
-					l.plan.setReason(e.firstTask, "required "+actionName(then, e.thenTask))
-					changed = true
-				}
-			}
-		}
-	} else if !e.asymmetric && required(first, e.firstTask) && !(e.firstTask == "start" && allMigrating(first) && moves(first)) {
+	// The inverse of a symmetric order (then's stop before first's stop)
+	// only orders and holds back: Pacemaker's then-implies-first never
+	// makes a stop required by itself. What runs after a resource that
+	// stops stops because that resource's start cannot run (the blocking
+	// below, on the forward order), restarts because its start is
+	// required, and an interleaved instance stops when no partner can
+	// start on its node (first nil above).
+	if !e.impliesFirst && !e.asymmetric && required(first, e.firstTask) && !(e.firstTask == "start" && allMigrating(first) && moves(first)) {
 		// (a migrating first never stopped: what follows it need not
 		// restart)
 		for _, l := range then.Leaves() {
