@@ -454,7 +454,9 @@ func (e orderEdge) pairs() [][2]*Resource {
 		}
 		var match *Resource
 		for _, fi := range e.first.Children {
-			if instanceNode(fi, e.firstTask) == tn {
+			// (one left without a partner itself is unassigned: it is
+			// nobody's partner either)
+			if instanceNode(fi, e.firstTask) == tn && !(e.firstTask != "stop" && e.firstTask != "demote" && noPartner(fi)) {
 				match = fi
 				break
 			}
@@ -462,6 +464,17 @@ func (e orderEdge) pairs() [][2]*Resource {
 		out = append(out, [2]*Resource{match, ti})
 	}
 	return out
+}
+
+// noPartner reports whether an instance was left without a partner by an
+// interleaved order (see applyEdge).
+func noPartner(inst *Resource) bool {
+	for _, l := range inst.Leaves() {
+		if l.plan.noPartner {
+			return true
+		}
+	}
+	return false
 }
 
 // instanceNode is where an instance does task: its next node for start and
@@ -487,9 +500,18 @@ func instanceNode(inst *Resource, task string) *Node {
 func applyEdge(e orderEdge, first, then *Resource) bool {
 	changed := false
 	if first == nil {
-		if e.thenTask == "start" || e.thenTask == "promote" {
+		// (an asymmetric order has nothing to hold back without a
+		// partner)
+		if !e.asymmetric && (e.thenTask == "start" || e.thenTask == "promote") {
 			for _, l := range then.Leaves() {
 				if blockTask(l, e.thenTask) {
+					changed = true
+				}
+				if l.Assigned != nil && !l.plan.noPartner {
+					// Pacemaker unassigns an instance that has no
+					// partner to interleave with: it is not listed as a
+					// blocked start, only stopped where it runs.
+					l.plan.noPartner = true
 					changed = true
 				}
 			}
