@@ -104,6 +104,11 @@ func (c *Cluster) initPlans() {
 				// Its probe on a pending node cannot run, and a start
 				// waits for the probes.
 				p.startRunnable = false
+				if pr := probed(r); pr != r {
+					// (Pacemaker names a reason only when it is another
+					// resource's action)
+					p.setReason("start", "unrunnable "+pr.ID+" monitor")
+				}
 			}
 			if !c.HaveQuorum && c.NoQuorumPolicy == "freeze" && r.Meta["requires"] != "nothing" && next != nil && len(r.RunningOn) == 0 {
 				p.startRunnable = false
@@ -375,6 +380,7 @@ func (c *Cluster) propagate(edges []orderEdge) {
 					if hasBlockedStart(co.primary, co.primaryRole) && !runnable(co.primary, roleTask(co.primaryRole)) {
 						for _, l := range r.Leaves() {
 							if blockTask(l, "start") {
+								l.plan.setReason("start", "colocation with "+co.primary.ID)
 								changed = true
 							}
 							// unlike an ordering, a colocation cannot be
@@ -528,7 +534,7 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 	if !e.impliesFirst && !e.asymmetric && required(first, e.firstTask) && !(e.firstTask == "start" && allMigrating(first) && moves(first)) {
 		// (a migrating first never stopped: what follows it need not
 		// restart)
-		for _, l := range then.Leaves() {
+		for _, l := range groupEntry(then, e.thenTask) {
 			if first.Kind == cib.Clone && then.clone() == nil {
 				// A clone's action counts for a resource's action on a
 				// node only through the instances on that node.
@@ -544,17 +550,46 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 	}
 	blocking := e.impliesFirst || e.firstTask == "start" || e.firstTask == "promote" || e.asymmetric
 	if blocking && !runnable(first, e.firstTask) {
-		for _, l := range then.Leaves() {
+		for _, l := range groupEntry(then, e.thenTask) {
 			if e.asymmetric && (e.thenTask == "start" && !l.plan.start || e.thenTask == "promote" && !l.plan.promote) {
 				continue // nothing it has to do, nothing to hold back
 			}
 			if blockTask(l, e.thenTask) {
-				l.plan.setReason(e.thenTask, "unrunnable "+actionName(first, e.firstTask))
+				reason := "unrunnable " + actionName(first, e.firstTask)
+				if !e.impliesFirst && !e.asymmetric && !l.plan.start && stopImpliesStart(first, e.firstTask) {
+					// then's start, which it had no need of, is
+					// required by first's
+					reason = "required " + actionName(first, e.firstTask)
+				}
+				l.plan.setReason(e.thenTask, reason)
 				changed = true
 			}
 		}
 	}
 	return changed
+}
+
+// groupEntry lists the primitives an order reaches in then: all of them,
+// except that the start of an ordered group whose first member is active
+// reaches that member only. Pacemaker updates the members in order, and
+// the first one's restart or stop carries on along the members' own
+// order (with its reasons) before the others are reached.
+func groupEntry(then *Resource, task string) []*Resource {
+	leaves := then.Leaves()
+	if then.Kind == cib.Group && task == "start" && boolOpt(then.Meta["ordered"], true) &&
+		len(leaves) > 0 && leaves[0].Current() != nil && leaves[0].Managed && !leaves[0].Blocked {
+		return leaves[:1]
+	}
+	return leaves
+}
+
+// stopImpliesStart reports whether first's start, which cannot run, is
+// nonetheless required: a primitive (not a clone instance) that stops
+// has its start required by its own stop-then-start ordering, so what is
+// ordered after that start is required (and blocked) by it.
+func stopImpliesStart(first *Resource, task string) bool {
+	return task == "start" && first.Kind == cib.Primitive && !first.IsInstance() &&
+		first.Managed && !first.Blocked && len(first.plan.stopOn) > 0
 }
 
 func roleTask(role string) string {
@@ -692,6 +727,22 @@ func actionName(r *Resource, task string) string {
 		task = "demoted"
 	}
 	return r.ID + " " + task
+}
+
+// probed is the primitive whose probe stands for r on a node where no
+// instance is known: for an anonymous clone Pacemaker probes its first
+// instance (r's counterpart in it), otherwise r itself.
+func probed(r *Resource) *Resource {
+	cl := r.clone()
+	if cl == nil || cl == r || cl.Unique || len(cl.Children) == 0 {
+		return r
+	}
+	for _, l := range cl.Children[0].Leaves() {
+		if l.Cfg == r.Cfg {
+			return l
+		}
+	}
+	return r
 }
 
 // unprobedOnPending reports whether a pending node has no history of r:
