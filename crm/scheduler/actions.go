@@ -548,6 +548,15 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 			}
 		}
 	}
+	if !e.asymmetric && e.firstTask == "stop" && blockedStop(first) {
+		// Whatever a blocked resource's stop must precede cannot happen
+		// either (Pacemaker gives no reason for it).
+		for _, l := range then.Leaves() {
+			if blockTask(l, e.thenTask) {
+				changed = true
+			}
+		}
+	}
 	blocking := e.impliesFirst || e.firstTask == "start" || e.firstTask == "promote" || e.asymmetric
 	if blocking && !runnable(first, e.firstTask) {
 		for _, l := range groupEntry(then, e.thenTask) {
@@ -567,6 +576,17 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 		}
 	}
 	return changed
+}
+
+// blockedStop reports whether r has a blocked primitive (failed with
+// on-fail=block, or a failed stop) that is active: its stop cannot run.
+func blockedStop(r *Resource) bool {
+	for _, l := range r.Leaves() {
+		if l.Blocked && l.Current() != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // groupEntry lists the primitives an order reaches in then: all of them,

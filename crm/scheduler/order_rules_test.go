@@ -134,6 +134,27 @@ var orderRuleCases = []struct {
 		resources: stonith + clone("c", prim("p")),
 		status:    map[string]string{"n1": upStonith + up("p", "")}},
 		[]string{"Start p:1 ( n2 ) due to unrunnable p:0 monitor (blocked)"}},
+	{"a stop after a blocked stop is blocked", testCIB{nodes: two,
+		resources:   prim("a", "target-role", "Stopped") + blockOnFail("b"),
+		constraints: `<rsc_order id="o" first="b" first-action="stop" then="a" then-action="stop"/>`,
+		status:      map[string]string{"n1": up("a", "") + failedMonitor("b")}},
+		[]string{"Stop a ( n1 ) due to node availability (blocked)"}},
+	{"a stop before a blocked resource's stop is blocked", testCIB{nodes: two,
+		resources:   prim("a", "target-role", "Stopped") + blockOnFail("b"),
+		constraints: `<rsc_order id="o" first="a" then="b"/>`,
+		status:      map[string]string{"n1": up("a", "") + failedMonitor("b")}},
+		[]string{"Stop a ( n1 ) due to node availability (blocked)"}},
+	{"an unmanaged stop does not block", testCIB{nodes: two,
+		resources:   prim("a", "target-role", "Stopped") + prim("b", "is-managed", "false"),
+		constraints: `<rsc_order id="o" first="b" first-action="stop" then="a" then-action="stop"/>`,
+		status:      map[string]string{"n1": up("a", "") + up("b", "")}},
+		[]string{"Stop a ( n1 ) due to node availability"}},
+}
+
+// blockOnFail is a primitive whose failed monitor blocks it.
+func blockOnFail(id string) string {
+	return `<primitive id="` + id + `" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="` + id +
+		`-mon" name="monitor" interval="10s" on-fail="block"/></operations></primitive>`
 }
 
 var (
