@@ -427,8 +427,15 @@ func (c *Cluster) blockStartsBeforeStuckStops(g *Resource) bool {
 			stuck := later.Managed && !later.Blocked && len(lp.stopOn) > 0 && !lp.stopRunnable ||
 				!later.Managed && later.Kind == cib.Primitive && later.Current() != nil
 			if stuck {
+				// (the stop that cannot run holds back the stops of
+				// the members before it: the next member's, when it is
+				// active, is the one this start waits for)
+				by := later
+				if next := g.Children[i+1]; next.Current() != nil {
+					by = next
+				}
 				if blockTask(m, "start") {
-					m.plan.setReason("start", "unrunnable "+later.ID+" stop")
+					m.plan.setReason("start", "unrunnable "+by.ID+" stop")
 					changed = true
 				}
 				break
@@ -548,15 +555,6 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 			}
 		}
 	}
-	if !e.asymmetric && e.firstTask == "stop" && blockedStop(first) {
-		// Whatever a blocked resource's stop must precede cannot happen
-		// either (Pacemaker gives no reason for it).
-		for _, l := range then.Leaves() {
-			if blockTask(l, e.thenTask) {
-				changed = true
-			}
-		}
-	}
 	blocking := e.impliesFirst || e.firstTask == "start" || e.firstTask == "promote" || e.asymmetric
 	if blocking && !runnable(first, e.firstTask) {
 		for _, l := range groupEntry(then, e.thenTask) {
@@ -571,6 +569,15 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 					reason = "required " + actionName(first, e.firstTask)
 				}
 				l.plan.setReason(e.thenTask, reason)
+				changed = true
+			}
+		}
+	}
+	if !e.asymmetric && e.firstTask == "stop" && blockedStop(first) {
+		// Whatever a blocked resource's stop must precede cannot happen
+		// either (Pacemaker checks this last, and gives no reason).
+		for _, l := range then.Leaves() {
+			if blockTask(l, e.thenTask) {
 				changed = true
 			}
 		}

@@ -149,6 +149,13 @@ var orderRuleCases = []struct {
 		constraints: `<rsc_order id="o" first="b" first-action="stop" then="a" then-action="stop"/>`,
 		status:      map[string]string{"n1": up("a", "") + up("b", "")}},
 		[]string{"Stop a ( n1 ) due to node availability"}},
+	// (Pacemaker's unmanaged-block-restart: a start before members that
+	// must restart but cannot stop waits; crm_simulate 2.1.5 still
+	// started it)
+	{"a group member start waits for the next member's stuck stop", testCIB{nodes: two,
+		resources: `<group id="g">` + prim("x") + prim("y") + blockOnFail("w") + `</group>`,
+		status:    map[string]string{"n1": up("y", "") + failedMonitor("w")}},
+		[]string{"Start x ( n1 ) due to unrunnable y stop (blocked)", "Stop y ( n1 ) due to unrunnable w stop (blocked)"}},
 }
 
 // blockOnFail is a primitive whose failed monitor blocks it.
