@@ -3,8 +3,6 @@ package scheduler
 import (
 	"strings"
 	"testing"
-
-	"github.com/baton-ha/baton/crm/cib"
 )
 
 // orderRuleCases pin Pacemaker's ordering rules (and the reasons it
@@ -200,22 +198,4 @@ func TestOrderRules(t *testing.T) {
 // set, so that crm_simulate sees no definition change either.
 func up(id, role string) string {
 	return strings.Replace(running(id, role), `interval="0"`, `interval="0" op-digest="`+paramsDigest(nil)+`"`, -1)
-}
-
-// summarizeStrict is summarize with the reasons kept.
-func summarizeStrict(t *testing.T, tc testCIB) []string {
-	t.Helper()
-	doc, err := cib.Parse([]byte(tc.xml()))
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	res, err := Schedule(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, l := range FormatSummary(res.Summary) {
-		out = append(out, NormalizeLine(l, true))
-	}
-	return out
 }

@@ -99,6 +99,17 @@ func failedMonitor(id string) string {
 
 func summarize(t *testing.T, tc testCIB) []string {
 	t.Helper()
+	return summarizeMode(t, tc, false)
+}
+
+// summarizeStrict is summarize with the reasons kept.
+func summarizeStrict(t *testing.T, tc testCIB) []string {
+	t.Helper()
+	return summarizeMode(t, tc, true)
+}
+
+func summarizeMode(t *testing.T, tc testCIB, strict bool) []string {
+	t.Helper()
 	doc, err := cib.Parse([]byte(tc.xml()))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
@@ -109,7 +120,7 @@ func summarize(t *testing.T, tc testCIB) []string {
 	}
 	var out []string
 	for _, l := range FormatSummary(res.Summary) {
-		out = append(out, NormalizeLine(l, false))
+		out = append(out, NormalizeLine(l, strict))
 	}
 	return out
 }
