@@ -6,9 +6,9 @@ import (
 )
 
 // orderRuleCases pin Pacemaker's ordering rules (and the reasons it
-// gives); the expected
-// summaries (reasons included) are what crm_simulate 2.1.5 prints for the
-// same CIBs.
+// gives); the expected summaries are what crm_simulate 2.1.5 prints for
+// the same CIBs, except where a comment says that 2.1.5 is older than the
+// rule (the corpus records the newer behaviour).
 var orderRuleCases = []struct {
 	name string
 	tc   testCIB
