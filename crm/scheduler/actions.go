@@ -10,7 +10,8 @@ type orderEdge struct {
 	first, then         *Resource
 	firstTask, thenTask string
 	mandatory           bool
-	// impliesFirst: "then" being required forces "first" (inverse orders).
+	// impliesFirst marks the inverse of a symmetric order (then's inverse
+	// action before first's): it orders and holds back, never requires.
 	impliesFirst bool
 	// interleave pairs the two clones' instances node by node.
 	interleave bool
@@ -103,6 +104,11 @@ func (c *Cluster) initPlans() {
 				// Its probe on a pending node cannot run, and a start
 				// waits for the probes.
 				p.startRunnable = false
+				if pr := probed(r); pr != r {
+					// (Pacemaker names a reason only when it is another
+					// resource's action)
+					p.setReason("start", "unrunnable "+pr.ID+" monitor")
+				}
 			}
 			if !c.HaveQuorum && c.NoQuorumPolicy == "freeze" && r.Meta["requires"] != "nothing" && next != nil && len(r.RunningOn) == 0 {
 				p.startRunnable = false
@@ -374,6 +380,7 @@ func (c *Cluster) propagate(edges []orderEdge) {
 					if hasBlockedStart(co.primary, co.primaryRole) && !runnable(co.primary, roleTask(co.primaryRole)) {
 						for _, l := range r.Leaves() {
 							if blockTask(l, "start") {
+								l.plan.setReason("start", "colocation with "+co.primary.ID)
 								changed = true
 							}
 							// unlike an ordering, a colocation cannot be
@@ -420,8 +427,15 @@ func (c *Cluster) blockStartsBeforeStuckStops(g *Resource) bool {
 			stuck := later.Managed && !later.Blocked && len(lp.stopOn) > 0 && !lp.stopRunnable ||
 				!later.Managed && later.Kind == cib.Primitive && later.Current() != nil
 			if stuck {
+				// (the stop that cannot run holds back the stops of
+				// the members before it: the next member's, when it is
+				// active, is the one this start waits for)
+				by := later
+				if next := g.Children[i+1]; next.Current() != nil {
+					by = next
+				}
 				if blockTask(m, "start") {
-					m.plan.setReason("start", "unrunnable "+later.ID+" stop")
+					m.plan.setReason("start", "unrunnable "+by.ID+" stop")
 					changed = true
 				}
 				break
@@ -453,7 +467,9 @@ func (e orderEdge) pairs() [][2]*Resource {
 		}
 		var match *Resource
 		for _, fi := range e.first.Children {
-			if instanceNode(fi, e.firstTask) == tn {
+			// (one left without a partner itself is unassigned: it is
+			// nobody's partner either)
+			if instanceNode(fi, e.firstTask) == tn && !(e.firstTask != "stop" && e.firstTask != "demote" && noPartner(fi)) {
 				match = fi
 				break
 			}
@@ -461,6 +477,17 @@ func (e orderEdge) pairs() [][2]*Resource {
 		out = append(out, [2]*Resource{match, ti})
 	}
 	return out
+}
+
+// noPartner reports whether an instance was left without a partner by an
+// interleaved order (see applyEdge).
+func noPartner(inst *Resource) bool {
+	for _, l := range inst.Leaves() {
+		if l.plan.noPartner {
+			return true
+		}
+	}
+	return false
 }
 
 // instanceNode is where an instance does task: its next node for start and
@@ -486,36 +513,35 @@ func instanceNode(inst *Resource, task string) *Node {
 func applyEdge(e orderEdge, first, then *Resource) bool {
 	changed := false
 	if first == nil {
-		if e.thenTask == "start" || e.thenTask == "promote" {
+		// (an asymmetric order has nothing to hold back without a
+		// partner)
+		if !e.asymmetric && (e.thenTask == "start" || e.thenTask == "promote") {
 			for _, l := range then.Leaves() {
 				if blockTask(l, e.thenTask) {
+					changed = true
+				}
+				if l.Assigned != nil && !l.plan.noPartner {
+					// Pacemaker unassigns an instance that has no
+					// partner to interleave with: it is not listed as a
+					// blocked start, only stopped where it runs.
+					l.plan.noPartner = true
 					changed = true
 				}
 			}
 		}
 		return changed
 	}
-	if e.impliesFirst {
-		// inverse: then (e.g. first's stop) required -> first's leaves.
-		// A whole clone stopping somewhere does not restart what was
-		// ordered after it elsewhere; interleaved instances pair up.
-		if then.Kind == cib.Clone && !e.interleave {
-			// nothing
-		} else if e.thenTask == "stop" && moves(then) && allMigrating(then) {
-			// a migrating resource's stop comes after its migration:
-			// what it runs after keeps running
-		} else if required(then, e.thenTask) {
-			for _, l := range first.Leaves() {
-				if requireTask(l, e.firstTask) {
-					l.plan.setReason(e.firstTask, "required "+actionName(then, e.thenTask))
-					changed = true
-				}
-			}
-		}
-	} else if !e.asymmetric && required(first, e.firstTask) && !(e.firstTask == "start" && allMigrating(first) && moves(first)) {
+	// The inverse of a symmetric order (then's stop before first's stop)
+	// only orders and holds back: Pacemaker's then-implies-first never
+	// makes a stop required by itself. What runs after a resource that
+	// stops stops because that resource's start cannot run (the blocking
+	// below, on the forward order), restarts because its start is
+	// required, and an interleaved instance stops when no partner can
+	// start on its node (first nil above).
+	if !e.impliesFirst && !e.asymmetric && required(first, e.firstTask) && !(e.firstTask == "start" && allMigrating(first) && moves(first)) {
 		// (a migrating first never stopped: what follows it need not
 		// restart)
-		for _, l := range then.Leaves() {
+		for _, l := range groupEntry(then, e.thenTask) {
 			if first.Kind == cib.Clone && then.clone() == nil {
 				// A clone's action counts for a resource's action on a
 				// node only through the instances on that node.
@@ -531,17 +557,66 @@ func applyEdge(e orderEdge, first, then *Resource) bool {
 	}
 	blocking := e.impliesFirst || e.firstTask == "start" || e.firstTask == "promote" || e.asymmetric
 	if blocking && !runnable(first, e.firstTask) {
-		for _, l := range then.Leaves() {
+		for _, l := range groupEntry(then, e.thenTask) {
 			if e.asymmetric && (e.thenTask == "start" && !l.plan.start || e.thenTask == "promote" && !l.plan.promote) {
 				continue // nothing it has to do, nothing to hold back
 			}
 			if blockTask(l, e.thenTask) {
-				l.plan.setReason(e.thenTask, "unrunnable "+actionName(first, e.firstTask))
+				reason := "unrunnable " + actionName(first, e.firstTask)
+				if !e.impliesFirst && !e.asymmetric && !l.plan.start && stopImpliesStart(first, e.firstTask) {
+					// then's start, which it had no need of, is
+					// required by first's
+					reason = "required " + actionName(first, e.firstTask)
+				}
+				l.plan.setReason(e.thenTask, reason)
+				changed = true
+			}
+		}
+	}
+	if !e.asymmetric && e.firstTask == "stop" && blockedStop(first) {
+		// Whatever a blocked resource's stop must precede cannot happen
+		// either (Pacemaker checks this last, and gives no reason).
+		for _, l := range then.Leaves() {
+			if blockTask(l, e.thenTask) {
 				changed = true
 			}
 		}
 	}
 	return changed
+}
+
+// blockedStop reports whether r has a blocked primitive (failed with
+// on-fail=block, or a failed stop) that is active: its stop cannot run.
+func blockedStop(r *Resource) bool {
+	for _, l := range r.Leaves() {
+		if l.Blocked && l.Current() != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// groupEntry lists the primitives an order reaches in then: all of them,
+// except that the start of an ordered group whose first member is active
+// reaches that member only. Pacemaker updates the members in order, and
+// the first one's restart or stop carries on along the members' own
+// order (with its reasons) before the others are reached.
+func groupEntry(then *Resource, task string) []*Resource {
+	leaves := then.Leaves()
+	if then.Kind == cib.Group && task == "start" && boolOpt(then.Meta["ordered"], true) &&
+		len(leaves) > 0 && leaves[0].Current() != nil && leaves[0].Managed && !leaves[0].Blocked {
+		return leaves[:1]
+	}
+	return leaves
+}
+
+// stopImpliesStart reports whether first's start, which cannot run, is
+// nonetheless required: a primitive (not a clone instance) that stops
+// has its start required by its own stop-then-start ordering, so what is
+// ordered after that start is required (and blocked) by it.
+func stopImpliesStart(first *Resource, task string) bool {
+	return task == "start" && first.Kind == cib.Primitive && !first.IsInstance() &&
+		first.Managed && !first.Blocked && len(first.plan.stopOn) > 0
 }
 
 func roleTask(role string) string {
@@ -679,6 +754,22 @@ func actionName(r *Resource, task string) string {
 		task = "demoted"
 	}
 	return r.ID + " " + task
+}
+
+// probed is the primitive whose probe stands for r on a node where no
+// instance is known: for an anonymous clone Pacemaker probes its first
+// instance (r's counterpart in it), otherwise r itself.
+func probed(r *Resource) *Resource {
+	cl := r.clone()
+	if cl == nil || cl == r || cl.Unique || len(cl.Children) == 0 {
+		return r
+	}
+	for _, l := range cl.Children[0].Leaves() {
+		if l.Cfg == r.Cfg {
+			return l
+		}
+	}
+	return r
 }
 
 // unprobedOnPending reports whether a pending node has no history of r:

@@ -188,6 +188,9 @@ type plan struct {
 	promoteRunnable bool
 	demote          bool
 	noQuorum        bool // the start cannot run for lack of quorum
+	// noPartner: an interleaved mandatory order found no instance of the
+	// first clone on this instance's node, so the instance cannot run.
+	noPartner bool
 	// Reasons of the actions (the first one found wins, as in Pacemaker):
 	// what made them required or unrunnable.
 	startReason, stopReason, promoteReason, demoteReason string

@@ -9,7 +9,7 @@ import (
 )
 
 // cibXML builds a small CIB: opts are cluster options, nodes is
-// "name[:standby|:offline]" list, resources and constraints are raw XML,
+// "name[:standby|:offline|:pending]" list, resources and constraints are raw XML,
 // status is raw node_state content keyed by node name.
 type testCIB struct {
 	quorum      string
@@ -29,7 +29,9 @@ func (tc testCIB) xml() string {
 		q = "1"
 	}
 	fmt.Fprintf(&b, `<cib have-quorum="%s" execution-date="1700000000"><configuration><crm_config><cluster_property_set id="o">`, q)
-	b.WriteString(`<nvpair id="o-st" name="stonith-enabled" value="false"/>`)
+	if _, ok := tc.opts["stonith-enabled"]; !ok {
+		b.WriteString(`<nvpair id="o-st" name="stonith-enabled" value="false"/>`)
+	}
 	for k, v := range tc.opts {
 		fmt.Fprintf(&b, `<nvpair id="o-%s" name="%s" value="%s"/>`, k, k, v)
 	}
@@ -50,6 +52,11 @@ func (tc testCIB) xml() string {
 	for _, n := range tc.nodes {
 		name, mode, _ := strings.Cut(n, ":")
 		if mode == "offline" {
+			continue
+		}
+		if mode == "pending" {
+			// in the membership, its controller not joined yet
+			fmt.Fprintf(&b, `<node_state id="%s" uname="%s" in_ccm="true" crmd="offline" join="down" expected="down"/>`, name, name)
 			continue
 		}
 		fmt.Fprintf(&b, `<node_state id="%s" uname="%s" in_ccm="true" crmd="online" join="member" expected="member">`, name, name)
@@ -92,6 +99,17 @@ func failedMonitor(id string) string {
 
 func summarize(t *testing.T, tc testCIB) []string {
 	t.Helper()
+	return summarizeMode(t, tc, false)
+}
+
+// summarizeStrict is summarize with the reasons kept.
+func summarizeStrict(t *testing.T, tc testCIB) []string {
+	t.Helper()
+	return summarizeMode(t, tc, true)
+}
+
+func summarizeMode(t *testing.T, tc testCIB, strict bool) []string {
+	t.Helper()
 	doc, err := cib.Parse([]byte(tc.xml()))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
@@ -102,7 +120,7 @@ func summarize(t *testing.T, tc testCIB) []string {
 	}
 	var out []string
 	for _, l := range FormatSummary(res.Summary) {
-		out = append(out, NormalizeLine(l, false))
+		out = append(out, NormalizeLine(l, strict))
 	}
 	return out
 }

@@ -232,8 +232,9 @@ func (c *Cluster) summarize(r *Resource) []SummaryLine {
 	case nextRole == RolePromoted:
 		return []SummaryLine{{Verb: "Promote", Rsc: r.ID, Details: inPlace(next, curRole, nextRole), Suffix: reasonOf(p.promoteReason, p.promoteRunnable && startRunnable)}}
 	case curRole == RoleStopped:
-		if !startRunnable && r.IsInstance() && !p.noQuorum {
-			// a clone instance that cannot start is not listed
+		if !startRunnable && p.noPartner {
+			// an instance with nothing to interleave with is
+			// unassigned: not listed; one blocked otherwise is
 			return nil
 		}
 		return []SummaryLine{{Verb: "Start", Rsc: r.ID, Details: next.Name, Suffix: reasonOf(p.startReason, startRunnable)}}
