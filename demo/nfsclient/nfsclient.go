@@ -128,6 +128,7 @@ func Run(ctx context.Context, c Config, out io.Writer) error {
 	}
 
 	// Everything acknowledged (FILE_SYNC) must read back.
+	emit(Event{Kind: "verify-start", OK: true, Bytes: off})
 	got := make([]byte, 0, off)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fail("verify", err)

@@ -117,7 +117,13 @@ func (s *Stream) Stop(limit time.Duration) (Event, error) {
 	case <-s.done:
 	case <-time.After(limit):
 		s.Kill()
-		return Event{}, fmt.Errorf("the NFS client did not verify within %v", limit)
+		ev := s.Events()
+		if len(ev) > 5 {
+			ev = ev[len(ev)-5:]
+		}
+		// The last events tell a write that never returned from a
+		// read-back that hung (a "verify-start" event).
+		return Event{}, fmt.Errorf("the NFS client did not verify within %v; last events: %v", limit, ev)
 	}
 	for _, e := range s.Events() {
 		if e.Kind == "verify" {
