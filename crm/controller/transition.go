@@ -149,6 +149,11 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
+	// What this transition acts on (a changed attribute, a failure) is
+	// replicated before its actions run, as Pacemaker's CIB has it before
+	// the transition starts: a long transition must not leave the other
+	// nodes' status (and their `baton status`) behind it all along.
+	c.publish(ctx, v)
 	ordered, cyclic := res.Graph.Order()
 	for _, a := range cyclic {
 		c.log.Error("action blocked by an ordering loop", "action", a.String())
