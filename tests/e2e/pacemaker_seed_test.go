@@ -210,46 +210,22 @@ func TestPacemakerSeedFaults(t *testing.T) {
 	// The seed's client: NFSv3 with the services nfs-common runs, default
 	// options otherwise.
 	must(t, ctx, s.cl, nfsv3ClientServices)
-	must(t, ctx, s.cl, "mkdir -p /mnt && mount -t nfs -o vers=3 "+vip+":/data/export /mnt && grep ' /mnt nfs ' /proc/mounts")
-	must(t, ctx, s.cl, probeLoop)
-	must(t, ctx, s.cl, seedClientLoop)
-	waitAcksAfter(t, ctx, s.cl, guestClock(t, ctx, s.cl), 10, 2*time.Minute)
+	s.startClient("mkdir -p /mnt && mount -t nfs -o vers=3 " + vip + ":/data/export /mnt && grep ' /mnt nfs ' /proc/mounts")
 
-	var rows []faultRow
-	for _, f := range faults {
-		active := s.settle()
-		t.Logf("fault %s: clean synced cluster, stack on %s (%s UTC)", f, active, time.Now().UTC().Format("15:04:05"))
-		n0, b0 := s.w.counts()
-		from := guestClock(t, ctx, s.cl)
-		var r faultRow
+	s.runFaults(faults, "pcmk-fault", func(f, active string) faultRow {
 		switch f {
 		case "3":
-			r = s.heartbeatCableCorosync(active)
+			return s.heartbeatCableCorosync(active)
 		case "4":
-			r = s.replicationCable(active)
+			return s.replicationCable(active)
 		case "2":
-			r = s.serviceCable(active)
+			return s.serviceCable(active)
 		case "1":
-			r = s.powerCutFenced(active, ps)
-		default:
-			t.Fatalf("unknown fault %q (BATON_VM_PCMK_FAULTS: 3, 4, 2, 1)", f)
+			return s.powerCutFenced(active, ps)
 		}
-		to := guestClock(t, ctx, s.cl)
-		r.Stall = stallBetween(readProbe(t, ctx, s.cl), from, to)
-		n1, b1 := s.w.counts()
-		r.Samples, r.Two = n1-n0, b1-b0
-		t.Logf("fault figure: %s", r)
-		rows = append(rows, r)
-		s.saveLogs("pcmk-fault" + f)
-	}
-	s.w.mu.Lock()
-	t.Logf("longest distance between owner samples %v, ended %s by: %s", s.w.maxGap.Round(time.Millisecond),
-		s.w.maxGapEnd.UTC().Format("15:04:05.000"), s.w.maxGapWho)
-	s.w.mu.Unlock()
-	seedFinish(t, ctx, s.w, s.cl)
-	for _, r := range rows {
-		t.Logf("fault figure: %s", r)
-	}
+		t.Fatalf("unknown fault %q (BATON_VM_PCMK_FAULTS: 3, 4, 2, 1)", f)
+		return faultRow{}
+	})
 }
 
 // heartbeatCableCorosync is fault 3 under Pacemaker on the active server p:
@@ -308,16 +284,10 @@ func (s *seedFaults) powerCutFenced(p string, ps *vm.PowerSwitch) faultRow {
 	t, ctx := s.t, s.ctx
 	t.Helper()
 	q := peerOf(p)
-	mp, mq := s.c.M(p), s.c.M(q)
+	mq := s.c.M(q)
 	r := faultRow{Fault: "1 power cut of the active server (fenced through vm-power)", Victim: p}
-	must(t, ctx, mp, "sync") // the tickle record reaches the disk
-	killAt := guestClock(t, ctx, s.cl)
-	mp.Kill()
-	crash := time.Now()
-	took := s.w.waitHolds(t, q, crash, 5*time.Minute).Sub(crash)
+	crash, took, stall := s.powerCut(p, q)
 	r.Takeover = took.Seconds()
-	acks := waitAcksAfter(t, ctx, s.cl, killAt, 5, 3*time.Minute)
-	stall := stallBetween(acks, killAt, guestClock(t, ctx, s.cl))
 	// The fence: its power-on (of the reboot) is what the switch records,
 	// the power-off found the guest off already.
 	on := waitPowerEvent(t, ps, "on", p, 2*time.Minute)

@@ -175,41 +175,77 @@ func TestDaemonSeedFaults(t *testing.T) {
 	s.w = startSeedClusterCIB(t, ctx, c, s.key, false, s.cib)
 	t.Logf("baton status on nodea:\n%s", must(t, ctx, c.M("nodea"), "baton status"))
 
-	must(t, ctx, s.cl, "modprobe nfsv4 && mkdir -p /mnt && mount -t nfs "+vip+":/data/export /mnt")
+	s.startClient("modprobe nfsv4 && mkdir -p /mnt && mount -t nfs " + vip + ":/data/export /mnt")
+
+	s.runFaults(faults, "fault", func(f, active string) faultRow {
+		switch f {
+		case "4":
+			return s.replicationCable(active)
+		case "6":
+			return s.oldPrimaryReturns(active, false)
+		case "2":
+			return s.serviceCable(active)
+		case "6b":
+			if active != "nodea" {
+				t.Fatalf("fault 6b wants the stack on the preferred node nodea, it is on %s", active)
+			}
+			return s.oldPrimaryReturns(active, true)
+		}
+		t.Fatalf("unknown fault %q (BATON_VM_FAULTS: 4, 6, 2, 6b)", f)
+		return faultRow{}
+	})
+}
+
+// powerCut syncs p (the tickle record reaches the disk), kills its qemu,
+// and waits until q holds the whole stack and the client's writes resume.
+// It returns when p was killed (host clock), how long q took to hold the
+// stack, and the client's longest gap since the kill (seconds).
+func (s *seedFaults) powerCut(p, q string) (crash time.Time, took time.Duration, stall float64) {
+	t, ctx := s.t, s.ctx
+	t.Helper()
+	mp := s.c.M(p)
+	must(t, ctx, mp, "sync")
+	killAt := guestClock(t, ctx, s.cl)
+	mp.Kill()
+	crash = time.Now()
+	took = s.w.waitHolds(t, q, crash, 5*time.Minute).Sub(crash)
+	acks := waitAcksAfter(t, ctx, s.cl, killAt, 5, 3*time.Minute)
+	return crash, took, stallBetween(acks, killAt, guestClock(t, ctx, s.cl))
+}
+
+// startClient mounts the VIP on the client with mount (a shell command),
+// starts the seed's workload and the small-write probe, and waits until
+// the probe's writes are acknowledged.
+func (s *seedFaults) startClient(mount string) {
+	t, ctx := s.t, s.ctx
+	t.Helper()
+	must(t, ctx, s.cl, mount)
 	must(t, ctx, s.cl, probeLoop)
 	must(t, ctx, s.cl, seedClientLoop)
 	waitAcksAfter(t, ctx, s.cl, guestClock(t, ctx, s.cl), 10, 2*time.Minute)
+}
 
+// runFaults injects each fault with inject from a clean synced cluster,
+// measures the client's stall and the owner samples of its phase, keeps
+// the guests' logs under logPrefix+fault, and at the end checks the
+// client's writes (seedFinish) and prints every fault's row again.
+func (s *seedFaults) runFaults(faults []string, logPrefix string, inject func(f, active string) faultRow) {
+	t, ctx := s.t, s.ctx
+	t.Helper()
 	var rows []faultRow
 	for _, f := range faults {
 		active := s.settle()
 		t.Logf("fault %s: clean synced cluster, stack on %s (%s UTC)", f, active, time.Now().UTC().Format("15:04:05"))
 		n0, b0 := s.w.counts()
 		from := guestClock(t, ctx, s.cl)
-		var r faultRow
-		switch f {
-		case "4":
-			r = s.replicationCable(active)
-		case "6":
-			r = s.oldPrimaryReturns(active, false)
-		case "2":
-			r = s.serviceCable(active)
-		case "6b":
-			if active != "nodea" {
-				t.Fatalf("fault 6b wants the stack on the preferred node nodea, it is on %s", active)
-			}
-			r = s.oldPrimaryReturns(active, true)
-		default:
-			t.Fatalf("unknown fault %q (BATON_VM_FAULTS: 4, 6, 2, 6b)", f)
-		}
+		r := inject(f, active)
 		to := guestClock(t, ctx, s.cl)
-		acks := readProbe(t, ctx, s.cl)
-		r.Stall = stallBetween(acks, from, to)
+		r.Stall = stallBetween(readProbe(t, ctx, s.cl), from, to)
 		n1, b1 := s.w.counts()
 		r.Samples, r.Two = n1-n0, b1-b0
 		t.Logf("fault figure: %s", r)
 		rows = append(rows, r)
-		s.saveLogs("fault" + f)
+		s.saveLogs(logPrefix + f)
 	}
 	s.w.mu.Lock()
 	t.Logf("longest distance between owner samples %v, ended %s by: %s", s.w.maxGap.Round(time.Millisecond),
@@ -384,15 +420,8 @@ func (s *seedFaults) oldPrimaryReturns(p string, back bool) faultRow {
 		s.setStickiness(p, 0)
 		s.holdStill("stickiness set to 0", p, 10*time.Second)
 	}
-	mp := s.c.M(p)
-	must(t, ctx, mp, "sync") // the tickle record reaches the disk
-	killAt := guestClock(t, ctx, s.cl)
-	mp.Kill()
-	crash := time.Now()
-	took := s.w.waitHolds(t, q, crash, 5*time.Minute).Sub(crash)
+	_, took, cutStall := s.powerCut(p, q)
 	r.Takeover = took.Seconds()
-	acks := waitAcksAfter(t, ctx, s.cl, killAt, 5, 3*time.Minute)
-	cutStall := stallBetween(acks, killAt, guestClock(t, ctx, s.cl))
 	t.Logf("fault %s: %s holds the stack %.1f s after the power cut of %s; client stall %.1f s", r.Fault[:2], q, took.Seconds(), p, cutStall)
 
 	// The old primary boots again on its disk, with its configuration
@@ -428,7 +457,7 @@ func (s *seedFaults) oldPrimaryReturns(p string, back bool) faultRow {
 	moved := s.w.waitHolds(t, p, rejoin, 5*time.Minute)
 	// The client's writes resume after the move, not merely after the
 	// rejoin (they went on during the resync).
-	acks = waitAcksAfter(t, ctx, s.cl, guestClock(t, ctx, s.cl), 5, 3*time.Minute)
+	acks := waitAcksAfter(t, ctx, s.cl, guestClock(t, ctx, s.cl), 5, 3*time.Minute)
 	backStall := stallBetween(acks, rejoinAt, guestClock(t, ctx, s.cl))
 	r.Note = fmt.Sprintf("%s took over (stall %.1f s); %s back: in sync %.1f s after its daemon started, the stack moved back %.1f s after that start, "+
 		"stall of the move back %.1f s", q, cutStall, p, synced.Seconds(), moved.Sub(rejoin).Seconds(), backStall)
