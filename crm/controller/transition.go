@@ -226,10 +226,10 @@ func (c *Controller) runTransition(ctx context.Context, v View, quorate, unclean
 	if ran {
 		// What ran changed the status: the next step, at once, gathers it,
 		// publishes it and looks again (the new state may call for more).
+		// When nothing ran, the status published before the actions is
+		// still the one to replicate.
 		c.Kick()
-		return nil
 	}
-	c.publish(ctx, v)
 	return nil
 }
 
