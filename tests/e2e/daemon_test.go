@@ -575,22 +575,7 @@ func startSeedClusterCIB(t *testing.T, ctx context.Context, c *vm.Cluster, key [
 		configureSeedServerCIB(t, ctx, m, i+1, key, watchdog, cib)
 	}
 	initSeedDRBD(t, ctx, a, b)
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		for _, name := range []string{"nodea", "nodeb"} {
-			m := c.M(name)
-			dctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			r, err := m.Run(dctx, "baton status 2>&1; tail -60 /var/log/baton-daemon.log; cat /proc/drbd")
-			cancel()
-			if err != nil {
-				t.Logf("%s (boot %d): %v", name, m.Boot, err)
-				continue
-			}
-			t.Logf("%s (boot %d):\n%s", name, m.Boot, r.Out)
-		}
-	})
+	dumpServersOnFailure(t, c, "baton status 2>&1; tail -60 /var/log/baton-daemon.log; cat /proc/drbd", 20*time.Second)
 	startSeedDaemon(t, ctx, a)
 	startSeedDaemon(t, ctx, b)
 	started := time.Now()
@@ -672,4 +657,26 @@ func TestDaemonSeedStack(t *testing.T) {
 	}
 
 	seedFinish(t, ctx, w, cl)
+}
+
+// dumpServersOnFailure logs, when t has failed, what command prints on
+// each server guest (the cluster manager's status and logs), each run
+// bounded by limit.
+func dumpServersOnFailure(t *testing.T, c *vm.Cluster, command string, limit time.Duration) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, name := range []string{"nodea", "nodeb"} {
+			m := c.M(name)
+			dctx, cancel := context.WithTimeout(context.Background(), limit)
+			r, err := m.Run(dctx, command)
+			cancel()
+			if err != nil {
+				t.Logf("%s (boot %d): %v", name, m.Boot, err)
+				continue
+			}
+			t.Logf("%s (boot %d):\n%s", name, m.Boot, r.Out)
+		}
+	})
 }

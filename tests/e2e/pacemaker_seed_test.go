@@ -172,23 +172,9 @@ func TestPacemakerSeedFaults(t *testing.T) {
 		configurePacemakerServer(t, ctx, m, corokey, powerKey)
 	}
 	initSeedDRBD(t, ctx, a, b)
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		for _, name := range []string{"nodea", "nodeb"} {
-			m := c.M(name)
-			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			r, err := m.Run(dctx, "crm_mon -1 -A -f 2>&1; stonith_admin --history '*' 2>&1; corosync-cfgtool -s 2>&1; cat /proc/drbd; "+
-				"grep -v -e ' debug ' -e ' trace ' /var/log/pacemaker/pacemaker.log | grep -i -e error -e warn -e notice | tail -60; tail -20 /var/log/corosync.log")
-			cancel()
-			if err != nil {
-				t.Logf("%s (boot %d): %v", name, m.Boot, err)
-				continue
-			}
-			t.Logf("%s (boot %d):\n%s", name, m.Boot, r.Out)
-		}
-	})
+	dumpServersOnFailure(t, c, "crm_mon -1 -A -f 2>&1; stonith_admin --history '*' 2>&1; corosync-cfgtool -s 2>&1; cat /proc/drbd; "+
+		"grep -v -e ' debug ' -e ' trace ' /var/log/pacemaker/pacemaker.log | grep -i -e error -e warn -e notice | tail -60; tail -20 /var/log/corosync.log",
+		30*time.Second)
 	started := time.Now()
 	for _, m := range []*vm.Machine{a, b} {
 		startPacemaker(t, ctx, m)
