@@ -14,7 +14,7 @@ TEST_TIMEOUT ?= 45m
 # before the release in dpkg and rpm).
 PKG_VERSION ?= 0.1.0-git$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
 
-.PHONY: all build install man deb rpm metadata deps test test-unit fuzz bench demo e2e-vm faults vet clean
+.PHONY: all build install man deb rpm metadata deps test test-unit fuzz bench demo e2e-vm e2e-vm-quick e2e-vm-powercuts faults vet clean
 
 all: build
 
@@ -96,6 +96,18 @@ demo: deps build
 
 e2e-vm: build
 	@scripts/e2e-vm.sh
+
+# Day to day: the configurations checked, then the seed's stack under baton
+# daemon with the faults that need no reboot (heartbeat and DRBD cables).
+e2e-vm-quick: build
+	@BATON_VM_FAULTS=3,4 scripts/e2e-vm.sh -run 'ConfigurationIsValid$$|^TestDaemonSeedFaults$$'
+
+# Issue 14's power-cut figure: five power cuts of the active server under
+# baton daemon, then under Pacemaker, in one sitting, NFSv3 and NFSv4.2
+# (medians logged as "power cuts: ..."; docs/benchmarks.md).
+e2e-vm-powercuts: build
+	@BATON_VM_FAULTS=1,1,1,1,1 scripts/e2e-vm.sh -run '^TestDaemonSeedFaults$$'
+	@BATON_VM_PCMK_FAULTS=1,1,1,1,1 scripts/e2e-vm.sh -run '^TestPacemakerSeedFaults$$'
 
 clean:
 	rm -rf bin

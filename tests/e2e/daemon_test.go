@@ -369,6 +369,24 @@ func (w *ownerWatch) acquired(name string, since time.Time, want func(owners) bo
 
 // waitHolds waits until name answers that it holds the whole stack, and
 // returns when that answer came.
+// waitHoldsEither waits until nodea or nodeb holds the whole stack (an
+// owner sample since since) and returns which.
+func (w *ownerWatch) waitHoldsEither(t *testing.T, since time.Time, within time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		for _, name := range []string{"nodea", "nodeb"} {
+			if _, _, ok := w.acquired(name, since, owners.all); ok {
+				return name
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("neither server held the VIP, /data and the Primary role within %v; last answers: %+v", within, w.lastAll())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func (w *ownerWatch) waitHolds(t *testing.T, name string, since time.Time, within time.Duration) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -396,10 +414,17 @@ func (w *ownerWatch) lastAll() map[string]owners {
 // probeLoop appends its sequence number to /mnt/probe with fsync, and once
 // the write is acknowledged records "N TIME" locally: the longest distance
 // between two acknowledgements is the client's stall, to 0.1 s.
-const probeLoop = `( i=0; while [ ! -e /tmp/stop ]; do i=$((i+1));
-  if echo "$i" | dd of=/mnt/probe oflag=append conv=notrunc,fsync status=none; then echo "$i $(date +%s.%N)" >> /tmp/probe-acks; fi
+var probeLoop = probeLoopAt("/mnt", "probe")
+
+// probeLoopAt is probeLoop for the mount at dir: it appends to dir/name and
+// keeps its acknowledgements in /tmp/name-acks (its log /tmp/name.log; it
+// touches /tmp/name-done when /tmp/stop made it end).
+func probeLoopAt(dir, name string) string {
+	return fmt.Sprintf(`( i=0; while [ ! -e /tmp/stop ]; do i=$((i+1));
+  if echo "$i" | dd of=%[1]s/%[2]s oflag=append conv=notrunc,fsync status=none; then echo "$i $(date +%%s.%%N)" >> /tmp/%[2]s-acks; fi
   sleep 0.05
-done; touch /tmp/probe-done ) >/tmp/probe.log 2>&1 &`
+done; touch /tmp/%[2]s-done ) >/tmp/%[2]s.log 2>&1 &`, dir, name)
+}
 
 // startWitness runs `baton witness` on the host side of the heartbeat
 // bridge, inside the VMs' namespace.
@@ -444,7 +469,13 @@ func tail(s string, n int) string {
 
 // readProbe parses the client's probe acknowledgements.
 func readProbe(t *testing.T, ctx context.Context, cl *vm.Machine) []ack {
-	return readAcks(t, must(t, ctx, cl, "cat /tmp/probe-acks 2>/dev/null; true")) // none yet: empty
+	return readProbeOf(t, ctx, cl, "probe")
+}
+
+// readProbeOf parses the acknowledgements of the probe probeLoopAt named
+// name.
+func readProbeOf(t *testing.T, ctx context.Context, cl *vm.Machine, name string) []ack {
+	return readAcks(t, must(t, ctx, cl, "cat /tmp/"+name+"-acks 2>/dev/null; true")) // none yet: empty
 }
 
 // stallAround is the client's stall across a fault at time at: the longest
@@ -469,9 +500,15 @@ func stallAround(acks []ack, at float64) (stall float64, ok bool) {
 // waitAcksAfter waits until the probe has n acknowledgements after time at.
 func waitAcksAfter(t *testing.T, ctx context.Context, cl *vm.Machine, at float64, n int, within time.Duration) []ack {
 	t.Helper()
+	return waitProbeAcksAfter(t, ctx, cl, "probe", at, n, within)
+}
+
+// waitProbeAcksAfter is waitAcksAfter for the probe named name.
+func waitProbeAcksAfter(t *testing.T, ctx context.Context, cl *vm.Machine, name string, at float64, n int, within time.Duration) []ack {
+	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		acks := readProbe(t, ctx, cl)
+		acks := readProbeOf(t, ctx, cl, name)
 		after := 0
 		for _, k := range acks {
 			if k.t > at {
@@ -482,8 +519,8 @@ func waitAcksAfter(t *testing.T, ctx context.Context, cl *vm.Machine, at float64
 			return acks
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the client's probe acknowledged %d writes in the %v after the fault:\n%s", after, within,
-				must(t, ctx, cl, "tail -5 /tmp/probe.log; dmesg | grep -i nfs | tail -10"))
+			t.Fatalf("the client's probe %s acknowledged %d writes in the %v after the fault:\n%s", name, after, within,
+				must(t, ctx, cl, "tail -5 /tmp/"+name+".log; dmesg | grep -i nfs | tail -10"))
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -569,6 +606,17 @@ func startSeedCluster(t *testing.T, ctx context.Context, c *vm.Cluster, key []by
 // startSeedClusterCIB is startSeedCluster with the CIB given.
 func startSeedClusterCIB(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool, cib string) *ownerWatch {
 	t.Helper()
+	w, _ := startSeedClusterWhere(t, ctx, c, key, watchdog, cib, "nodea")
+	return w
+}
+
+// startSeedClusterWhere is startSeedClusterCIB waiting for the stack on
+// node want, or on either server when want is "": with the seed's ping
+// rule the group may start on whichever node's pingd is set first, and
+// stickiness keeps it there (as under Pacemaker). It returns the node that
+// holds the stack.
+func startSeedClusterWhere(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte, watchdog bool, cib, want string) (*ownerWatch, string) {
+	t.Helper()
 	startWitness(t, ctx, c, key)
 	a, b := c.M("nodea"), c.M("nodeb")
 	for i, m := range []*vm.Machine{a, b} {
@@ -581,82 +629,14 @@ func startSeedClusterCIB(t *testing.T, ctx context.Context, c *vm.Cluster, key [
 	started := time.Now()
 	w := watchOwners(ctx, c, "nodea", "nodeb")
 	t.Cleanup(func() { w.Stop() })
-	w.waitHolds(t, "nodea", started, 5*time.Minute)
-	t.Logf("stack up on nodea %.1f s after the daemons started", time.Since(started).Seconds())
-	return w
-}
-
-// TestDaemonSeedStack runs the seed's stack under `baton daemon` in the
-// guests: DRBD 8.4 (protocol C, resource-level fencing through Baton's
-// handlers), the kernel nfsd, the kernel NFS client (NFSv4.2, default options), cabled with
-// service, heartbeat and replication networks and a witness. Faults: the
-// heartbeat cable pulled (nothing may move), then a power cut of the active
-// server (the survivor takes over with the witness's vote). Throughout, at
-// most one guest holds the VIP, /data or the Primary role, and every
-// acknowledged write is read back afterwards.
-func TestDaemonSeedStack(t *testing.T) {
-	c := vm.Start(t, seedA, seedB, nfsClient)
-	a, cl := c.M("nodea"), c.M("client")
-	// TCG on a loaded 2-core host: boots, syncs and takeovers are slow.
-	ctx := ctxFor(t, 15*time.Minute)
-	w := seedRunning(t, ctx, c, []byte("baton-vm-seed-stack-key-0123456789"))
-
-	// The client: default mount options (the kernel client negotiates
-	// NFSv4.2), the probe and the seed's dd loop. The seed's NFSv3 pass is
-	// TestDaemonSeedNFSv3.
-	must(t, ctx, cl, "modprobe nfsv4 && mkdir -p /mnt && mount -t nfs "+vip+":/data/export /mnt")
-	must(t, ctx, cl, probeLoop)
-	must(t, ctx, cl, seedClientLoop)
-	start := guestClock(t, ctx, cl)
-	waitAcksAfter(t, ctx, cl, start, 10, 2*time.Minute)
-
-	// Fault 3: the heartbeat cable of the active server pulled. The service
-	// link keeps the peer alive: nothing may move.
-	if err := c.Net.Cut(ctx, a.Taps[tapHB]); err != nil {
-		t.Fatal(err)
+	on := want
+	if want == "" {
+		on = w.waitHoldsEither(t, started, 5*time.Minute)
+	} else {
+		w.waitHolds(t, want, started, 5*time.Minute)
 	}
-	// Link states are listed in link order: heartbeat, service.
-	waitFor(t, ctx, a, "baton status", "nodeb: down, up", time.Minute)
-	cutAt := guestClock(t, ctx, cl)
-	// Watch for longer than the heartbeat deadtime, the witness lease and a
-	// monitor round, with the stack still on nodea throughout.
-	watchUntil := time.Now().Add(20 * time.Second)
-	for time.Now().Before(watchUntil) {
-		if o := w.Last("nodea"); !(o.vip && o.mnt && o.pri) {
-			t.Fatalf("heartbeat cable pulled: the stack left nodea: nodea %+v, nodeb %+v\n%s", o, w.Last("nodeb"), must(t, ctx, a, "baton status"))
-		}
-		if o := w.Last("nodeb"); o.vip || o.mnt || o.pri {
-			t.Fatalf("heartbeat cable pulled: nodeb took part of the stack: %+v", o)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	acks := waitAcksAfter(t, ctx, cl, cutAt, 5, time.Minute)
-	if gap, ok := stallAround(acks, cutAt); ok {
-		t.Logf("fault 3 (heartbeat cable pulled): stack stayed on nodea; client gap across the cut %.1f s", gap)
-	}
-	if err := c.Net.Join(ctx, a.Taps[tapHB], "br1"); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, a, "baton status", "nodeb: up, up", time.Minute)
-
-	// Fault 1: power cut of the active server.
-	must(t, ctx, a, "sync") // the tickle record and the daemon's CIB copy reach the disk
-	killAt := guestClock(t, ctx, cl)
-	a.Kill()
-	crash := time.Now()
-	took := w.waitHolds(t, "nodeb", crash, 5*time.Minute).Sub(crash)
-	t.Logf("nodeb holds the stack %.1f s after the power cut (host clock)", took.Seconds())
-	acks = waitAcksAfter(t, ctx, cl, killAt, 5, 3*time.Minute)
-	stall, ok := stallAround(acks, killAt)
-	if !ok {
-		t.Fatal("no probe acknowledgement before the power cut")
-	}
-	t.Logf("fault 1 (power cut of the active server): client stall %.1f s (NFSv4.2, default mount options, probe of small fsync'ed writes)", stall)
-	if f := os.Getenv("BATON_SEED_STALL_FILE"); f != "" {
-		_ = os.WriteFile(f, []byte(fmt.Sprintf("%.1f\n", stall)), 0o644)
-	}
-
-	seedFinish(t, ctx, w, cl)
+	t.Logf("stack up on %s %.1f s after the daemons started", on, time.Since(started).Seconds())
+	return w, on
 }
 
 // dumpServersOnFailure logs, when t has failed, what command prints on

@@ -21,8 +21,12 @@ import (
 // pacemakerCLI asks Pacemaker 2.1.5 in a guest what batonCLI asks baton
 // daemon: crm_mon, cibadmin, crm_resource, crm_simulate.
 var pacemakerCLI = crmCLI{
-	status:     "crm_mon -1",
-	fenceProbe: "cibadmin -Q | grep -o " + fenceConstraint + " | head -1",
+	status:       "crm_mon -1",
+	fenceProbe:   "cibadmin -Q | grep -o " + fenceConstraint + " | head -1",
+	fenceHistory: "stonith_admin --history %s 2>&1; true",
+	fenced: func(out, node string) bool {
+		return (strings.Contains(out, "off of "+node) || strings.Contains(out, "reboot of "+node)) && strings.Contains(out, "successful")
+	},
 	pingdProbe: strings.Replace(pingdProbe, "baton status --output-as=xml", "crm_mon -1 --output-as=xml", 1),
 	move:       "crm_resource --move -r nfs -N %s",
 	clear:      "crm_resource --clear -r nfs",
@@ -75,20 +79,21 @@ logging {
 }
 `
 
-// pacemakerSeedCIB is the CIB of TestDaemonSeedFaults (the seed's stack,
-// the ping clone and its rule) with the fence device of TestDaemonVMFencing
-// (stonith-enabled=true, fence_baton_vm through the host's power switch):
-// a two-node Pacemaker cluster without fencing is unsafe.
-func pacemakerSeedCIB() string { return withVMFencing(seedCIBWith(false, true)) }
+// seedFaultsCIB is the one CIB of both managers' fault runs
+// (TestDaemonSeedFaults, TestPacemakerSeedFaults): the seed's stack, the
+// ping clone and its rule, and the fence device (stonith-enabled=true,
+// fence_baton_vm through the host's power switch): a two-node cluster
+// without fencing is unsafe.
+func seedFaultsCIB() string { return withVMFencing(seedCIBWith(false, true)) }
 
-// configurePacemakerServer writes a server's DRBD resource (the handlers of
-// seedDRBD: with no baton.toml in the guest, `baton drbd fence-peer` keeps
-// its constraint in Pacemaker's CIB through cibadmin), corosync.conf and its
-// authkey, and the power switch's key, then checks corosync's
-// configuration. Nothing of baton daemon is configured.
-func configurePacemakerServer(t *testing.T, ctx context.Context, m *vm.Machine, corokey string, powerKey []byte) {
+// configurePacemakerServer writes a server's DRBD resource (drbdRes: with
+// seedDRBD's handlers and no baton.toml in the guest, `baton drbd
+// fence-peer` keeps its constraint in Pacemaker's CIB through cibadmin),
+// corosync.conf and its authkey, and the power switch's key, then checks
+// corosync's configuration. Nothing of baton daemon is configured.
+func configurePacemakerServer(t *testing.T, ctx context.Context, m *vm.Machine, drbdRes, corokey string, powerKey []byte) {
 	t.Helper()
-	writeFile(t, ctx, m, "/etc/drbd.d/r0.res", seedDRBD)
+	writeFile(t, ctx, m, "/etc/drbd.d/r0.res", drbdRes)
 	writeFile(t, ctx, m, "/etc/corosync/corosync.conf", seedCorosyncConf)
 	must(t, ctx, m, "echo "+corokey+" | base64 -d > /etc/corosync/authkey && chmod 0400 /etc/corosync/authkey")
 	writeFile(t, ctx, m, fenceKeyFile, string(powerKey)+"\n")
@@ -129,26 +134,32 @@ func startPacemaker(t *testing.T, ctx context.Context, m *vm.Machine) {
 //   - 2: the service cable pulled with carrier loss (serviceCable): pingd
 //     0, the stack moves.
 //   - 1: power cut of the active server: the survivor fences it through
-//     vm-power (the switch powers the dead guest on again: reboot) and
-//     takes over. Last, since the rebooted guest comes back without its
-//     configuration.
+//     vm-power (stonith-action off: the switch confirms it off) and takes
+//     over; the victim's power is restored, it gets its configuration
+//     again (its root is in RAM) and rejoins unless this is the last
+//     fault, and the next fault's settle waits for its resync.
 //
-// BATON_VM_PCMK_FAULTS picks a subset in another order (1 must come last;
-// BATON_VM_FAULTS is TestDaemonSeedFaults', whose faults differ);
-// BATON_VM_LOGDIR saves corosync's and Pacemaker's logs after each fault.
+// The client mounts the VIP twice, NFSv3 and NFSv4.2 (seedClientMounts).
+// BATON_VM_PCMK_FAULTS picks others in another order (BATON_VM_FAULTS is
+// TestDaemonSeedFaults'; 1,1,1,1,1 is five power cuts, whose medians are
+// logged); BATON_VM_LOGDIR saves corosync's and Pacemaker's logs after
+// each fault.
 func TestPacemakerSeedFaults(t *testing.T) {
 	faults := []string{"3", "4", "2", "1"}
 	if f := os.Getenv("BATON_VM_PCMK_FAULTS"); f != "" {
 		faults = strings.Split(f, ",")
 	}
-	for i, f := range faults {
-		if f == "1" && i != len(faults)-1 {
-			t.Fatalf("BATON_VM_PCMK_FAULTS=%s: fault 1 (power cut) must come last", strings.Join(faults, ","))
-		}
-	}
 	if pacemakerCLI.pingdProbe == pingdProbe {
 		t.Fatal("pacemakerCLI's pingd probe still asks baton status")
 	}
+	runPacemakerSeedFaults(t, faults, seedFaultsCIB(), seedDRBD, "pcmk-fault")
+}
+
+// runPacemakerSeedFaults boots the seed's guests, starts Corosync and
+// Pacemaker on the servers with DRBD resource drbdRes, loads cib's
+// configuration and runs the faults (TestPacemakerSeedFaults' list) with
+// the client writing to both mounts; logPrefix names the saved logs.
+func runPacemakerSeedFaults(t *testing.T, faults []string, cib, drbdRes, logPrefix string) {
 	c := vm.Start(t, seedA, seedB, nfsClient)
 	ctx := ctxFor(t, 30*time.Minute)
 	// The ping node on the service bridge, and the power switch's address
@@ -166,10 +177,26 @@ func TestPacemakerSeedFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	corokey := base64.StdEncoding.EncodeToString(raw)
-	s := &seedFaults{t: t, ctx: ctx, c: c, cl: c.M("client"), cib: pacemakerSeedCIB(), cli: pacemakerCLI}
+	s := &seedFaults{t: t, ctx: ctx, c: c, cl: c.M("client"), cib: cib, cli: pacemakerCLI, mounts: seedClientMounts, ps: ps}
+	s.rejoin = func(p string) *vm.Machine {
+		// The fence left p off (stonith-action off): its power is
+		// restored through the switch; it boots with a fresh root, gets
+		// its configuration and starts corosync and Pacemaker, as an
+		// administrator does after a power failure.
+		if err := ps.PowerOn(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ps.WaitOn(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		configurePacemakerServer(t, ctx, m, drbdRes, corokey, powerKey)
+		startPacemaker(t, ctx, m)
+		return m
+	}
 	a, b := c.M("nodea"), c.M("nodeb")
 	for _, m := range []*vm.Machine{a, b} {
-		configurePacemakerServer(t, ctx, m, corokey, powerKey)
+		configurePacemakerServer(t, ctx, m, drbdRes, corokey, powerKey)
 	}
 	initSeedDRBD(t, ctx, a, b)
 	dumpServersOnFailure(t, c, "crm_mon -1 -A -f 2>&1; stonith_admin --history '*' 2>&1; corosync-cfgtool -s 2>&1; cat /proc/drbd; "+
@@ -188,17 +215,18 @@ func TestPacemakerSeedFaults(t *testing.T) {
 	loaded := time.Now()
 	must(t, ctx, a, "cibadmin --replace --scope configuration --xml-file /tmp/cib-configuration.xml")
 	t.Logf("crm_verify -L:\n%s", must(t, ctx, a, "crm_verify -L -V 2>&1; true"))
-	s.w.waitHolds(t, "nodea", loaded, 5*time.Minute)
-	t.Logf("stack up on nodea %.1f s after the CIB was loaded", time.Since(loaded).Seconds())
+	// The ping rule lets the group start where pingd is set first
+	// (usually nodea, the preferred node); stickiness keeps it there.
+	first := s.w.waitHoldsEither(t, loaded, 5*time.Minute)
+	t.Logf("stack up on %s %.1f s after the CIB was loaded", first, time.Since(loaded).Seconds())
 	waitFor(t, ctx, a, "crm_mon -1 | grep -q 'vm-power.*Started' && echo DEVICE-STARTED", "DEVICE-STARTED", 2*time.Minute)
 	t.Logf("crm_mon on nodea:\n%s", must(t, ctx, a, "crm_mon -1"))
 
-	// The seed's client: NFSv3 with the services nfs-common runs, default
-	// options otherwise.
-	must(t, ctx, s.cl, nfsv3ClientServices)
-	s.startClient("mkdir -p /mnt && mount -t nfs -o vers=3 " + vip + ":/data/export /mnt && grep ' /mnt nfs ' /proc/mounts")
+	// The seed's client: NFSv3 with the services nfs-common runs, and
+	// NFSv4.2, default options otherwise.
+	s.startClient(seedClientMount)
 
-	s.runFaults(faults, "pcmk-fault", func(f, active string) faultRow {
+	s.runFaults(faults, logPrefix, func(f, active string) faultRow {
 		switch f {
 		case "3":
 			return s.heartbeatCableCorosync(active)
@@ -207,7 +235,7 @@ func TestPacemakerSeedFaults(t *testing.T) {
 		case "2":
 			return s.serviceCable(active)
 		case "1":
-			return s.powerCutFenced(active, ps)
+			return s.powerCutFenced(active)
 		}
 		t.Fatalf("unknown fault %q (BATON_VM_PCMK_FAULTS: 3, 4, 2, 1)", f)
 		return faultRow{}
@@ -261,39 +289,6 @@ func (s *seedFaults) heartbeatCableCorosync(p string) faultRow {
 	return r
 }
 
-// powerCutFenced is fault 1 under Pacemaker on the active server p: its
-// qemu killed. The survivor's fencer must fence p through vm-power
-// (stonith-action reboot: the switch finds it off and powers it on again; it
-// boots without its configuration and stays out of the cluster) before it
-// promotes DRBD and starts the group.
-func (s *seedFaults) powerCutFenced(p string, ps *vm.PowerSwitch) faultRow {
-	t, ctx := s.t, s.ctx
-	t.Helper()
-	q := peerOf(p)
-	mq := s.c.M(q)
-	r := faultRow{Fault: "1 power cut of the active server (fenced through vm-power)", Victim: p}
-	crash, took, stall := s.powerCut(p, q)
-	r.Takeover = took.Seconds()
-	// The fence: its power-on (of the reboot) is what the switch records,
-	// the power-off found the guest off already.
-	on := waitPowerEvent(t, ps, "on", p, 2*time.Minute)
-	fenced := on.At.Sub(crash)
-	_, first, _ := s.w.acquired(q, crash, owners.any)
-	if first.Before(on.At) {
-		t.Errorf("fault 1: %s held part of the stack at %.1f s, before the fence's power-on at %.1f s", q,
-			first.Sub(crash).Seconds(), fenced.Seconds())
-	}
-	hist := must(t, ctx, mq, "stonith_admin --history "+p+" 2>&1; true")
-	if !strings.Contains(hist, "reboot of "+p) || !strings.Contains(hist, "successful") {
-		t.Errorf("fault 1: %s's fencing history does not show a successful reboot of %s:\n%s", q, p, hist)
-	}
-	t.Logf("fault 1: fencing history on %s:\n%s", q, hist)
-	t.Logf("fault 1: crm_mon on %s:\n%s", q, must(t, ctx, mq, "crm_mon -1"))
-	r.Note = fmt.Sprintf("%s fenced through vm-power (the switch's power-on %.1f s after the cut), took the stack %.1f s after the cut (first part at %.1f s); client stall %.1f s",
-		p, fenced.Seconds(), took.Seconds(), first.Sub(crash).Seconds(), stall)
-	return r
-}
-
 // TestPacemakerSeedConfigurationIsValid: without guests, the CIB of
 // TestPacemakerSeedFaults passes Pacemaker's own schema and checks
 // (crm_verify on the host, where `make deps` installs Pacemaker) besides
@@ -306,7 +301,7 @@ func TestPacemakerSeedConfigurationIsValid(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cib := filepath.Join(t.TempDir(), "cib.xml")
-	if err := os.WriteFile(cib, []byte(pacemakerSeedCIB()), 0o644); err != nil {
+	if err := os.WriteFile(cib, []byte(seedFaultsCIB()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.CommandContext(ctx, bin, "verify", "-x", cib).CombinedOutput(); err != nil {

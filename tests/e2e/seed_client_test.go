@@ -44,34 +44,48 @@ func seedRunning(t *testing.T, ctx context.Context, c *vm.Cluster, key []byte) *
 	return w
 }
 
+// seedMount is one NFS mount of the VIP on the client with its probe
+// (probeLoopAt(Dir, Probe)); Label names its protocol version in figures.
+type seedMount struct{ Label, Dir, Probe string }
+
 // seedFinish stops the owner watch, fails the test on any sample with two
-// owners, and reads every acknowledged write back (seedReadBack).
-func seedFinish(t *testing.T, ctx context.Context, w *ownerWatch, cl *vm.Machine) {
+// owners, and reads every acknowledged write back (seedReadBack), on /mnt
+// and on the extra mounts' probes.
+func seedFinish(t *testing.T, ctx context.Context, w *ownerWatch, cl *vm.Machine, extra ...seedMount) {
 	t.Helper()
 	samples, maxGap, bad := w.Stop()
 	t.Logf("owner samples: %d, longest distance between samples %v", samples, maxGap.Round(time.Millisecond))
 	if len(bad) > 0 {
 		t.Errorf("%d samples with two owners:\n%s", len(bad), strings.Join(bad, "\n"))
 	}
-	probes, files := seedReadBack(t, ctx, cl)
+	probes, files := seedReadBack(t, ctx, cl, extra...)
 	t.Logf("read back: %d probe writes and the %d newest files of 10 MB checked", probes, files)
 }
 
 // seedReadBack stops the client's loops and checks that every acknowledged
-// probe write and every acknowledged 10 MB file the loop still keeps reads
-// back intact. It returns how many of each it checked.
-func seedReadBack(t *testing.T, ctx context.Context, cl *vm.Machine) (probes, files int) {
+// probe write (of /mnt's probe and of each extra mount's) and every
+// acknowledged 10 MB file the loop still keeps reads back intact. It
+// returns how many of each it checked.
+func seedReadBack(t *testing.T, ctx context.Context, cl *vm.Machine, extra ...seedMount) (probes, files int) {
 	t.Helper()
 	// The loops were started by earlier commands, so the shell's wait does
 	// not wait for them: they say when they are done. Read back before
 	// that, and a last acknowledgement (with its removal of an old file)
 	// races the reading: test23 was reported missing that way.
 	must(t, ctx, cl, "touch /tmp/stop")
-	waitFor(t, ctx, cl, "ls /tmp/loop-done /tmp/probe-done 2>/dev/null | wc -l", "2", 2*time.Minute)
+	mounts := append([]seedMount{{Dir: "/mnt", Probe: "probe"}}, extra...)
+	done := "/tmp/loop-done"
+	for _, m := range mounts {
+		done += " /tmp/" + m.Probe + "-done"
+	}
+	waitFor(t, ctx, cl, "ls "+done+" 2>/dev/null | wc -l", strconv.Itoa(len(mounts)+1), 2*time.Minute)
 	must(t, ctx, cl, "sync")
-	missing := must(t, ctx, cl, `awk 'NR==FNR{seen[$1]=1; next} !($1 in seen){print $1}' /mnt/probe /tmp/probe-acks`)
-	if strings.TrimSpace(missing) != "" {
-		t.Errorf("acknowledged probe writes missing after the failover: %s", strings.Join(strings.Fields(missing), " "))
+	for _, m := range mounts {
+		missing := must(t, ctx, cl, fmt.Sprintf(`awk 'NR==FNR{seen[$1]=1; next} !($1 in seen){print $1}' %s/%s /tmp/%s-acks`, m.Dir, m.Probe, m.Probe))
+		if strings.TrimSpace(missing) != "" {
+			t.Errorf("acknowledged probe writes to %s/%s missing after the failover: %s", m.Dir, m.Probe, strings.Join(strings.Fields(missing), " "))
+		}
+		probes += len(readProbeOf(t, ctx, cl, m.Probe))
 	}
 	acks := readAcks(t, must(t, ctx, cl, "cat /tmp/acks"))
 	if len(acks) == 0 {
@@ -91,7 +105,7 @@ func seedReadBack(t *testing.T, ctx context.Context, cl *vm.Machine) (probes, fi
 	if dmg := damagedFiles(t, ctx, cl, ns); dmg != "" {
 		t.Errorf("acknowledged 10 MB files damaged or missing:\n%s", dmg)
 	}
-	return len(readProbe(t, ctx, cl)), len(ns)
+	return probes, len(ns)
 }
 
 // nfsv3ClientServices are what Debian's nfs-common runs on an NFSv3 client

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -86,15 +87,27 @@ const pingdProbe = `baton status --output-as=xml | awk '/<node_attributes>/{on=1
 type crmCLI struct {
 	status     string // one-shot cluster status, crm_mon -1's text
 	fenceProbe string // prints fenceConstraint when the CIB holds it
-	pingdProbe string // prints "PINGD NODE VALUE" per node
-	move       string // format: move the group nfs to node %s (crm_resource --move)
-	clear      string // clears that move
-	scores     string // prints the placement scores of promotion and the group
-	logs       string // prints the manager's logs (saveLogs)
+	// fenceHistory (format: the node) prints the cluster's fencing record
+	// of a node; fenced reports whether it shows a successful fence (off
+	// or reboot) of it through the device vm-power.
+	fenceHistory string
+	fenced       func(out, node string) bool
+	pingdProbe   string // prints "PINGD NODE VALUE" per node
+	move         string // format: move the group nfs to node %s (crm_resource --move)
+	clear        string // clears that move
+	scores       string // prints the placement scores of promotion and the group
+	logs         string // prints the manager's logs (saveLogs)
 }
 
 var batonCLI = crmCLI{
 	status: "baton status", fenceProbe: fenceProbe, pingdProbe: pingdProbe,
+	// baton status lists the fencing history (all nodes: the %s of the
+	// format is a shell comment).
+	fenceHistory: "baton status; grep 'node fenced' /var/log/baton-daemon.log | tail -1; true # %s",
+	fenced: func(out, node string) bool {
+		return (strings.Contains(out, "off of "+node+" success") || strings.Contains(out, "reboot of "+node+" success")) &&
+			strings.Contains(out, "device=vm-power")
+	},
 	move: "baton resource --move -r nfs -N %s", clear: "baton resource --clear -r nfs",
 	scores: "baton cib show >/tmp/cib-now.xml && baton simulate -x /tmp/cib-now.xml -s -Q 2>&1 | grep -e promotion -e 'nfs allocation'; true",
 	logs:   "cat /var/log/baton-daemon.log",
@@ -104,11 +117,18 @@ var batonCLI = crmCLI{
 type faultRow struct {
 	Fault    string
 	Victim   string
-	Stall    float64 // the client's longest gap between acknowledgements in the fault's phase, s
+	Stalls   []stall // per client mount: the longest gap between acknowledgements in the fault's phase
 	Takeover float64 // host clock from the fault to the survivor holding the stack; 0 when nothing moved
 	Samples  int     // owner samples in the phase
 	Two      int     // of which with two owners
 	Note     string
+}
+
+// stall is one client mount's longest gap in seconds, Label its NFS
+// version.
+type stall struct {
+	Label string
+	S     float64
 }
 
 func (r faultRow) String() string {
@@ -116,8 +136,12 @@ func (r faultRow) String() string {
 	if r.Takeover > 0 {
 		tk = fmt.Sprintf("%.1f s", r.Takeover)
 	}
-	return fmt.Sprintf("fault %s (%s): stall %.1f s, takeover %s, two-owner samples %d of %d; %s",
-		r.Fault, r.Victim, r.Stall, tk, r.Two, r.Samples, r.Note)
+	var st []string
+	for _, x := range r.Stalls {
+		st = append(st, fmt.Sprintf("%s %.1f s", x.Label, x.S))
+	}
+	return fmt.Sprintf("fault %s (%s): stall %s, takeover %s, two-owner samples %d of %d; %s",
+		r.Fault, r.Victim, strings.Join(st, ", "), tk, r.Two, r.Samples, r.Note)
 }
 
 // seedFaults is the run's shared state.
@@ -130,38 +154,77 @@ type seedFaults struct {
 	key []byte
 	cib string
 	cli crmCLI
+	// mounts are the client's mounts of the VIP, each with its probe: the
+	// first is /mnt (the seed's 10 MB loop writes there too).
+	mounts []seedMount
+	// rejoin brings server p back after a power cut: it waits for p's
+	// boot (its power restored after the fence), configures it again (its
+	// root is in RAM) and starts its cluster manager; it returns when p's
+	// shell and manager run, not when p is in sync.
+	rejoin func(p string) *vm.Machine
+	// ps is the host's power switch, the fence device vm-power.
+	ps *vm.PowerSwitch
+	// left is how many faults of the run come after the current one: the
+	// last power cut does not bring its victim back.
+	left int
 }
 
-// TestDaemonSeedFaults runs the seed's faults that TestDaemonSeedStack and
-// TestDaemonWatchdog do not, one after the other on one booted cluster
-// (issue 14), each from a clean synced cluster, with the kernel NFS client
-// (NFSv4.2) writing throughout and the owner watch running from bring-up to
-// the end. The CIB adds the seed's ping clone and its location rule.
+// seedClientMounts are the client's two mounts of the VIP: NFSv3 on /mnt
+// (the seed's: the kernel client with the MOUNT protocol, NLM and statd)
+// and NFSv4.2 on /mnt4 (what default options negotiate), so that every
+// fault is measured with both versions in one run.
+var seedClientMounts = []seedMount{{"NFSv3", "/mnt", "probe"}, {"NFSv4.2", "/mnt4", "probe4"}}
+
+// seedClientMount mounts them, with the services Debian's nfs-common runs
+// for NFSv3 (nfsv3ClientServices), and checks what the kernel negotiated.
+// (nfsv3ClientServices ends with exit: it runs in a subshell of its own.)
+var seedClientMount = "( " + nfsv3ClientServices + " ) && modprobe nfsv4 && mkdir -p /mnt /mnt4 && " +
+	"mount -t nfs -o vers=3 " + vip + ":/data/export /mnt && mount -t nfs " + vip + ":/data/export /mnt4 && " +
+	"grep -q ' /mnt nfs .*vers=3' /proc/mounts && grep -q ' /mnt4 nfs4 .*vers=4.2' /proc/mounts && " +
+	"for d in /mnt /mnt4; do touch $d/.mounted || { grep nfs /proc/mounts; ls -la $d; dmesg | tail -5; exit 1; }; done"
+
+// TestDaemonSeedFaults runs the seed's faults under baton daemon in the
+// guests (issue 14), one after the other on one booted cluster, each from a
+// clean synced cluster, with the kernel NFS client writing throughout to two
+// mounts of the VIP, NFSv3 (the seed's, with the 10 MB loop) and NFSv4.2,
+// and the owner watch running from bring-up to the end. The CIB is
+// TestPacemakerSeedFaults' (seedFaultsCIB): the seed's stack, its ping clone
+// and location rule, and the fence device vm-power (fence_baton_vm through
+// the host's power switch, stonith-action off), beside the witness.
 //
+//   - 3: the heartbeat cable of the active server pulled: the service link
+//     keeps the peer alive and nothing moves.
 //   - 4: the DRBD replication cable of the active server pulled: it keeps
 //     serving; its fence-peer handler places the constraint through its
 //     daemon and DRBD counts the peer Outdated; a move of the group to the
 //     peer is refused (nothing moves); plugged back, the peer resyncs and
 //     its after-resync-target handler removes the constraint.
-//   - 6: power cut of the active server; the survivor takes over; the old
-//     server boots again, rejoins, resyncs as SyncTarget, stays Secondary,
-//     and (stickiness 200 against a preference of 100) the stack stays.
+//   - 5: SIGKILL of the daemon on the active server: its resources keep
+//     running; the survivor fences it through vm-power and only then takes
+//     over; the fenced server's power is restored and it rejoins. (Without
+//     a fence device, the watchdog resets it: TestDaemonWatchdog.)
+//   - 6: power cut of the active server (fault 1: its figures are the
+//     power cut's); the survivor fences it (the switch confirms it off)
+//     and takes over; the old server's power is restored, it boots, rejoins,
+//     resyncs as SyncTarget, stays Secondary, and (stickiness 200 against
+//     a preference of 100) the stack stays.
 //   - 2: the active server's service cable pulled (off its bridge, and the
 //     guest sees carrier loss): pingd drops to 0 there and the stack moves
 //     to the peer; plugged back, nothing moves back.
-//   - 6b: stickiness 0 and the preference for nodea: power cut of nodea,
-//     nodeb takes over, nodea comes back and the stack moves back to it
-//     with one bounded stall.
+//   - 1 (by name): the power cut alone, its victim rejoining unless it is
+//     the last fault: BATON_VM_FAULTS=1,1,1,1,1 gives the five-power-cut
+//     medians, logged at the end.
+//   - 6b (by name): stickiness 0 and the preference for nodea: power cut of
+//     nodea, nodeb takes over, nodea comes back and the stack moves back to
+//     it with one bounded stall.
 //
-// By default it runs 4, 6 and 2 (about 9 minutes under TCG on two cores);
-// 6b costs another power cut and reboot (3-4 minutes) and runs when named:
-// BATON_VM_FAULTS=4,6,2,6b (any of them, in that order or another that
-// leaves the stack on nodea before 6b). The quick subset for day-to-day
-// runs is BATON_VM_FAULTS=4,2 (no reboot; -short skips the VM tier).
-// BATON_VM_LOGDIR=DIR saves each server's daemon and kernel logs after
-// every fault (for diagnosis: the copies hold the serial line for seconds).
+// By default it runs 3, 4, 5, 6 and 2 (about 14 minutes under TCG on two
+// cores). The quick subset for day-to-day runs is BATON_VM_FAULTS=4,2 (no
+// reboot; -short skips the VM tier). BATON_VM_LOGDIR=DIR saves each
+// server's daemon and kernel logs after every fault (for diagnosis: the
+// copies hold the serial line for seconds).
 func TestDaemonSeedFaults(t *testing.T) {
-	faults := []string{"4", "6", "2"}
+	faults := []string{"3", "4", "5", "6", "2"}
 	if f := os.Getenv("BATON_VM_FAULTS"); f != "" {
 		faults = strings.Split(f, ",")
 	}
@@ -170,37 +233,70 @@ func TestDaemonSeedFaults(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, "ip", "-n", c.Net.NS, "addr", "add", pingNode+"/24", "dev", "br0").CombinedOutput(); err != nil {
 		t.Fatalf("ping node address on br0: %v: %s", err, out)
 	}
+	powerKey := []byte("baton-vm-seed-power-switch-key-012345")
+	ps := c.StartPowerSwitch(t, ":"+powerSwitchPort, powerKey)
 	s := &seedFaults{t: t, ctx: ctx, c: c, cl: c.M("client"), key: []byte("baton-vm-seed-faults-key-0123456789"),
-		cib: seedCIBWith(false, true), cli: batonCLI}
-	s.w = startSeedClusterCIB(t, ctx, c, s.key, false, s.cib)
-	t.Logf("baton status on nodea:\n%s", must(t, ctx, c.M("nodea"), "baton status"))
+		cib: seedFaultsCIB(), cli: batonCLI, mounts: seedClientMounts, ps: ps}
+	fenceKey := func(m *vm.Machine) {
+		writeFile(t, ctx, m, fenceKeyFile, string(powerKey)+"\n")
+		must(t, ctx, m, "chmod 0600 "+fenceKeyFile)
+	}
+	s.rejoin = func(p string) *vm.Machine {
+		// The fence left p off (stonith-action off): its power is
+		// restored through the switch, as an administrator does.
+		if err := ps.PowerOn(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ps.WaitOn(ctx, p)
+		if err != nil {
+			t.Fatalf("%s after its power-on: %v (switch: %+v)", p, err, ps.Events())
+		}
+		fenceKey(m)
+		configureSeedServerCIB(t, ctx, m, idOf(p), s.key, false, s.cib)
+		startSeedDaemon(t, ctx, m)
+		return m
+	}
+	fenceKey(c.M("nodea"))
+	fenceKey(c.M("nodeb"))
+	var first string
+	s.w, first = startSeedClusterWhere(t, ctx, c, s.key, false, s.cib, "")
+	// The device's start ran its monitor: the switch answered.
+	waitFor(t, ctx, c.M(first), "baton status | grep -q 'vm-power.*Started' && echo DEVICE-STARTED", "DEVICE-STARTED", 2*time.Minute)
+	t.Logf("baton status on %s:\n%s", first, must(t, ctx, c.M(first), "baton status"))
+	checkFenceDeviceByHand(t, ctx, c.M(peerOf(first)), ps)
 
-	s.startClient("modprobe nfsv4 && mkdir -p /mnt && mount -t nfs " + vip + ":/data/export /mnt")
+	s.startClient(seedClientMount)
 
 	s.runFaults(faults, "fault", func(f, active string) faultRow {
 		switch f {
+		case "3":
+			return s.heartbeatCableBaton(active)
 		case "4":
 			return s.replicationCable(active)
+		case "1":
+			return s.powerCutFenced(active)
+		case "5":
+			return s.daemonKilledFenced(active)
 		case "6":
-			return s.oldPrimaryReturns(active, false)
+			return s.oldPrimaryReturns(active, staysAway)
 		case "2":
 			return s.serviceCable(active)
 		case "6b":
 			if active != "nodea" {
 				t.Fatalf("fault 6b wants the stack on the preferred node nodea, it is on %s", active)
 			}
-			return s.oldPrimaryReturns(active, true)
+			return s.oldPrimaryReturns(active, movesBack)
 		}
-		t.Fatalf("unknown fault %q (BATON_VM_FAULTS: 4, 6, 2, 6b)", f)
+		t.Fatalf("unknown fault %q (BATON_VM_FAULTS: 3, 4, 1, 5, 6, 2, 6b)", f)
 		return faultRow{}
 	})
 }
 
 // powerCut syncs p (the tickle record reaches the disk), kills its qemu,
-// and waits until q holds the whole stack and the client's writes resume.
+// and waits until q holds the whole stack and every mount's writes resume.
 // It returns when p was killed (host clock), how long q took to hold the
-// stack, and the client's longest gap since the kill (seconds).
-func (s *seedFaults) powerCut(p, q string) (crash time.Time, took time.Duration, stall float64) {
+// stack, and each mount's longest gap since the kill.
+func (s *seedFaults) powerCut(p, q string) (crash time.Time, took time.Duration, stalls []stall) {
 	t, ctx := s.t, s.ctx
 	t.Helper()
 	mp := s.c.M(p)
@@ -209,38 +305,61 @@ func (s *seedFaults) powerCut(p, q string) (crash time.Time, took time.Duration,
 	mp.Kill()
 	crash = time.Now()
 	took = s.w.waitHolds(t, q, crash, 5*time.Minute).Sub(crash)
-	acks := waitAcksAfter(t, ctx, s.cl, killAt, 5, 3*time.Minute)
-	return crash, took, stallBetween(acks, killAt, guestClock(t, ctx, s.cl))
+	return crash, took, s.stallsSince(killAt, 5)
 }
 
-// startClient mounts the VIP on the client with mount (a shell command),
-// starts the seed's workload and the small-write probe, and waits until
-// the probe's writes are acknowledged.
+// stallsSince waits until every mount's probe has n acknowledgements after
+// from (client clock) and returns each mount's longest gap since then.
+func (s *seedFaults) stallsSince(from float64, n int) []stall {
+	t, ctx := s.t, s.ctx
+	t.Helper()
+	var out []stall
+	for _, m := range s.mounts {
+		waitProbeAcksAfter(t, ctx, s.cl, m.Probe, from, n, 3*time.Minute)
+	}
+	to := guestClock(t, ctx, s.cl)
+	for _, m := range s.mounts {
+		out = append(out, stall{m.Label, stallBetween(readProbeOf(t, ctx, s.cl, m.Probe), from, to)})
+	}
+	return out
+}
+
+// startClient mounts the VIP on the client with mount (a shell command
+// that mounts every one of s.mounts), starts each mount's small-write
+// probe and the seed's workload on /mnt, and waits until every probe's
+// writes are acknowledged.
 func (s *seedFaults) startClient(mount string) {
 	t, ctx := s.t, s.ctx
 	t.Helper()
 	must(t, ctx, s.cl, mount)
-	must(t, ctx, s.cl, probeLoop)
+	for _, m := range s.mounts {
+		must(t, ctx, s.cl, probeLoopAt(m.Dir, m.Probe))
+	}
 	must(t, ctx, s.cl, seedClientLoop)
-	waitAcksAfter(t, ctx, s.cl, guestClock(t, ctx, s.cl), 10, 2*time.Minute)
+	from := guestClock(t, ctx, s.cl)
+	for _, m := range s.mounts {
+		waitProbeAcksAfter(t, ctx, s.cl, m.Probe, from, 10, 2*time.Minute)
+	}
 }
 
 // runFaults injects each fault with inject from a clean synced cluster,
-// measures the client's stall and the owner samples of its phase, keeps
-// the guests' logs under logPrefix+fault, and at the end checks the
+// measures each client mount's stall and the owner samples of its phase,
+// keeps the guests' logs under logPrefix+fault, and at the end checks the
 // client's writes (seedFinish) and prints every fault's row again.
 func (s *seedFaults) runFaults(faults []string, logPrefix string, inject func(f, active string) faultRow) {
 	t, ctx := s.t, s.ctx
 	t.Helper()
 	var rows []faultRow
-	for _, f := range faults {
+	for i, f := range faults {
+		s.left = len(faults) - 1 - i
 		active := s.settle()
 		t.Logf("fault %s: clean synced cluster, stack on %s (%s UTC)", f, active, time.Now().UTC().Format("15:04:05"))
 		n0, b0 := s.w.counts()
 		from := guestClock(t, ctx, s.cl)
 		r := inject(f, active)
-		to := guestClock(t, ctx, s.cl)
-		r.Stall = stallBetween(readProbe(t, ctx, s.cl), from, to)
+		// Every mount's writes go on (a mount whose writes resumed later
+		// than the fault's own checks waited for still has its gap counted).
+		r.Stalls = s.stallsSince(from, 3)
 		n1, b1 := s.w.counts()
 		r.Samples, r.Two = n1-n0, b1-b0
 		t.Logf("fault figure: %s", r)
@@ -251,10 +370,49 @@ func (s *seedFaults) runFaults(faults []string, logPrefix string, inject func(f,
 	t.Logf("longest distance between owner samples %v, ended %s by: %s", s.w.maxGap.Round(time.Millisecond),
 		s.w.maxGapEnd.UTC().Format("15:04:05.000"), s.w.maxGapWho)
 	s.w.mu.Unlock()
-	seedFinish(t, ctx, s.w, s.cl)
+	seedFinish(t, ctx, s.w, s.cl, s.mounts[1:]...)
 	for _, r := range rows {
 		t.Logf("fault figure: %s", r)
 	}
+	logPowerCutMedians(t, rows)
+}
+
+// logPowerCutMedians logs the median and spread of each mount's stall and
+// of the takeover over the run's power cuts (faults 1, 6, 6b and the
+// Pacemaker row's fenced 1), the figure issue 14 asks for over five.
+func logPowerCutMedians(t *testing.T, rows []faultRow) {
+	t.Helper()
+	per := map[string][]float64{}
+	var labels []string
+	for _, r := range rows {
+		if r.Fault == "" || (r.Fault[0] != '1' && r.Fault[0] != '6') {
+			continue
+		}
+		per["takeover"] = append(per["takeover"], r.Takeover)
+		for _, x := range r.Stalls {
+			if _, ok := per[x.Label]; !ok {
+				labels = append(labels, x.Label)
+			}
+			per[x.Label] = append(per[x.Label], x.S)
+		}
+	}
+	if len(per["takeover"]) == 0 {
+		return
+	}
+	for _, k := range append(labels, "takeover") {
+		v := append([]float64(nil), per[k]...)
+		sort.Float64s(v)
+		t.Logf("power cuts: %s over %d: median %.1f s, min %.1f s, max %.1f s, all %v", k, len(v), median(v), v[0], v[len(v)-1], v)
+	}
+}
+
+// median of sorted v.
+func median(v []float64) float64 {
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // stallBetween is the longest distance between two consecutive
@@ -358,6 +516,37 @@ func waitGone(t *testing.T, ctx context.Context, m *vm.Machine, command, s strin
 	t.Fatalf("%s: %q still shows %q after %v:\n%s", m.Spec.Name, command, s, within, last)
 }
 
+// heartbeatCableBaton is fault 3 under baton daemon on the active server
+// p: its heartbeat cable (eth1's tap off br1) out. The service link keeps
+// the peer alive: nothing may move for longer than the heartbeat deadtime,
+// the witness lease and a monitor round; plugged back, both links come up.
+func (s *seedFaults) heartbeatCableBaton(p string) faultRow {
+	t, ctx := s.t, s.ctx
+	t.Helper()
+	q := peerOf(p)
+	mp := s.c.M(p)
+	r := faultRow{Fault: "3 heartbeat cable pulled", Victim: p}
+	if err := s.c.Net.Cut(ctx, mp.Taps[tapHB]); err != nil {
+		t.Fatal(err)
+	}
+	cut := time.Now()
+	// baton status lists a peer's links in the configuration's order:
+	// heartbeat, service.
+	waitFor(t, ctx, mp, "baton status", q+": down, up", time.Minute)
+	seen := time.Since(cut)
+	s.holdStill("fault 3, heartbeat cable out", p, 20*time.Second)
+	if err := s.c.Net.Join(ctx, mp.Taps[tapHB], "br1"); err != nil {
+		t.Fatal(err)
+	}
+	joined := time.Now()
+	waitFor(t, ctx, mp, "baton status", q+": up, up", time.Minute)
+	back := time.Since(joined)
+	s.holdStill("fault 3, cable back", p, 5*time.Second)
+	r.Note = fmt.Sprintf("the daemon on %s saw the heartbeat link down %.1f s after the cut, nothing moved; link up again %.1f s after the cable was back",
+		p, seen.Seconds(), back.Seconds())
+	return r
+}
+
 // replicationCable is fault 4 on the active server p.
 func (s *seedFaults) replicationCable(p string) faultRow {
 	t, ctx := s.t, s.ctx
@@ -406,34 +595,40 @@ func (s *seedFaults) replicationCable(p string) faultRow {
 	return r
 }
 
-// oldPrimaryReturns is fault 6 on the active server p: its power is cut,
-// the peer takes over, p boots again and rejoins. With back (6b: the CIB's
-// stickiness set to 0 first), the stack must move back to p once it is in
-// sync; otherwise it must stay.
-func (s *seedFaults) oldPrimaryReturns(p string, back bool) faultRow {
+// returnMode says what oldPrimaryReturns checks once the old primary is
+// back.
+type returnMode int
+
+const (
+	staysAway returnMode = iota // fault 6: it resyncs as SyncTarget and, by stickiness, holds nothing
+	movesBack                   // fault 6b: stickiness 0, the stack moves back to the preferred node once it is in sync
+)
+
+// oldPrimaryReturns is fault 6 or 6b on the active server p: its power is
+// cut, the peer fences it and takes over (fencedCut), p boots again and
+// rejoins (s.rejoin). For 6 the stack must stay where it is while p
+// resyncs; for 6b (the CIB's stickiness set to 0 first) it must move back
+// to p once p is in sync.
+func (s *seedFaults) oldPrimaryReturns(p string, mode returnMode) faultRow {
 	t, ctx := s.t, s.ctx
 	t.Helper()
 	q := peerOf(p)
 	r := faultRow{Fault: "6 old primary returns after a power cut (stickiness 200)", Victim: p}
-	if back {
+	switch mode {
+	case movesBack:
 		r.Fault = "6b old primary returns after a power cut (preference 100, stickiness 0)"
 		s.setStickiness(p, 0)
 		s.holdStill("stickiness set to 0", p, 10*time.Second)
 	}
-	_, took, cutStall := s.powerCut(p, q)
+	took, cutStalls, fenceNote := s.fencedCut(p)
 	r.Takeover = took.Seconds()
-	t.Logf("fault %s: %s holds the stack %.1f s after the power cut of %s; client stall %.1f s", r.Fault[:2], q, took.Seconds(), p, cutStall)
+	t.Logf("fault %s: %s holds the stack %.1f s after the power cut of %s; client stalls %v; %s", r.Fault[:2], q, took.Seconds(), p, cutStalls, fenceNote)
 
 	// The old primary boots again on its disk, with its configuration
 	// written again (its root is in RAM), and rejoins.
-	m, err := s.c.Restart(ctx, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	configureSeedServerCIB(t, ctx, m, idOf(p), s.key, false, s.cib)
-	rejoinAt := guestClock(t, ctx, s.cl)
 	rejoin := time.Now()
-	startSeedDaemon(t, ctx, m)
+	m := s.rejoin(p)
+	rejoinAt := guestClock(t, ctx, s.cl)
 	mq := s.c.M(q)
 	waitFor(t, ctx, mq, "drbdsetup status r0", "peer-disk:UpToDate", 5*time.Minute)
 	synced := time.Since(rejoin)
@@ -443,14 +638,13 @@ func (s *seedFaults) oldPrimaryReturns(p string, back bool) faultRow {
 	}
 	// The constraint the survivor's promotion placed goes with the resync.
 	waitGone(t, ctx, mq, s.cli.fenceProbe, fenceConstraint, 2*time.Minute)
-	if !back {
+	if mode == staysAway {
 		s.holdStill("fault 6, the old primary back", q, 20*time.Second)
 		if _, _, ok := s.w.acquired(p, rejoin, owners.any); ok {
 			t.Fatalf("fault 6: %s held part of the stack after it came back", p)
 		}
-		r.Stall = cutStall
-		r.Note = fmt.Sprintf("%s took over; %s back: resync as SyncTarget done %.1f s after its daemon started, stayed Secondary, "+
-			"the stack stayed on %s", q, p, synced.Seconds(), q)
+		r.Note = fmt.Sprintf("%s; %s back: resync as SyncTarget done %.1f s after the takeover, stayed Secondary, "+
+			"the stack stayed on %s", fenceNote, p, synced.Seconds(), q)
 		return r
 	}
 	// 6b: the stack moves back to p, with one stall.
@@ -459,10 +653,127 @@ func (s *seedFaults) oldPrimaryReturns(p string, back bool) faultRow {
 	// rejoin (they went on during the resync).
 	acks := waitAcksAfter(t, ctx, s.cl, guestClock(t, ctx, s.cl), 5, 3*time.Minute)
 	backStall := stallBetween(acks, rejoinAt, guestClock(t, ctx, s.cl))
-	r.Note = fmt.Sprintf("%s took over (stall %.1f s); %s back: in sync %.1f s after its daemon started, the stack moved back %.1f s after that start, "+
-		"stall of the move back %.1f s", q, cutStall, p, synced.Seconds(), moved.Sub(rejoin).Seconds(), backStall)
+	r.Note = fmt.Sprintf("%s (stalls %v); %s back: in sync %.1f s after the takeover, the stack moved back %.1f s after it, "+
+		"stall of the move back (NFSv3) %.1f s", fenceNote, cutStalls, p, synced.Seconds(), moved.Sub(rejoin).Seconds(), backStall)
 	s.setStickiness(p, 200)
 	return r
+}
+
+// fencedCut is a power cut of the active server p (powerCut) under a
+// cluster with the fence device vm-power: the survivor q must fence p (the
+// switch finds it off already and says so) before it takes any part of the
+// stack, and its cluster must record the fence. It returns q's takeover,
+// the client's stalls and a note.
+func (s *seedFaults) fencedCut(p string) (took time.Duration, stalls []stall, note string) {
+	t := s.t
+	t.Helper()
+	q := peerOf(p)
+	crash, took, stalls := s.powerCut(p, q)
+	off := waitPowerEventSince(t, s.ps, "off", p, crash, 2*time.Minute)
+	fenced := off.At.Add(off.Took)
+	_, first, _ := s.w.acquired(q, crash, owners.any)
+	if first.Before(fenced) {
+		t.Errorf("power cut of %s: %s held part of the stack at %.1f s, before the fence confirmed it off at %.1f s", p, q,
+			first.Sub(crash).Seconds(), fenced.Sub(crash).Seconds())
+	}
+	s.wantFenced(q, p)
+	return took, stalls, fmt.Sprintf("%s fenced through vm-power (confirmed off %.1f s after the cut), %s took the stack %.1f s after the cut (first part at %.1f s)",
+		p, fenced.Sub(crash).Seconds(), q, took.Seconds(), first.Sub(crash).Seconds())
+}
+
+// wantFenced fails the test unless q's cluster records a successful fence
+// of p through vm-power.
+func (s *seedFaults) wantFenced(q, p string) {
+	t := s.t
+	t.Helper()
+	hist := must(t, s.ctx, s.c.M(q), fmt.Sprintf(s.cli.fenceHistory, p))
+	if !s.cli.fenced(hist, p) {
+		t.Errorf("%s's fencing record does not show a successful fence of %s through vm-power:\n%s", q, p, hist)
+	}
+}
+
+// powerCutFenced is fault 1 on the active server p: its qemu killed; the
+// survivor fences it and takes over (fencedCut); p, powered on again by the
+// fence, rejoins unless this is the run's last fault.
+func (s *seedFaults) powerCutFenced(p string) faultRow {
+	t := s.t
+	t.Helper()
+	r := faultRow{Fault: "1 power cut of the active server (fenced through vm-power)", Victim: p}
+	took, stalls, note := s.fencedCut(p)
+	r.Takeover, r.Note = took.Seconds(), note+fmt.Sprintf("; client stalls %v", stalls)
+	if s.left > 0 {
+		rejoin := time.Now()
+		s.rejoin(p)
+		r.Note += fmt.Sprintf("; %s booted again and its cluster manager started %.1f s after the takeover", p, time.Since(rejoin).Seconds())
+	}
+	return r
+}
+
+// daemonKilledFenced is fault 5 under baton daemon with a fence device on
+// the active server p: SIGKILL of its daemon. Its resources keep running
+// there; the survivor q must fence p through vm-power (the switch kills
+// p's qemu) before it takes any part of the stack. p rejoins (its power
+// restored) unless this is the run's last fault.
+func (s *seedFaults) daemonKilledFenced(p string) faultRow {
+	t, ctx := s.t, s.ctx
+	t.Helper()
+	q := peerOf(p)
+	mp := s.c.M(p)
+	r := faultRow{Fault: "5 baton daemon killed on the active server (fenced through vm-power)", Victim: p}
+	must(t, ctx, mp, `test "$(cat /proc/$(cat /run/baton-daemon.pid)/comm)" = baton && sync`)
+	t0 := time.Now()
+	must(t, ctx, mp, "kill -KILL $(cat /run/baton-daemon.pid)")
+	select {
+	case <-mp.Dead():
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("fault 5: %s's qemu still runs 2 minutes after its daemon was killed: not fenced\n%s", p, must(t, ctx, s.c.M(q), "baton status"))
+	}
+	dead := time.Since(t0)
+	// The switch records its power-off once qemu exited: wait for the
+	// record.
+	off := waitPowerEventSince(t, s.ps, "off", p, t0, 10*time.Second)
+	if off.Err != nil {
+		t.Fatalf("fault 5: the switch's power-off of %s: %v", p, off.Err)
+	}
+	cut := min(off.At.Add(off.Took).Sub(t0), dead) // both bound qemu's exit from above
+	took := s.w.waitHolds(t, q, t0, 5*time.Minute).Sub(t0)
+	after, first, _ := s.w.acquired(q, t0, owners.any)
+	if after.Sub(t0) < cut {
+		t.Errorf("fault 5: %s may have taken part of the stack (between %.1f s and %.1f s) before %s's power was cut (%.1f s)",
+			q, after.Sub(t0).Seconds(), first.Sub(t0).Seconds(), p, cut.Seconds())
+	}
+	s.wantFenced(q, p)
+	r.Takeover = took.Seconds()
+	r.Note = fmt.Sprintf("the switch was asked to power %s off %.1f s after the SIGKILL, its qemu gone at %.1f s; %s took its first part of the stack at %.1f-%.1f s, the whole stack at %.1f s",
+		p, off.At.Sub(t0).Seconds(), cut.Seconds(), q, after.Sub(t0).Seconds(), first.Sub(t0).Seconds(), took.Seconds())
+	if s.left > 0 {
+		rejoin := time.Now()
+		s.rejoin(p)
+		r.Note += fmt.Sprintf("; %s booted again and its daemon started %.1f s after the takeover", p, time.Since(rejoin).Seconds())
+	}
+	return r
+}
+
+// checkFenceDeviceByHand asks the power switch from m with fence_baton_vm
+// over the heartbeat network, as an administrator checks a PDU: its plugs,
+// nodea on, and an off with a wrong key refused without effect.
+func checkFenceDeviceByHand(t *testing.T, ctx context.Context, m *vm.Machine, ps *vm.PowerSwitch) {
+	t.Helper()
+	agent := "fence_baton_vm -a " + witnessAddr + " -u " + powerSwitchPort
+	// Every guest of the test is a plug (the client too).
+	if out := must(t, ctx, m, agent+" -k "+fenceKeyFile+" -o list"); !strings.Contains(out, "nodea,nodea\n") || !strings.Contains(out, "nodeb,nodeb\n") {
+		t.Fatalf("fence_baton_vm -o list from %s: %q", m.Spec.Name, out)
+	}
+	if out := must(t, ctx, m, agent+" -k "+fenceKeyFile+" -o status -n nodea"); !strings.Contains(out, "Status: ON") {
+		t.Fatalf("fence_baton_vm -o status -n nodea: %q", out)
+	}
+	r, err := m.Run(ctx, "head -c 32 /dev/urandom > /tmp/wrong.key && chmod 600 /tmp/wrong.key && "+agent+" -k /tmp/wrong.key -o off -n nodea")
+	if err != nil || r.Code != 1 || !strings.Contains(r.Out, "bad signature") {
+		t.Fatalf("off with a wrong key: %v, exit %d:\n%s", err, r.Code, r.Out)
+	}
+	if ev := ps.Events(); len(ev) > 0 {
+		t.Fatalf("the switch acted before the faults: %+v", ev)
+	}
 }
 
 // setStickiness replaces the CIB's resource-stickiness (rsc_defaults)

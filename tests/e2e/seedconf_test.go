@@ -16,7 +16,8 @@ import (
 )
 
 // TestSeedConfigurationIsValid checks, without booting a guest, that the CIB
-// and the daemon configurations TestDaemonSeedStack and TestDaemonWatchdog
+// and the daemon configurations the seed tests (TestDaemonSeedFaults,
+// TestDaemonSeedNFSv3, TestDaemonWatchdog)
 // write into their guests pass `baton verify` and `baton daemon --check`,
 // and that the watchdog variant's timing is safe (`baton verify --config`
 // prints the bound): a mistake there would otherwise show only after

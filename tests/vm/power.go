@@ -173,7 +173,10 @@ func (p *PowerSwitch) PowerOff(ctx context.Context, plug string) error {
 		return err
 	}
 	if !alive(m) {
-		return nil // already off
+		// Already off (a power cut): recorded all the same, as a PDU logs
+		// the command, so that a test sees when the fence confirmed it.
+		p.record(PowerEvent{Plug: plug, Op: "off", At: start, Took: time.Since(start)})
+		return nil
 	}
 	m.Kill()
 	err = nil
