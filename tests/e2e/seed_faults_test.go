@@ -700,13 +700,19 @@ func (s *seedFaults) powerCutFenced(p string) faultRow {
 	t.Helper()
 	r := faultRow{Fault: "1 power cut of the active server (fenced through vm-power)", Victim: p}
 	took, stalls, note := s.fencedCut(p)
-	r.Takeover, r.Note = took.Seconds(), note+fmt.Sprintf("; client stalls %v", stalls)
-	if s.left > 0 {
-		rejoin := time.Now()
-		s.rejoin(p)
-		r.Note += fmt.Sprintf("; %s booted again and its cluster manager started %.1f s after the takeover", p, time.Since(rejoin).Seconds())
-	}
+	r.Takeover, r.Note = took.Seconds(), note+fmt.Sprintf("; client stalls %v", stalls)+s.rejoinUnlessLast(p)
 	return r
+}
+
+// rejoinUnlessLast brings p back (s.rejoin) unless the current fault is the
+// run's last, and says so for the fault's note.
+func (s *seedFaults) rejoinUnlessLast(p string) string {
+	if s.left == 0 {
+		return ""
+	}
+	rejoin := time.Now()
+	s.rejoin(p)
+	return fmt.Sprintf("; %s booted again and its cluster manager started %.1f s after the takeover", p, time.Since(rejoin).Seconds())
 }
 
 // daemonKilledFenced is fault 5 under baton daemon with a fence device on
@@ -745,12 +751,7 @@ func (s *seedFaults) daemonKilledFenced(p string) faultRow {
 	s.wantFenced(q, p)
 	r.Takeover = took.Seconds()
 	r.Note = fmt.Sprintf("the switch was asked to power %s off %.1f s after the SIGKILL, its qemu gone at %.1f s; %s took its first part of the stack at %.1f-%.1f s, the whole stack at %.1f s",
-		p, off.At.Sub(t0).Seconds(), cut.Seconds(), q, after.Sub(t0).Seconds(), first.Sub(t0).Seconds(), took.Seconds())
-	if s.left > 0 {
-		rejoin := time.Now()
-		s.rejoin(p)
-		r.Note += fmt.Sprintf("; %s booted again and its daemon started %.1f s after the takeover", p, time.Since(rejoin).Seconds())
-	}
+		p, off.At.Sub(t0).Seconds(), cut.Seconds(), q, after.Sub(t0).Seconds(), first.Sub(t0).Seconds(), took.Seconds()) + s.rejoinUnlessLast(p)
 	return r
 }
 
