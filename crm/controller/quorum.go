@@ -152,6 +152,15 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 	q.mu.Lock()
 	if time.Since(q.asked) < 200*time.Millisecond {
 		q.mu.Unlock()
+		// Asked a moment ago, maybe by the other caller (the main loop's
+		// step and watchQuorum both decide): wait for that question's
+		// answer, which holds wmu until it is in, rather than decide on
+		// none. Deciding "not granted" while the answer was on its way
+		// made the survivor of a power cut run a transition without
+		// quorum, 13 ms before the witness's grant arrived (the VM tier,
+		// 2026-12-02 19:17 UTC).
+		q.wmu.Lock()
+		q.wmu.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
 		return
 	}
 	delay := q.IdleAskDelay

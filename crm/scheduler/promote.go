@@ -221,10 +221,29 @@ func (c *Cluster) setRoles(cl *Resource) {
 		if !c.HaveQuorum && c.NoQuorumPolicy == "demote" {
 			continue
 		}
+		if !c.HaveQuorum && c.NoQuorumPolicy != "ignore" && !promotedNow(cd.inst) {
+			// A promotion needs quorum, as a start does (Pacemaker: promote
+			// is unrunnable "due to no quorum", or held by freeze). Without
+			// it a DRBD Secondary whose peer is merely out of reach would
+			// become a second Primary. What is promoted already stays so
+			// (freeze; under stop it stops, see noQuorumStop).
+			continue
+		}
 		promoted++
 		perNode[cd.node]++
 		for _, l := range promotedLeaves(cd.inst) {
 			l.NextRole = RolePromoted
 		}
 	}
+}
+
+// promotedNow reports whether every leaf of inst is promoted now.
+func promotedNow(inst *Resource) bool {
+	leaves := promotedLeaves(inst)
+	for _, l := range leaves {
+		if l.Role != RolePromoted {
+			return false
+		}
+	}
+	return len(leaves) > 0
 }
