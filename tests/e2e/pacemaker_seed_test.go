@@ -216,7 +216,8 @@ func runPacemakerSeedFaults(t *testing.T, faults []string, cib, drbdRes, logPref
 	must(t, ctx, a, "cibadmin --replace --scope configuration --xml-file /tmp/cib-configuration.xml")
 	t.Logf("crm_verify -L:\n%s", must(t, ctx, a, "crm_verify -L -V 2>&1; true"))
 	// The ping rule lets the group start where pingd is set first
-	// (usually nodea, the preferred node); stickiness keeps it there.
+	// (nodea or nodeb: their pingd are set a dampening apart);
+	// stickiness keeps it there.
 	first := s.w.waitHoldsEither(t, loaded, 5*time.Minute)
 	t.Logf("stack up on %s %.1f s after the CIB was loaded", first, time.Since(loaded).Seconds())
 	waitFor(t, ctx, a, "crm_mon -1 | grep -q 'vm-power.*Started' && echo DEVICE-STARTED", "DEVICE-STARTED", 2*time.Minute)
