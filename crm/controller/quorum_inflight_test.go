@@ -8,7 +8,9 @@ import (
 )
 
 // slowRelay forwards UDP datagrams to addr after delay and relays the
-// answers back: a witness far away. It serves one client at a time.
+// answers back: a witness far away. It serves one client at a time. The
+// delay must stay below witness.Ask's 200 ms per exchange, or no question
+// is ever answered.
 func slowRelay(t *testing.T, addr string, delay time.Duration) string {
 	t.Helper()
 	front, err := net.ListenPacket("udp", "127.0.0.1:0")
