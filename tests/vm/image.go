@@ -32,6 +32,9 @@ var Packages = []string{
 	// the guests. pacemaker-cli-utils brings crm_mon, cibadmin,
 	// crm_resource, crm_attribute and stonith_admin.
 	"pacemaker", "corosync", "pacemaker-cli-utils",
+	// The reference row (TestReferenceSeedFaults): ocf:pacemaker:ping runs
+	// ping(8); Baton's ping agent sends its own ICMP and needs none.
+	"iputils-ping",
 }
 
 // Modules are the kernel modules the guest may load; the image keeps only
