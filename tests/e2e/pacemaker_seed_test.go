@@ -152,14 +152,16 @@ func TestPacemakerSeedFaults(t *testing.T) {
 	if pacemakerCLI.pingdProbe == pingdProbe {
 		t.Fatal("pacemakerCLI's pingd probe still asks baton status")
 	}
-	runPacemakerSeedFaults(t, faults, seedFaultsCIB(), seedDRBD, "pcmk-fault")
+	runPacemakerSeedFaults(t, faults, seedFaultsCIB(), seedDRBD, "", "pcmk-fault")
 }
 
 // runPacemakerSeedFaults boots the seed's guests, starts Corosync and
-// Pacemaker on the servers with DRBD resource drbdRes, loads cib's
-// configuration and runs the faults (TestPacemakerSeedFaults' list) with
-// the client writing to both mounts; logPrefix names the saved logs.
-func runPacemakerSeedFaults(t *testing.T, faults []string, cib, drbdRes, logPrefix string) {
+// Pacemaker on the servers with DRBD resource drbdRes (after boot, a shell
+// command run on each server at every boot before the cluster starts, as
+// the distribution's boot would: "" for none), loads cib's configuration
+// and runs the faults (TestPacemakerSeedFaults' list) with the client
+// writing to both mounts; logPrefix names the saved logs.
+func runPacemakerSeedFaults(t *testing.T, faults []string, cib, drbdRes, boot, logPrefix string) {
 	c := vm.Start(t, seedA, seedB, nfsClient)
 	ctx := ctxFor(t, 30*time.Minute)
 	// The ping node on the service bridge, and the power switch's address
@@ -191,12 +193,18 @@ func runPacemakerSeedFaults(t *testing.T, faults []string, cib, drbdRes, logPref
 			t.Fatal(err)
 		}
 		configurePacemakerServer(t, ctx, m, drbdRes, corokey, powerKey)
+		if boot != "" {
+			must(t, ctx, m, boot)
+		}
 		startPacemaker(t, ctx, m)
 		return m
 	}
 	a, b := c.M("nodea"), c.M("nodeb")
 	for _, m := range []*vm.Machine{a, b} {
 		configurePacemakerServer(t, ctx, m, drbdRes, corokey, powerKey)
+		if boot != "" {
+			must(t, ctx, m, boot)
+		}
 	}
 	initSeedDRBD(t, ctx, a, b)
 	dumpServersOnFailure(t, c, "crm_mon -1 -A -f 2>&1; stonith_admin --history '*' 2>&1; corosync-cfgtool -s 2>&1; cat /proc/drbd; "+

@@ -90,5 +90,8 @@ func TestReferenceSeedFaults(t *testing.T) {
 	if f := os.Getenv("BATON_VM_REF_FAULTS"); f != "" {
 		faults = strings.Split(f, ",")
 	}
-	runPacemakerSeedFaults(t, faults, referenceSeedCIB(), referenceDRBD, "ref-fault")
+	// Debian starts rpcbind at boot (rpcbind.service); resource-agents'
+	// nfsserver, outside systemd, expects it and fails "Failed to start
+	// rpc.statd" without it (Baton's nfsserver starts it when missing).
+	runPacemakerSeedFaults(t, faults, referenceSeedCIB(), referenceDRBD, "rpcbind -w", "ref-fault")
 }
