@@ -160,7 +160,7 @@ func (q *Quorum) askWitness(ctx context.Context, v View) {
 		// quorum, 13 ms before the witness's grant arrived (the VM tier,
 		// 2026-12-02 19:17 UTC).
 		q.wmu.Lock()
-		q.wmu.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
+		q.wmu.Unlock() // an empty critical section: waiting is the point
 		return
 	}
 	delay := q.IdleAskDelay

@@ -225,8 +225,9 @@ func (c *Cluster) setRoles(cl *Resource) {
 			// A promotion needs quorum, as a start does (Pacemaker: promote
 			// is unrunnable "due to no quorum", or held by freeze). Without
 			// it a DRBD Secondary whose peer is merely out of reach would
-			// become a second Primary. What is promoted already stays so
-			// (freeze; under stop it stops, see noQuorumStop).
+			// become a second Primary. What is promoted already keeps its
+			// role here (demote is handled above; a running clone instance
+			// is not stopped under stop: docs/scheduler.md).
 			continue
 		}
 		promoted++

@@ -467,11 +467,6 @@ func tail(s string, n int) string {
 	return s
 }
 
-// readProbe parses the client's probe acknowledgements.
-func readProbe(t *testing.T, ctx context.Context, cl *vm.Machine) []ack {
-	return readProbeOf(t, ctx, cl, "probe")
-}
-
 // readProbeOf parses the acknowledgements of the probe probeLoopAt named
 // name.
 func readProbeOf(t *testing.T, ctx context.Context, cl *vm.Machine, name string) []ack {

@@ -182,13 +182,10 @@ func runPacemakerSeedFaults(t *testing.T, faults []string, cib, drbdRes, boot, l
 	s := &seedFaults{t: t, ctx: ctx, c: c, cl: c.M("client"), cib: cib, cli: pacemakerCLI, mounts: seedClientMounts, ps: ps}
 	s.rejoin = func(p string) *vm.Machine {
 		// The fence left p off (stonith-action off): its power is
-		// restored through the switch; it boots with a fresh root, gets
-		// its configuration and starts corosync and Pacemaker, as an
-		// administrator does after a power failure.
-		if err := ps.PowerOn(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		m, err := ps.WaitOn(ctx, p)
+		// restored; it boots with a fresh root, gets its configuration
+		// and starts corosync and Pacemaker, as an administrator does
+		// after a power failure.
+		m, err := ps.Restore(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}

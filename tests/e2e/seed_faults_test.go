@@ -119,6 +119,7 @@ type faultRow struct {
 	Victim   string
 	Stalls   []stall // per client mount: the longest gap between acknowledgements in the fault's phase
 	Takeover float64 // host clock from the fault to the survivor holding the stack; 0 when nothing moved
+	PowerCut bool    // a power cut of the active server: its figures go into the power-cut medians
 	Samples  int     // owner samples in the phase
 	Two      int     // of which with two owners
 	Note     string
@@ -242,12 +243,8 @@ func TestDaemonSeedFaults(t *testing.T) {
 		must(t, ctx, m, "chmod 0600 "+fenceKeyFile)
 	}
 	s.rejoin = func(p string) *vm.Machine {
-		// The fence left p off (stonith-action off): its power is
-		// restored through the switch, as an administrator does.
-		if err := ps.PowerOn(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		m, err := ps.WaitOn(ctx, p)
+		// The fence left p off (stonith-action off).
+		m, err := ps.Restore(ctx, p)
 		if err != nil {
 			t.Fatalf("%s after its power-on: %v (switch: %+v)", p, err, ps.Events())
 		}
@@ -385,7 +382,7 @@ func logPowerCutMedians(t *testing.T, rows []faultRow) {
 	per := map[string][]float64{}
 	var labels []string
 	for _, r := range rows {
-		if r.Fault == "" || (r.Fault[0] != '1' && r.Fault[0] != '6') {
+		if !r.PowerCut {
 			continue
 		}
 		per["takeover"] = append(per["takeover"], r.Takeover)
@@ -613,9 +610,8 @@ func (s *seedFaults) oldPrimaryReturns(p string, mode returnMode) faultRow {
 	t, ctx := s.t, s.ctx
 	t.Helper()
 	q := peerOf(p)
-	r := faultRow{Fault: "6 old primary returns after a power cut (stickiness 200)", Victim: p}
-	switch mode {
-	case movesBack:
+	r := faultRow{Fault: "6 old primary returns after a power cut (stickiness 200)", Victim: p, PowerCut: true}
+	if mode == movesBack {
 		r.Fault = "6b old primary returns after a power cut (preference 100, stickiness 0)"
 		s.setStickiness(p, 0)
 		s.holdStill("stickiness set to 0", p, 10*time.Second)
@@ -693,12 +689,12 @@ func (s *seedFaults) wantFenced(q, p string) {
 }
 
 // powerCutFenced is fault 1 on the active server p: its qemu killed; the
-// survivor fences it and takes over (fencedCut); p, powered on again by the
-// fence, rejoins unless this is the run's last fault.
+// survivor fences it and takes over (fencedCut); p, its power restored,
+// rejoins unless this is the run's last fault.
 func (s *seedFaults) powerCutFenced(p string) faultRow {
 	t := s.t
 	t.Helper()
-	r := faultRow{Fault: "1 power cut of the active server (fenced through vm-power)", Victim: p}
+	r := faultRow{Fault: "1 power cut of the active server (fenced through vm-power)", Victim: p, PowerCut: true}
 	took, stalls, note := s.fencedCut(p)
 	r.Takeover, r.Note = took.Seconds(), note+fmt.Sprintf("; client stalls %v", stalls)+s.rejoinUnlessLast(p)
 	return r

@@ -216,6 +216,15 @@ func (p *PowerSwitch) PowerOn(ctx context.Context, plug string) error {
 	return nil
 }
 
+// Restore powers plug on, as an administrator restores a server's power
+// after a fence left it off, and waits for the boot (PowerOn, WaitOn).
+func (p *PowerSwitch) Restore(ctx context.Context, plug string) (*Machine, error) {
+	if err := p.PowerOn(ctx, plug); err != nil {
+		return nil, err
+	}
+	return p.WaitOn(ctx, plug)
+}
+
 // WaitOn waits until a power-on of plug in progress has booted the guest
 // (its shell answers) and returns the new boot.
 func (p *PowerSwitch) WaitOn(ctx context.Context, plug string) (*Machine, error) {
